@@ -1,0 +1,5 @@
+"""`python -m daemon` runs the tronwatch CLI."""
+
+from daemon.cli import main
+
+raise SystemExit(main())
