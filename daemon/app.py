@@ -1,0 +1,131 @@
+"""create_app: wiring only; every pool and task starts and stops in a cleanup context."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+from prometheus_client import CollectorRegistry
+
+from daemon import keys
+from daemon.config import Settings
+from daemon.db import migrate
+from daemon.db.connect import connect, create_pool
+from daemon.db.lease import LeaderLease
+from daemon.housekeeping import purge_idempotency_forever
+from daemon.http.admin_routes import admin_endpoints
+from daemon.http.auth import auth_middleware
+from daemon.http.core_routes import core_endpoints
+from daemon.http.endpoints import Endpoint
+from daemon.http.keycache import KeyCache
+from daemon.http.middlewares import metrics_middleware, problem_middleware, request_id_middleware
+from daemon.http.openapi import build_document
+from daemon.metrics import AppMetrics
+from daemon.runtime import Runtime
+
+log = logging.getLogger(__name__)
+DB_CHECK_INTERVAL = 5.0
+
+
+def create_app(
+    settings: Settings, *, database_url: str, registry: CollectorRegistry | None = None
+) -> web.Application:
+    """The tronwatch application for these settings and this database."""
+    app = web.Application(
+        middlewares=[request_id_middleware, metrics_middleware, problem_middleware, auth_middleware],
+        client_max_size=settings.server.max_body_bytes,
+    )
+    runtime = Runtime()
+    registry = registry if registry is not None else CollectorRegistry()
+    app[keys.settings] = settings
+    app[keys.runtime] = runtime
+    app[keys.metrics] = AppMetrics(registry, pool=lambda: runtime.pool)
+    app[keys.database_url] = database_url
+    app[keys.key_cache] = KeyCache(settings.auth.key_cache_seconds)
+    app[keys.endpoints] = {}
+    endpoints = [
+        *core_endpoints("public" if settings.server.metrics_public else "admin", registry),
+        *admin_endpoints(),
+    ]
+    add_endpoints(app, endpoints)
+    app[keys.openapi_document] = build_document(endpoints)
+    app.cleanup_ctx.append(database_context)
+    app.cleanup_ctx.append(jobs_context)
+    return app
+
+
+def add_endpoints(app: web.Application, endpoints: list[Endpoint]) -> None:
+    """Register routes and remember each route's endpoint for the auth middleware."""
+    table = app[keys.endpoints]
+    for ep in endpoints:
+        table[app.router.add_route(ep.method, ep.path, ep.handler)] = ep
+
+
+async def database_context(app: web.Application) -> AsyncIterator[None]:
+    """Migrate (unless disabled), open the pool, and keep tronwatch_db_up current."""
+    settings, url, runtime = app[keys.settings], app[keys.database_url], app[keys.runtime]
+    # A plain connect first, so an unreachable database is reported as such, with the URL.
+    probe = await connect(url, connect_timeout=settings.database.connect_timeout)
+    await probe.close()
+    if settings.database.run_migrations:
+        await migrate.upgrade(url)
+    runtime.pool = await create_pool(
+        url,
+        min_size=settings.database.pool_min,
+        max_size=settings.database.pool_max,
+        connect_timeout=settings.database.connect_timeout,
+    )
+    watcher = asyncio.create_task(_watch_database(app), name="db-watch")
+    try:
+        yield
+    finally:
+        watcher.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await watcher
+        await asyncio.wait_for(runtime.pool.close(), timeout=settings.server.shutdown_timeout)
+        runtime.pool = None
+
+
+async def _watch_database(app: web.Application) -> None:
+    gauge, pool = app[keys.metrics].db_up, app[keys.runtime].pool
+    up = True
+    while True:
+        try:
+            async with pool.acquire(timeout=DB_CHECK_INTERVAL) as conn:
+                await conn.fetchval("SELECT 1", timeout=DB_CHECK_INTERVAL)
+            if not up:
+                log.info("database reachable again")
+            up = True
+        except Exception as exc:  # any failure is "down"; the reason goes to the log
+            if up:
+                log.warning("database check failed error=%s", type(exc).__name__)
+            up = False
+        gauge.set(1 if up else 0)
+        await asyncio.sleep(DB_CHECK_INTERVAL)
+
+
+async def jobs_context(app: web.Application) -> AsyncIterator[None]:
+    """Start leader-leased background jobs; cancel and await them on shutdown."""
+    settings, runtime = app[keys.settings], app[keys.runtime]
+    leases = [
+        LeaderLease(
+            app[keys.database_url],
+            "housekeeping",
+            lambda: purge_idempotency_forever(runtime.pool, ttl_hours=settings.jobs.idempotency_ttl_hours),
+            interval=settings.jobs.lease_interval,
+            gauge=app[keys.metrics].leader,
+        )
+    ]
+    runtime.tasks = [asyncio.create_task(lease.run(), name=f"lease:{lease.job_name}") for lease in leases]
+    try:
+        yield
+    finally:
+        for task in runtime.tasks:
+            task.cancel()
+        for task in runtime.tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        runtime.tasks = []

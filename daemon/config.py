@@ -1,0 +1,202 @@
+"""One YAML file + TRONWATCH_* env overrides -> validated, frozen settings."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+import platformdirs
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+ENV_PREFIX = "TRONWATCH_"
+_VAR_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+
+
+class ConfigError(Exception):
+    """A configuration problem: one human-readable line per problem."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ServerSettings(_Section):
+    """Where the HTTP API listens."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=0, le=65535)
+    metrics_public: bool = True
+    shutdown_timeout: float = Field(5.0, gt=0, le=60)
+    max_body_bytes: int = Field(1024 * 1024, gt=0)
+
+
+class DatabaseSettings(_Section):
+    """PostgreSQL: an URL, or none for the embedded server under the data directory."""
+
+    url: str | None = None
+    run_migrations: bool = True
+    pool_min: int = Field(1, ge=0)
+    pool_max: int = Field(10, ge=1)
+    connect_timeout: float = Field(5.0, gt=0)
+
+    @field_validator("url")
+    @classmethod
+    def _postgres_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("postgresql://", "postgres://")):
+            raise ValueError("must be a postgresql:// URL")
+        return value
+
+
+class TronSettings(_Section):
+    """Which TRON network to watch."""
+
+    network: str = "none"
+    api_keys: tuple[str, ...] = ()
+    timeout: float = Field(5.0, gt=0)
+    requests_per_second: float = Field(10.0, gt=0)
+
+    @field_validator("network")
+    @classmethod
+    def _known_network(cls, value: str) -> str:
+        if value in ("none", "devnode", "mainnet", "nile", "shasta") or value.startswith(
+            ("http://", "https://")
+        ):
+            return value
+        raise ValueError("must be none, devnode, mainnet, nile, shasta or an http(s) URL")
+
+
+class AuthSettings(_Section):
+    """API key checking."""
+
+    key_cache_seconds: float = Field(5.0, ge=0, le=60)
+
+
+class JobSettings(_Section):
+    """Background jobs and their leader lease."""
+
+    lease_interval: float = Field(5.0, gt=0)
+    idempotency_ttl_hours: float = Field(24.0, gt=0)
+
+
+class LoggingSettings(_Section):
+    """Log level and format."""
+
+    level: Literal["debug", "info", "warning", "error"] = "info"
+    format: Literal["logfmt", "json"] = "logfmt"
+
+
+class Settings(_Section):
+    """Everything tronwatch reads from its config file."""
+
+    server: ServerSettings = ServerSettings()
+    database: DatabaseSettings = DatabaseSettings()
+    tron: TronSettings = TronSettings()
+    auth: AuthSettings = AuthSettings()
+    jobs: JobSettings = JobSettings()
+    logging: LoggingSettings = LoggingSettings()
+    data_dir: Path = Field(default_factory=lambda: Path(platformdirs.user_data_dir("tronwatch")))
+
+    @property
+    def demo(self) -> bool:
+        """True when no database URL is configured: embedded PostgreSQL, demo keys."""
+        return self.database.url is None
+
+
+def _substitute(value: Any, where: str, problems: list[str], source: str) -> Any:
+    """Replace ${VAR} and ${VAR:-default} in every string of the tree."""
+    if isinstance(value, dict):
+        return {
+            k: _substitute(v, f"{where}.{k}" if where else str(k), problems, source) for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_substitute(v, f"{where}[{i}]", problems, source) for i, v in enumerate(value)]
+    if not isinstance(value, str):
+        return value
+
+    def replace(match: re.Match[str]) -> str:
+        name, default = match.group(1), match.group(2)
+        if name in os.environ:
+            return os.environ[name]
+        if default is not None:
+            return default
+        problems.append(f"{source}: {where}: environment variable {name} is not set")
+        return ""
+
+    return _VAR_RE.sub(replace, value)
+
+
+def _env_overrides(data: dict[str, Any], environ: dict[str, str]) -> None:
+    """Apply TRONWATCH_SECTION__KEY=value overrides (double underscore nests)."""
+    for name, raw in environ.items():
+        if not name.startswith(ENV_PREFIX) or "__" not in name:
+            continue
+        path = name[len(ENV_PREFIX) :].lower().split("__")
+        node = data
+        for part in path[:-1]:
+            child = node.get(part)
+            if not isinstance(child, dict):
+                child = {}
+                node[part] = child
+            node = child
+        node[path[-1]] = yaml.safe_load(raw) if raw else raw
+
+
+def _format_errors(exc: ValidationError, source: str) -> list[str]:
+    lines = []
+    for err in exc.errors():
+        key = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        msg = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
+        lines.append(f"{source}: {key}: {msg}")
+    return lines
+
+
+def load_settings(
+    path: Path | None = None,
+    *,
+    environ: dict[str, str] | None = None,
+    overrides: dict[str, Any] | None = None,
+) -> Settings:
+    """Read, substitute, override and validate; raise ConfigError listing every problem."""
+    env = dict(os.environ if environ is None else environ)
+    source = str(path) if path else "(defaults)"
+    data: dict[str, Any] = {}
+    if path is not None:
+        try:
+            loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise ConfigError([f"{source}: cannot read: {exc.strerror}"]) from exc
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            at = f"line {mark.line + 1}" if mark else "(parse)"
+            raise ConfigError([f"{source}: {at}: invalid YAML: {getattr(exc, 'problem', exc)}"]) from exc
+        if loaded is None:
+            loaded = {}
+        if not isinstance(loaded, dict):
+            raise ConfigError([f"{source}: (top level): must be a mapping of sections"])
+        problems: list[str] = []
+        data = _substitute(loaded, "", problems, source)
+        if problems:
+            raise ConfigError(problems)
+    _env_overrides(data, env)
+    for section, values in (overrides or {}).items():
+        data.setdefault(section, {})
+        if isinstance(values, dict):
+            data[section].update(values)
+        else:
+            data[section] = values
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_format_errors(exc, source)) from exc
+
+
+def mask_url(url: str) -> str:
+    """Hide the password in a database URL for logs and messages."""
+    return re.sub(r"(://[^:/@]+:)[^@]*@", r"\1***@", url)

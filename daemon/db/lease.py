@@ -1,0 +1,93 @@
+"""A leader lease per background job: a PostgreSQL advisory lock held on its own connection."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+import asyncpg
+from prometheus_client import Gauge
+
+from daemon.db.connect import DatabaseUnavailable, connect
+
+log = logging.getLogger(__name__)
+
+Job = Callable[[], Coroutine[Any, Any, None]]
+_DB_ERRORS = (
+    DatabaseUnavailable,
+    OSError,
+    asyncio.TimeoutError,
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+)
+
+
+def lock_id(job: str) -> int:
+    """A stable signed 64-bit advisory-lock key for a job name."""
+    digest = hashlib.blake2b(f"tronwatch:{job}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+class LeaderLease:
+    """Runs `job` only while this process holds the job's lock; retries every `interval`."""
+
+    def __init__(self, url: str, job_name: str, job: Job, *, interval: float, gauge: Gauge) -> None:
+        self.url = url
+        self.job_name = job_name
+        self.job = job
+        self.interval = interval
+        self._gauge = gauge.labels(job_name)
+        self._gauge.set(0)
+
+    async def run(self) -> None:
+        """Contend for the lease forever (until cancelled)."""
+        while True:
+            try:
+                conn = await connect(self.url, connect_timeout=self.interval)
+            except _DB_ERRORS as exc:
+                log.warning("lease connect failed job=%s error=%s", self.job_name, exc)
+                await asyncio.sleep(self.interval)
+                continue
+            try:
+                await self._hold(conn)
+            except _DB_ERRORS as exc:
+                log.warning("lease lost job=%s error=%s", self.job_name, exc)
+            finally:
+                self._gauge.set(0)
+                await self._close(conn)
+            await asyncio.sleep(self.interval)
+
+    async def _hold(self, conn: Any) -> None:
+        key = lock_id(self.job_name)
+        while not await conn.fetchval("SELECT pg_try_advisory_lock($1)", key):
+            await asyncio.sleep(self.interval)
+        log.info("lease acquired job=%s", self.job_name)
+        self._gauge.set(1)
+        task = asyncio.create_task(self.job(), name=f"job:{self.job_name}")
+        try:
+            while not task.done():
+                await asyncio.wait({task}, timeout=self.interval)
+                if not task.done():
+                    # The lock lives as long as this session; a dead session means another replica may lead.
+                    await asyncio.wait_for(conn.fetchval("SELECT 1"), timeout=self.interval)
+            if task.exception() is not None:
+                log.error("job failed job=%s error=%r", self.job_name, task.exception())
+        finally:
+            if not task.done():
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+    async def _close(self, conn: Any) -> None:
+        # Closing the session releases the advisory lock; terminate if the server is unreachable.
+        try:
+            await asyncio.wait_for(conn.close(), timeout=2)
+        except _DB_ERRORS:
+            conn.terminate()
+        except asyncio.CancelledError:
+            conn.terminate()
+            raise

@@ -1,0 +1,1 @@
+"""HTTP plumbing: endpoints, middlewares, auth, bodies, idempotency, OpenAPI."""

@@ -1,0 +1,99 @@
+"""Liveness, readiness, metrics and the OpenAPI document."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Literal
+
+from aiohttp import web
+from prometheus_client import CollectorRegistry
+from prometheus_client.aiohttp import make_aiohttp_handler
+from pydantic import BaseModel
+
+from daemon import __version__, keys
+from daemon.db import migrate
+from daemon.http.endpoints import Endpoint, json_response
+
+
+class Health(BaseModel):
+    """The process is alive."""
+
+    status: Literal["ok"]
+    version: str
+
+
+class Check(BaseModel):
+    """One readiness check."""
+
+    ok: bool
+    detail: str
+
+
+class Readiness(BaseModel):
+    """Whether this instance should receive traffic, and why not."""
+
+    status: Literal["ready", "not_ready"]
+    checks: dict[str, Check]
+
+
+async def healthz(request: web.Request) -> web.Response:
+    """Liveness: the event loop answers."""
+    return json_response(Health(status="ok", version=__version__))
+
+
+async def _database_checks(request: web.Request) -> dict[str, Check]:
+    try:
+        async with request.app[keys.runtime].pool.acquire(timeout=2) as conn:
+            revision = await asyncio.wait_for(migrate.current_revision(conn), timeout=2)
+    except Exception as exc:  # any failure means "not ready", reported, never raised
+        return {
+            "database": Check(ok=False, detail=f"unreachable: {type(exc).__name__}"),
+            "migrations": Check(ok=False, detail="unknown: database unreachable"),
+        }
+    head = migrate.head_revision()
+    return {
+        "database": Check(ok=True, detail="reachable"),
+        "migrations": Check(ok=revision == head, detail=f"at {revision}, head is {head}"),
+    }
+
+
+async def readyz(request: web.Request) -> web.Response:
+    """Readiness: database reachable, schema at head, TRON side known."""
+    checks = await _database_checks(request)
+    network = request.app[keys.settings].tron.network
+    checks["tron"] = Check(ok=True, detail="no network configured" if network == "none" else network)
+    ready = all(c.ok for c in checks.values())
+    body = Readiness(status="ready" if ready else "not_ready", checks=checks)
+    return json_response(body, status=200 if ready else 503)
+
+
+async def openapi(request: web.Request) -> web.Response:
+    """The OpenAPI 3.1 document of every route."""
+    return web.json_response(request.app[keys.openapi_document])
+
+
+def core_endpoints(metrics_access: Literal["public", "admin"], registry: CollectorRegistry) -> list[Endpoint]:
+    """Routes every instance serves."""
+    return [
+        Endpoint("GET", "/healthz", healthz, "public", "Liveness", "system", response=Health),
+        Endpoint(
+            "GET",
+            "/readyz",
+            readyz,
+            "public",
+            "Readiness: database, migrations, TRON",
+            "system",
+            response=Readiness,
+            errors=(503,),
+        ),
+        Endpoint(
+            "GET",
+            "/metrics",
+            make_aiohttp_handler(registry),
+            metrics_access,
+            "Prometheus exposition",
+            "system",
+            media_type="text/plain",
+        ),
+        Endpoint("GET", "/openapi.json", openapi, "public", "This document", "system"),
+    ]

@@ -1,0 +1,51 @@
+"""Declared endpoints: one record per route drives routing, auth and the OpenAPI document."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from aiohttp import web
+from pydantic import BaseModel
+
+from daemon.errors import NotFound
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+Access = Literal["public", "any_key", "partner", "admin"]
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One route: who may call it, what it takes and what it returns."""
+
+    method: str
+    path: str
+    handler: Handler
+    access: Access
+    summary: str
+    tag: str
+    body: type[BaseModel] | None = None
+    query: type[BaseModel] | None = None
+    response: type[BaseModel] | None = None
+    status: int = 200
+    idempotent: bool = False
+    errors: tuple[int, ...] = ()
+    media_type: str = "application/json"
+
+
+def json_response(payload: BaseModel | dict[str, Any] | None, status: int = 200) -> web.Response:
+    """Serialise a model (or dict) as the response body; None means 204."""
+    if payload is None:
+        return web.Response(status=204)
+    text = payload.model_dump_json() if isinstance(payload, BaseModel) else json.dumps(payload, default=str)
+    return web.Response(text=text, status=status, content_type="application/json")
+
+
+def path_id(request: web.Request, name: str = "id") -> int:
+    """A positive 64-bit id from the path; anything else is a resource that cannot exist."""
+    raw = request.match_info[name]
+    if not raw.isdigit() or not 0 < int(raw) < 2**63:
+        raise NotFound(f"no such object: {raw!r}")
+    return int(raw)

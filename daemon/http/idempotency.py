@@ -1,0 +1,87 @@
+"""Idempotency-Key for create endpoints: the work and its stored response commit together."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import re
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+from pydantic import BaseModel
+
+from daemon import keys
+from daemon.db import idempotency_repo as repo
+from daemon.errors import BadRequest, Conflict, ValidationFailed
+from daemon.http.body import read_body
+
+HEADER = "Idempotency-Key"
+_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
+# An in-flight record older than this belongs to a request that died with its process.
+STALE_SECONDS = 60.0
+
+Work = Callable[[Any], Awaitable[tuple[int, BaseModel]]]
+
+
+async def _request_hash(request: web.Request) -> bytes:
+    body = await read_body(request)
+    canonical = json.dumps([request.method, request.path, body], sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).digest()
+
+
+def _replay(record: Any) -> web.Response:
+    return web.Response(
+        status=record["response_status"],
+        body=record["response_body"],
+        content_type=record["response_content_type"],
+        headers={"Idempotent-Replayed": "true"},
+    )
+
+
+async def idempotent(
+    request: web.Request, work: Work, *, redact: frozenset[str] = frozenset()
+) -> web.Response:
+    """Run `work(conn)` in a transaction, at most once per (caller, Idempotency-Key).
+
+    Fields in `redact` (secrets) are stored as null, so a replay returns them as null.
+    """
+    pool = request.app[keys.runtime].pool
+    key = request.headers.get(HEADER)
+    if key is None:
+        async with pool.acquire() as conn, conn.transaction():
+            status, payload = await work(conn)
+        return web.Response(status=status, text=payload.model_dump_json(), content_type="application/json")
+    if not _KEY.match(key):
+        raise BadRequest("Idempotency-Key must be 1-255 visible ASCII characters", field=HEADER)
+    scope = request[keys.principal].scope
+    digest = await _request_hash(request)
+    async with pool.acquire() as conn:
+        if not await repo.claim(conn, scope, key, digest):
+            record = await repo.get(conn, scope, key)
+            if record is None:  # purged between the two statements: treat as a fresh conflict
+                raise Conflict(
+                    "the request with this Idempotency-Key is being processed; retry", field=HEADER
+                )
+            if record["request_hash"] != digest:
+                raise ValidationFailed("this Idempotency-Key was used with a different request", field=HEADER)
+            if record["state"] == "done":
+                return _replay(record)
+            if not await repo.take_over_stale(conn, scope, key, digest, STALE_SECONDS):
+                raise Conflict(
+                    "a request with this Idempotency-Key is still in progress; retry later",
+                    field=HEADER,
+                    headers={"Retry-After": "1"},
+                )
+        try:
+            async with conn.transaction():
+                status, payload = await work(conn)
+                stored = payload.model_copy(update=dict.fromkeys(redact)).model_dump_json().encode()
+                await repo.complete(conn, scope, key, status, stored, "application/json")
+        except BaseException:
+            # If even this fails the record goes stale and a retry adopts it after STALE_SECONDS.
+            with contextlib.suppress(Exception):
+                await repo.release(conn, scope, key)
+            raise
+    return web.Response(status=status, text=payload.model_dump_json(), content_type="application/json")

@@ -1,0 +1,104 @@
+"""Request id, metrics and problem+json middlewares."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+import uuid
+from typing import Any
+
+from aiohttp import web
+
+from daemon import keys
+from daemon.errors import ProblemError
+from daemon.http.endpoints import Handler
+
+log = logging.getLogger("daemon.http")
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+PROBLEM_TYPE = "about:blank"
+_PASSED_HEADERS = ("Allow", "WWW-Authenticate", "Retry-After")
+
+
+def problem_response(
+    status: int,
+    title: str,
+    detail: str,
+    *,
+    errors: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+    request_id: str | None = None,
+) -> web.Response:
+    """An application/problem+json response (RFC 9457)."""
+    body: dict[str, Any] = {"type": PROBLEM_TYPE, "title": title, "status": status, "detail": detail}
+    if errors:
+        body["errors"] = errors
+    if request_id:
+        body["request_id"] = request_id
+    return web.Response(
+        status=status,
+        text=json.dumps(body, ensure_ascii=False),
+        content_type="application/problem+json",
+        headers=headers,
+    )
+
+
+@web.middleware
+async def request_id_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Echo a sane X-Request-Id or make one, so logs and clients can correlate."""
+    incoming = request.headers.get("X-Request-Id", "")
+    rid = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+    request[keys.request_id] = rid
+    response = await handler(request)
+    response.headers["X-Request-Id"] = rid
+    return response
+
+
+@web.middleware
+async def metrics_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Observe duration and count by route template (bounded labels), never the raw path."""
+    resource = request.match_info.route.resource
+    route = resource.canonical if resource is not None else "unmatched"
+    start = time.perf_counter()
+    status = 500
+    try:
+        response = await handler(request)
+        status = response.status
+        return response
+    finally:
+        metrics = request.app[keys.metrics]
+        labels = (route, request.method, str(status))
+        metrics.http_duration.labels(*labels).observe(time.perf_counter() - start)
+        metrics.http_requests.labels(*labels).inc()
+
+
+@web.middleware
+async def problem_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Turn every error into problem+json; unexpected ones are logged and hidden behind a 500."""
+    rid = request.get(keys.request_id)
+    try:
+        return await handler(request)
+    except ProblemError as exc:
+        return problem_response(
+            exc.status, exc.title, exc.detail, errors=exc.errors, headers=exc.headers, request_id=rid
+        )
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        headers = {h: exc.headers[h] for h in _PASSED_HEADERS if h in exc.headers}
+        detail = _http_detail(exc, request)
+        return problem_response(exc.status, exc.reason, detail, headers=headers, request_id=rid)
+    except Exception:
+        log.exception("unhandled error method=%s route=%s request_id=%s", request.method, request.path, rid)
+        return problem_response(500, "Internal Server Error", "an unexpected error occurred", request_id=rid)
+
+
+def _http_detail(exc: web.HTTPException, request: web.Request) -> str:
+    if exc.status == 404:
+        return f"no route for {request.path}"
+    if exc.status == 405:
+        return f"method {request.method} not allowed; allowed: {exc.headers.get('Allow', '')}"
+    if exc.status == 413:
+        return f"request body exceeds {request.app[keys.settings].server.max_body_bytes} bytes"
+    return exc.text or exc.reason

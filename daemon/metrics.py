@@ -1,0 +1,62 @@
+"""The app's own Prometheus metrics (one CollectorRegistry per app, never module-level)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+from daemon import __version__
+
+HTTP_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+
+class _PoolCollector(Collector):
+    """Reads asyncpg pool sizes at scrape time."""
+
+    def __init__(self, pool: Callable[[], Any]) -> None:
+        self._pool = pool
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        family = GaugeMetricFamily(
+            "tronwatch_db_pool_connections", "Database pool connections by state", labels=["state"]
+        )
+        pool = self._pool()
+        size = pool.get_size() if pool is not None else 0
+        idle = pool.get_idle_size() if pool is not None else 0
+        family.add_metric(["idle"], idle)
+        family.add_metric(["in_use"], size - idle)
+        family.add_metric(["max"], pool.get_max_size() if pool is not None else 0)
+        yield family
+
+
+class AppMetrics:
+    """Every metric the foundation exports; later packages register theirs on `registry`."""
+
+    def __init__(self, registry: CollectorRegistry, *, pool: Callable[[], Any]) -> None:
+        self.registry = registry
+        build = Gauge("tronwatch_build_info", "tronwatch build", ["version"], registry=registry)
+        build.labels(__version__).set(1)
+        self.http_duration = Histogram(
+            "tronwatch_http_request_duration_seconds",
+            "HTTP request duration by route template",
+            ["route", "method", "status"],
+            buckets=HTTP_BUCKETS,
+            registry=registry,
+        )
+        self.http_requests = Counter(
+            "tronwatch_http_requests",
+            "HTTP requests by route template",
+            ["route", "method", "status"],
+            registry=registry,
+        )
+        self.db_up = Gauge(
+            "tronwatch_db_up", "1 when the database answered the last check", registry=registry
+        )
+        self.leader = Gauge(
+            "tronwatch_leader", "1 while this instance holds the job's lease", ["job"], registry=registry
+        )
+        registry.register(_PoolCollector(pool))

@@ -1,0 +1,81 @@
+"""`tronwatch run`: serve the API until SIGTERM/SIGINT, then stop everything cleanly."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+
+from aiohttp import web
+
+from daemon import __version__, demo, keys
+from daemon.app import create_app
+from daemon.config import Settings
+from daemon.db.target import DatabaseTarget, open_database
+
+log = logging.getLogger(__name__)
+
+
+def _network_label(settings: Settings) -> str:
+    network = settings.tron.network
+    return "no network configured" if network == "none" else network
+
+
+def _banner(
+    settings: Settings, target: DatabaseTarget, address: str, demo_keys: dict[str, str] | None
+) -> str:
+    mode = "demo mode (no config file)" if settings.demo else "configured"
+    lines = [
+        f"tronwatch {__version__} — {mode}",
+        f"  database:     {target.description}",
+        f"  TRON network: {_network_label(settings)}",
+        f"  listening:    http://{address}  (/readyz, /metrics, /openapi.json)",
+    ]
+    if demo_keys:
+        lines += [
+            "",
+            "  Demo API keys — shown once, store them now / 데모 API 키는 지금 한 번만 표시됩니다:",
+            f"    admin:   {demo_keys['admin']}",
+            f"    partner: {demo_keys['partner']}",
+            "  Lost them? `tronwatch keys create --admin NAME` makes another.",
+        ]
+    return "\n".join(lines)
+
+
+async def serve(settings: Settings) -> int:
+    """Run until a stop signal; return the process exit code."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    async with open_database(settings) as target:
+        app = create_app(settings, database_url=target.url)
+        runner = web.AppRunner(
+            app, handle_signals=False, access_log=None, shutdown_timeout=settings.server.shutdown_timeout
+        )
+        await runner.setup()
+        try:
+            new_keys = None
+            if target.embedded:
+                async with app[keys.runtime].pool.acquire() as conn:
+                    new_keys = await demo.bootstrap(conn)
+            site = web.TCPSite(runner, settings.server.host, settings.server.port)
+            try:
+                await site.start()
+            except OSError as exc:
+                print(
+                    f"tronwatch: cannot listen on {settings.server.host}:{settings.server.port}: "
+                    f"{exc.strerror}",
+                    file=sys.stderr,
+                )
+                return 1
+            host, port = runner.addresses[0][:2]
+            print(_banner(settings, target, f"{host}:{port}", new_keys), flush=True)
+            log.info("ready address=%s:%s", host, port)
+            await stop.wait()
+            log.info("stopping")
+        finally:
+            await runner.cleanup()
+    log.info("stopped")
+    return 0

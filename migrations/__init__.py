@@ -1,0 +1,1 @@
+"""Alembic migrations: the only way tronwatch's schema changes."""
