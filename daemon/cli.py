@@ -171,9 +171,8 @@ async def _keys_list(args: argparse.Namespace, conn: Any) -> int:
 
 async def _keys_revoke(args: argparse.Namespace, conn: Any) -> int:
     record = await accounts.revoke_key(conn, args.id)
-    print(
-        f"revoked key id={record['id']} prefix=tw_{record['prefix']} at {record['revoked_at']:%Y-%m-%d %H:%M:%S}"
-    )
+    when = f"{record['revoked_at']:%Y-%m-%d %H:%M:%S}"
+    print(f"revoked key id={record['id']} prefix=tw_{record['prefix']} at {when}")
     return 0
 
 

@@ -1,0 +1,115 @@
+"""The HTTP contract every route shares: problem+json errors, limits, request ids, metrics, OpenAPI."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp.test_utils import TestClient
+from openapi_spec_validator import validate
+
+from tests.conftest import Keys, bearer
+
+PARTNERS = "/api/v1/admin/partners"
+
+
+async def _problem(resp: Any, status: int) -> dict[str, Any]:
+    assert resp.status == status, await resp.text()
+    assert resp.content_type == "application/problem+json"
+    body: dict[str, Any] = await resp.json()
+    assert body["status"] == status and body["title"] and body["detail"]
+    return body
+
+
+async def test_unknown_route_and_wrong_method_are_problems(client: TestClient[Any, Any]) -> None:
+    await _problem(await client.get("/nope"), 404)
+    resp = await client.put("/healthz")
+    await _problem(resp, 405)
+    assert "GET" in resp.headers["Allow"]
+
+
+async def test_body_errors_name_what_is_wrong(client: TestClient[Any, Any], keys: Keys) -> None:
+    admin, _ = await keys.admin()
+    h = bearer(admin)
+    body = await _problem(
+        await client.post(PARTNERS, data="{not json", headers={**h, "Content-Type": "application/json"}), 400
+    )
+    assert "malformed JSON" in body["detail"]
+    await _problem(
+        await client.post(PARTNERS, data="name=x", headers={**h, "Content-Type": "text/plain"}), 415
+    )
+    body = await _problem(await client.post(PARTNERS, json={"name": "a", "colour": "red"}, headers=h), 422)
+    assert body["errors"] == [{"field": "colour", "message": "unknown field"}]
+    body = await _problem(await client.post(PARTNERS, json={"name": ""}, headers=h), 422)
+    assert body["errors"][0]["field"] == "name"
+    body = await _problem(await client.post(PARTNERS, json=[1, 2], headers=h), 422)
+    big = {"name": "x" * (1024 * 1024)}
+    await _problem(await client.post(PARTNERS, json=big, headers=h), 413)
+    body = await _problem(await client.get(PARTNERS, params={"limit": "0"}, headers=h), 422)
+    assert body["errors"][0]["field"] == "limit"
+    body = await _problem(await client.get(PARTNERS, params={"sort": "x"}, headers=h), 422)
+    assert body["errors"][0] == {"field": "sort", "message": "unknown field"}
+
+
+async def test_request_id_is_echoed_or_generated(client: TestClient[Any, Any]) -> None:
+    resp = await client.get("/healthz", headers={"X-Request-Id": "abc-123"})
+    assert resp.headers["X-Request-Id"] == "abc-123"
+    resp = await client.get("/nope", headers={"X-Request-Id": "bad id with spaces"})
+    generated = resp.headers["X-Request-Id"]
+    assert len(generated) == 32 and (await resp.json())["request_id"] == generated
+
+
+async def test_metrics_are_labelled_by_route_template(client: TestClient[Any, Any], keys: Keys) -> None:
+    admin, _ = await keys.admin()
+    for pid in (123, 456):
+        await client.get(f"/api/v1/admin/partners/{pid}", headers=bearer(admin))
+    await client.get("/some/random/path")
+    text = await (await client.get("/metrics")).text()
+    assert (
+        'tronwatch_http_requests_total{method="GET",route="/api/v1/admin/partners/{id}",status="404"} 2.0'
+        in text
+    )
+    assert 'route="unmatched"' in text and "random" not in text
+    for name in (
+        "tronwatch_build_info{",
+        'tronwatch_db_pool_connections{state="idle"}',
+        "tronwatch_db_up",
+        'tronwatch_leader{job="housekeeping"}',
+        "tronwatch_http_request_duration_seconds_bucket",
+    ):
+        assert name in text, name
+
+
+async def test_readiness_reports_database_and_schema(client: TestClient[Any, Any]) -> None:
+    resp = await client.get("/readyz")
+    body = await resp.json()
+    assert resp.status == 200 and body["status"] == "ready"
+    assert body["checks"]["migrations"]["ok"] and body["checks"]["tron"]["detail"] == "no network configured"
+    assert (await (await client.get("/healthz")).json())["status"] == "ok"
+
+
+async def test_readiness_fails_when_schema_is_behind(client: TestClient[Any, Any], database_url: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(database_url)
+    await conn.execute("UPDATE alembic_version SET version_num = '0000'")
+    await conn.close()
+    resp = await client.get("/readyz")
+    body = await resp.json()
+    assert resp.status == 503 and body["status"] == "not_ready"
+    assert body["checks"]["migrations"] == {"ok": False, "detail": "at 0000, head is 0001"}
+
+
+async def test_openapi_document_is_valid_and_complete(client: TestClient[Any, Any]) -> None:
+    doc = await (await client.get("/openapi.json")).json()
+    validate(doc)
+    assert doc["openapi"].startswith("3.1")
+    documented = {(m.upper(), p) for p, ops in doc["paths"].items() for m in ops}
+    served = {
+        (r.method, r.resource.canonical)
+        for r in client.app.router.routes()
+        if r.resource is not None and r.method != "HEAD"
+    }
+    assert served == documented
+    create = doc["paths"]["/api/v1/admin/partners"]["post"]
+    assert {"401", "403", "409", "413", "415", "422"} <= set(create["responses"])
+    assert any(p["name"] == "Idempotency-Key" for p in create["parameters"])
