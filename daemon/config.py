@@ -109,21 +109,22 @@ class Settings(_Section):
         return self.database.url is None
 
 
-def _substitute(value: Any, where: str, problems: list[str], source: str) -> Any:
+def _substitute(value: Any, where: str, env: dict[str, str], problems: list[str], source: str) -> Any:
     """Replace ${VAR} and ${VAR:-default} in every string of the tree."""
     if isinstance(value, dict):
         return {
-            k: _substitute(v, f"{where}.{k}" if where else str(k), problems, source) for k, v in value.items()
+            k: _substitute(v, f"{where}.{k}" if where else str(k), env, problems, source)
+            for k, v in value.items()
         }
     if isinstance(value, list):
-        return [_substitute(v, f"{where}[{i}]", problems, source) for i, v in enumerate(value)]
+        return [_substitute(v, f"{where}[{i}]", env, problems, source) for i, v in enumerate(value)]
     if not isinstance(value, str):
         return value
 
     def replace(match: re.Match[str]) -> str:
         name, default = match.group(1), match.group(2)
-        if name in os.environ:
-            return os.environ[name]
+        if name in env:
+            return env[name]
         if default is not None:
             return default
         problems.append(f"{source}: {where}: environment variable {name} is not set")
@@ -181,7 +182,7 @@ def load_settings(
         if not isinstance(loaded, dict):
             raise ConfigError([f"{source}: (top level): must be a mapping of sections"])
         problems: list[str] = []
-        data = _substitute(loaded, "", problems, source)
+        data = _substitute(loaded, "", env, problems, source)
         if problems:
             raise ConfigError(problems)
     _env_overrides(data, env)

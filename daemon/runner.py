@@ -30,16 +30,16 @@ def _banner(
         f"tronwatch {__version__} — {mode}",
         f"  database:     {target.description}",
         f"  TRON network: {_network_label(settings)}",
-        f"  listening:    http://{address}  (/readyz, /metrics, /openapi.json)",
     ]
     if demo_keys:
         lines += [
-            "",
             "  Demo API keys — shown once, store them now / 데모 API 키는 지금 한 번만 표시됩니다:",
             f"    admin:   {demo_keys['admin']}",
             f"    partner: {demo_keys['partner']}",
-            "  Lost them? `tronwatch keys create --admin NAME` makes another.",
+            "    lost them? `tronwatch keys create --admin NAME` makes another",
         ]
+    # Last line on purpose: scripts wait for it.
+    lines.append(f"  listening:    http://{address}  (/readyz, /metrics, /openapi.json)")
     return "\n".join(lines)
 
 

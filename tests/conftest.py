@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
+import tempfile
 import uuid
 import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -24,9 +26,11 @@ TEMPLATE = "tw_template"
 
 
 @pytest.fixture(scope="session")
-def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedPostgres]:
+def pg_server() -> Iterator[EmbeddedPostgres]:
     """A real PostgreSQL server for the whole session, with a migrated template database."""
-    server = EmbeddedPostgres(tmp_path_factory.mktemp("pgdata"))
+    # Not under pytest's basetemp: a concurrent pytest run prunes old basetemps, data dir included.
+    data_dir = Path(tempfile.mkdtemp(prefix="tw-pg-"))
+    server = EmbeddedPostgres(data_dir)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         server_url = server.start()
@@ -43,6 +47,7 @@ def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedPost
     migrate.upgrade_sync(server.url(TEMPLATE))
     yield server
     server.stop()
+    shutil.rmtree(data_dir, ignore_errors=True)
 
 
 @pytest.fixture

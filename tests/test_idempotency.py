@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 from typing import Any
 
 import asyncpg
 from aiohttp.test_utils import TestClient
 
-from daemon.accounts import Principal
 from tests.conftest import Keys, bearer
 
 PARTNERS = "/api/v1/admin/partners"
@@ -54,30 +55,21 @@ async def test_keys_are_scoped_per_caller(client: TestClient[Any, Any], keys: Ke
 async def test_concurrent_duplicate_is_409_then_stale_record_is_adopted(
     client: TestClient[Any, Any], keys: Keys, database_url: str
 ) -> None:
-    admin, admin_key_id = await keys.admin()
+    admin, _ = await keys.admin()
     h = {**bearer(admin), "Idempotency-Key": "in-flight"}
-    # Simulate a first request still running: claim the key as the first request would.
-    scope = Principal(key_id=admin_key_id, role="admin", partner_id=None, admin_id=1).scope
-    first = await client.post(
-        PARTNERS, json={"name": "probe"}, headers={**bearer(admin), "Idempotency-Key": "probe"}
-    )
-    assert first.status == 201
     conn = await asyncpg.connect(database_url)
-    digest = await conn.fetchval("SELECT request_hash FROM idempotency_records WHERE key = 'probe'")
-    stored_scope = await conn.fetchval("SELECT scope FROM idempotency_records WHERE key = 'probe'")
-    assert stored_scope == scope
-    import hashlib
-    import json
-
-    body = json.dumps(["POST", PARTNERS, {"name": "slow"}], sort_keys=True, separators=(",", ":"))
-    digest = hashlib.sha256(body.encode()).digest()
+    admin_id = await conn.fetchval("SELECT id FROM admins WHERE name = 'root'")
+    # A first request still running looks like this: the key claimed, no response yet.
+    canonical = json.dumps(["POST", PARTNERS, {"name": "slow"}], sort_keys=True, separators=(",", ":"))
     await conn.execute(
-        "INSERT INTO idempotency_records (scope, key, request_hash, state) VALUES ($1, 'in-flight', $2, 'in_flight')",
-        scope,
-        digest,
+        "INSERT INTO idempotency_records (scope, key, request_hash, state) "
+        "VALUES ($1, 'in-flight', $2, 'in_flight')",
+        f"admin:{admin_id}",
+        hashlib.sha256(canonical.encode()).digest(),
     )
     resp = await client.post(PARTNERS, json={"name": "slow"}, headers=h)
     assert resp.status == 409 and resp.headers["Retry-After"] == "1"
+    assert await conn.fetchval("SELECT count(*) FROM partners WHERE name = 'slow'") == 0
     # The process that claimed it died a minute ago: a retry adopts the record and does the work once.
     await conn.execute(
         "UPDATE idempotency_records SET created_at = now() - interval '2 minutes' WHERE key = 'in-flight'"

@@ -1,0 +1,149 @@
+"""The devnode aiohttp app, its block producer, and the `Devnode` handle for in-process use."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+from collections.abc import AsyncIterator, Iterable, Mapping
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from daemon.devnode.accounts import Account, AccountSpec, demo_accounts, load_accounts, spec_from_mapping
+from daemon.devnode.chain import DevnodeChain
+from daemon.devnode.faults import Fault, Faults, fault_middleware
+from daemon.devnode.keys import CHAIN, FAULTS, TRAFFIC
+from daemon.devnode.resources import ChainParams
+from daemon.devnode.routes_control import routes as control_routes
+from daemon.devnode.routes_wallet import add_routes
+from daemon.devnode.traffic import Traffic
+
+log = logging.getLogger(__name__)
+
+POLL_S = 0.5  # the producer re-reads the clock at least this often, so speed changes apply promptly
+
+
+async def _produce_blocks(chain: DevnodeChain) -> None:
+    """Seal blocks as their slot times arrive; runs until cancelled."""
+    while True:
+        delay = chain.next_block_delay()
+        await asyncio.sleep(POLL_S if math.isinf(delay) else min(delay, POLL_S))
+        chain.catch_up()
+
+
+async def _block_producer(app: web.Application) -> AsyncIterator[None]:
+    task = asyncio.create_task(_produce_blocks(app[CHAIN]), name="devnode-block-producer")
+    yield
+    task.cancel()
+    # wait() does not re-raise the task's CancelledError, while our own cancellation still propagates.
+    await asyncio.wait({task})
+    if not task.cancelled() and task.exception() is not None:
+        log.error("event=block_producer_failed error=%r", task.exception())
+
+
+def create_devnode_app(state: DevnodeChain) -> web.Application:
+    """Wire the node API, the control API, faults and the block producer around one chain."""
+    faults = Faults()
+    app = web.Application(middlewares=[fault_middleware(faults)], client_max_size=4 * 1024 * 1024)
+    app[CHAIN] = state
+    app[FAULTS] = faults
+    app[TRAFFIC] = Traffic(state)
+    add_routes(app)
+    app.router.add_routes(control_routes)
+    app.cleanup_ctx.append(_block_producer)
+    return app
+
+
+def _specs(accounts: Iterable[AccountSpec] | Path | str | None) -> list[AccountSpec]:
+    if accounts is None:
+        return demo_accounts()
+    if isinstance(accounts, str | Path):
+        return load_accounts(Path(accounts))
+    return list(accounts)
+
+
+class Devnode:
+    """A running devnode: its URL (with trailing slash), chain, and Python-side controls."""
+
+    def __init__(self, app: web.Application, url: str) -> None:
+        self.app = app
+        self.url = url
+        self.chain = app[CHAIN]
+
+    @classmethod
+    @asynccontextmanager
+    async def start(
+        cls,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        speed: float = 1.0,
+        accounts: Iterable[AccountSpec] | Path | str | None = None,
+        params: ChainParams | None = None,
+    ) -> AsyncIterator[Devnode]:
+        """Serve a new chain on host:port (0 picks a free port); demo accounts when none given."""
+        chain = DevnodeChain(_specs(accounts), speed=speed, params=params)
+        app = create_devnode_app(chain)
+        runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        await runner.setup()
+        try:
+            site = web.TCPSite(runner, host, port)
+            await site.start()
+            bound = runner.addresses[0][1]
+            url = f"http://{host}:{bound}/"
+            log.info("event=devnode_started url=%s speed=%s accounts=%d", url, speed, len(chain.accounts))
+            yield cls(app, url)
+        finally:
+            await runner.cleanup()
+
+    def advance(self, seconds: float) -> int:
+        """Move chain time forward, producing the blocks in between."""
+        return self.chain.advance(seconds)
+
+    def set_speed(self, speed: float) -> None:
+        """Chain seconds per wall second (0 freezes)."""
+        self.chain.catch_up()
+        self.chain.clock.set_speed(speed)
+
+    def set_energy_fee(self, sun: int) -> None:
+        """Change getEnergyFee (sun per energy)."""
+        self.chain.params.energy_fee = sun
+
+    def add_account(self, spec: AccountSpec | Mapping[str, Any]) -> Account:
+        """Create or top up an account (an AccountSpec or a YAML-style mapping)."""
+        if not isinstance(spec, AccountSpec):
+            spec = spec_from_mapping(dict(spec))
+        self.chain.catch_up()
+        return self.chain.add_account(spec)
+
+    def account(self, name: str) -> Account:
+        """An account by configured name (KeyError if absent)."""
+        acc = self.chain.account_by_name(name)
+        if acc is None:
+            raise KeyError(name)
+        return acc
+
+    def private_key_hex(self, name: str) -> str:
+        """The named account's private key, hex (demo/test accounts only)."""
+        key = self.account(name).private_key
+        if key is None:
+            raise KeyError(f"{name} has no private key")
+        return key.hex()
+
+    def set_fault(self, path: str, **fault: Any) -> None:
+        """Inject latency_ms / error_rate / error_status / outage on a path."""
+        self.app[FAULTS].set(path, Fault.from_mapping(fault))
+
+    def clear_faults(self) -> None:
+        """Remove every injected fault."""
+        self.app[FAULTS].clear()
+
+    def start_traffic(self, pool: str, per_hour: float, *, new_ratio: float = 0.0) -> None:
+        """USDT transfers from the named pool at `per_hour` (chain time)."""
+        self.app[TRAFFIC].start(self.account(pool), per_hour, new_ratio=new_ratio)
+
+    def stop_traffic(self, pool: str) -> None:
+        """Stop the named pool's traffic."""
+        self.app[TRAFFIC].stop(self.account(pool).address)

@@ -1,0 +1,139 @@
+"""Per-account energy and bandwidth accounting with java-tron's recovery window (tron.md §3)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from daemon.devnode.accounts import Account
+from daemon.tron.energy import decayed_usage, energy_limit, increase_usage, window_slots_from_stored
+
+SUN = 1_000_000
+RESULT_BYTES = 64  # Constant.MAX_RESULT_SIZE_IN_TX, added per contract by BandwidthProcessor
+
+
+@dataclass(slots=True)
+class ChainParams:
+    """Chain parameters a proposal could change; mutable at run time through the control API."""
+
+    energy_fee: int = 100  # getEnergyFee, sun per energy (tron.md §3 table: 100 since 2025-08)
+    transaction_fee: int = 1000  # getTransactionFee, sun per byte
+    create_account_fee: int = 100_000  # getCreateAccountFee, burned by a transfer creating an account
+    free_net_limit: int = 600  # getFreeNetLimit
+    max_fee_limit: int = 15_000_000_000  # getMaxFeeLimit
+    total_energy_limit: int = 180_000_000_000  # getTotalEnergyCurrentLimit
+    total_net_limit: int = 43_200_000_000
+    # Whole TRX staked for energy by the rest of the network; 18e9 gives ≈10 energy per staked TRX.
+    other_energy_weight: int = 18_000_000_000
+    other_net_weight: int = 26_856_723_239  # the mainnet TotalNetWeight in tron.md §2's fixture
+
+
+def total_energy_weight(params: ChainParams, accounts: list[Account]) -> int:
+    """TotalEnergyWeight in whole TRX: the rest of the network plus the devnode's own stakes."""
+    return params.other_energy_weight + sum(a.frozen_energy // SUN for a in accounts)
+
+
+def total_net_weight(params: ChainParams, accounts: list[Account]) -> int:
+    """TotalNetWeight in whole TRX."""
+    return params.other_net_weight + sum(a.frozen_bandwidth // SUN for a in accounts)
+
+
+def energy_limit_of(acc: Account, params: ChainParams, weight: int) -> int:
+    """EnergyLimit from the account's ENERGY stake (tron.md §3 Limit)."""
+    return energy_limit(acc.frozen_energy, params.total_energy_limit, weight)
+
+
+def net_limit_of(acc: Account, params: ChainParams, weight: int) -> int:
+    """NetLimit from the BANDWIDTH stake, same formula with the net totals."""
+    return energy_limit(acc.frozen_bandwidth, params.total_net_limit, weight)
+
+
+def _decay(usage: int, last_slot: int, window: int, now_slot: int) -> int:
+    return decayed_usage(usage, max(0, now_slot - last_slot), window_slots_from_stored(window))
+
+
+def energy_used(acc: Account, now_slot: int) -> int:
+    """EnergyUsed decayed to now_slot (what getaccountresource reports)."""
+    return _decay(acc.energy_usage, acc.energy_slot, acc.energy_window, now_slot)
+
+
+def net_used(acc: Account, now_slot: int) -> int:
+    """NetUsed (staked bandwidth) decayed to now_slot."""
+    return _decay(acc.net_usage, acc.net_slot, acc.net_window, now_slot)
+
+
+def free_net_used(acc: Account, now_slot: int) -> int:
+    """freeNetUsed decayed to now_slot."""
+    return _decay(acc.free_net_usage, acc.free_net_slot, acc.free_net_window, now_slot)
+
+
+def energy_view(acc: Account, now_slot: int) -> tuple[int, int]:
+    """(usage, window×1000) advanced to now_slot without spending, as getaccount shows them."""
+    if acc.energy_usage == 0 and acc.energy_window == 0:
+        return 0, 0
+    return increase_usage(
+        acc.energy_usage, acc.energy_slot, max(now_slot, acc.energy_slot), acc.energy_window, 0
+    )
+
+
+def spend_energy(acc: Account, amount: int, now_slot: int) -> None:
+    """Add staked-energy usage with increaseV2's window blend."""
+    slot = max(now_slot, acc.energy_slot)
+    acc.energy_usage, acc.energy_window = increase_usage(
+        acc.energy_usage, acc.energy_slot, slot, acc.energy_window, amount
+    )
+    acc.energy_slot = slot
+
+
+def spend_net(acc: Account, amount: int, now_slot: int) -> None:
+    """Add staked-bandwidth usage."""
+    slot = max(now_slot, acc.net_slot)
+    acc.net_usage, acc.net_window = increase_usage(acc.net_usage, acc.net_slot, slot, acc.net_window, amount)
+    acc.net_slot = slot
+
+
+def spend_free_net(acc: Account, amount: int, now_slot: int) -> None:
+    """Add free-bandwidth usage."""
+    slot = max(now_slot, acc.free_net_slot)
+    acc.free_net_usage, acc.free_net_window = increase_usage(
+        acc.free_net_usage, acc.free_net_slot, slot, acc.free_net_window, amount
+    )
+    acc.free_net_slot = slot
+
+
+@dataclass(frozen=True, slots=True)
+class NetCharge:
+    """How a transaction's bytes are paid: staked, free, or burned sun."""
+
+    staked: int = 0
+    free: int = 0
+    burned_sun: int = 0
+
+    @property
+    def usage(self) -> int:
+        """net_usage as the receipt reports it."""
+        return self.staked + self.free
+
+
+def plan_bandwidth(
+    acc: Account, nbytes: int, creates_account: bool, params: ChainParams, net_weight: int, now_slot: int
+) -> NetCharge:
+    """BandwidthProcessor.consume: staked net, then free net, else burn (create-account: flat fee)."""
+    staked_left = net_limit_of(acc, params, net_weight) - net_used(acc, now_slot)
+    if creates_account:
+        if staked_left >= nbytes:
+            return NetCharge(staked=nbytes)
+        return NetCharge(burned_sun=params.create_account_fee)
+    if staked_left >= nbytes:
+        return NetCharge(staked=nbytes)
+    if params.free_net_limit - free_net_used(acc, now_slot) >= nbytes:
+        return NetCharge(free=nbytes)
+    return NetCharge(burned_sun=nbytes * params.transaction_fee)
+
+
+def apply_bandwidth(acc: Account, charge: NetCharge, now_slot: int) -> None:
+    """Record a planned charge; the caller has checked the balance covers burned_sun."""
+    if charge.staked:
+        spend_net(acc, charge.staked, now_slot)
+    if charge.free:
+        spend_free_net(acc, charge.free, now_slot)
+    acc.balance -= charge.burned_sun

@@ -1,0 +1,220 @@
+"""The devnode JSON vs the java-tron samples and rules in reference/tron.md §2 (names, omissions, types)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from typing import Any
+
+import aiohttp
+import pytest
+
+from daemon.devnode import Devnode
+from daemon.devnode.proto import encode_raw, txid_of
+
+from .conftest import USDT
+
+POOL = "TYWxU5pTXmfQNnV795SxTYQnGPQr3nctWe"
+POOL_HEX = "41f753f213104eeb9fb1e03fb9b71993342590968a"
+ALICE = "TKKwBf2YL9sH2GppotCWkXy6jmKFRM4ncZ"
+BOB = "THh5J4Kb996ZXSguVRYy69ys2fczZ2K1QZ"
+
+
+@pytest.fixture
+async def http(node: Devnode) -> AsyncIterator[Any]:
+    async with aiohttp.ClientSession(base_url=node.url) as session:
+
+        async def call(path: str, body: dict[str, Any] | None = None, query: str = "") -> Any:
+            async with session.post(path + query, json=body or {}) as resp:
+                assert resp.status == 200  # java-tron answers business errors with HTTP 200
+                return await resp.json()
+
+        yield call
+
+
+async def test_getaccountresource_matches_mainnet_sample(http: Any) -> None:
+    # §2 sample: {"freeNetLimit":600,...,"EnergyLimit":9,"TotalEnergyLimit":180000000000,...}
+    res = await http("wallet/getaccountresource", {"address": POOL, "visible": True})
+    sample_keys = {"freeNetLimit", "TotalNetLimit", "TotalNetWeight", "EnergyLimit", "TotalEnergyLimit"}
+    assert sample_keys <= res.keys()
+    assert res["freeNetLimit"] == 600 and res["TotalEnergyLimit"] == 180_000_000_000
+    assert "freeNetUsed" not in res and "NetUsed" not in res  # zero fields omitted
+    assert all(type(v) is int for v in res.values())
+    assert await http("wallet/getaccountresource", {"address": "T9yD14Nj9j7xAB4dbGeiX9h8unkKHxuWwb"}) == {}
+
+
+async def test_getaccount_frozenv2_three_entries_and_ms_times(node: Devnode, http: Any) -> None:
+    acc = await http("wallet/getaccount", {"address": POOL, "visible": True})
+    assert acc["frozenV2"] == [{}, {"type": "ENERGY", "amount": 1_000_000 * 10**6}, {"type": "TRON_POWER"}]
+    resource = acc["account_resource"]
+    assert resource["energy_window_optimized"] is True
+    assert resource["energy_window_size"] == 28_800_000  # ×1000, a full 24 h window
+    # genesis(0) + 3000 × slot: a wall-clock millisecond time, like the Nile sample 1777444809000.
+    assert resource["latest_consume_time_for_energy"] == node.chain.head.timestamp
+    assert "free_net_usage" not in acc and "net_usage" not in acc
+    hex_acc = await http("wallet/getaccount", {"address": POOL})
+    assert hex_acc["address"].startswith("41") and len(hex_acc["address"]) == 42
+    alice = await http("wallet/getaccount", {"address": ALICE, "visible": True})
+    assert "account_resource" not in alice  # never consumed energy: every field zero
+
+
+async def test_getnowblock_reads_visible_from_query_only(http: Any) -> None:
+    body_visible = await http("wallet/getnowblock", {"visible": True})
+    assert body_visible["block_header"]["raw_data"]["witness_address"].startswith("41")
+    query_visible = await http("wallet/getnowblock", {}, "?visible=true")
+    assert query_visible["block_header"]["raw_data"]["witness_address"].startswith("T")
+    assert "transactions" not in body_visible  # absent for an empty block
+    assert body_visible["blockID"][:16] == f"{body_visible['block_header']['raw_data']['number']:016x}"
+    solid = await http("walletsolidity/getnowblock")
+    assert (
+        solid["block_header"]["raw_data"]["number"] == body_visible["block_header"]["raw_data"]["number"] - 18
+    )
+
+
+async def test_getchainparameters_omits_zero_values(http: Any) -> None:
+    params = (await http("wallet/getchainparameters", {"visible": True}))["chainParameter"]
+    by_key = {p["key"]: p for p in params}
+    assert by_key["getAllowUpdateAccountName"] == {"key": "getAllowUpdateAccountName"}
+    assert by_key["getEnergyFee"] == {"key": "getEnergyFee", "value": 100}
+    assert by_key["getTransactionFee"]["value"] == 1000
+    assert by_key["getMaxFeeLimit"]["value"] == 15_000_000_000
+    assert by_key["getFreeNetLimit"]["value"] == 600
+
+
+async def test_getnodeinfo_block_strings(http: Any) -> None:
+    info = await http("wallet/getnodeinfo")
+    head = re.fullmatch(r"Num:(\d+),ID:([0-9a-f]{64})", info["block"])
+    solid = re.fullmatch(r"Num:(\d+),ID:([0-9a-f]{64})", info["solidityBlock"])
+    assert head and solid and int(head[1]) - int(solid[1]) == 18
+    assert int(solid[2][:16], 16) == int(solid[1])
+
+
+async def test_triggerconstantcontract_reports_penalty_inside_energy_used(http: Any) -> None:
+    to_word = "0" * 24 + "54b3eadfa2b7fed9d46d2a8df4b820cb8979c24c"  # bob (empty USDT balance)
+    body = {
+        "owner_address": ALICE,
+        "contract_address": USDT,
+        "function_selector": "transfer(address,uint256)",
+        "parameter": to_word + f"{1:064x}",
+        "visible": True,
+    }
+    res = await http("wallet/triggerconstantcontract", body)
+    assert res["result"] == {"result": True}
+    assert (res["energy_used"], res["energy_penalty"]) == (130_285, 100_635)
+    assert res["constant_result"] == [f"{1:064x}"]
+    assert res["transaction"]["ret"] == [{}] and "raw_data_hex" in res["transaction"]
+    holder = dict(body, parameter="0" * 24 + "66a4a9e4bf5ee973566dcd3f591402658fb80137" + f"{1:064x}")
+    holder["owner_address"] = POOL
+    res = await http("wallet/triggerconstantcontract", holder)  # to alice, a holder: the mainnet capture
+    assert (res["energy_used"], res["energy_penalty"]) == (64_285, 49_635)
+    revert = dict(body, owner_address=BOB)
+    res = await http("wallet/triggerconstantcontract", revert)
+    assert res["result"]["message"] == "REVERT opcode executed"
+    assert res["transaction"]["ret"] == [{"ret": "FAILED"}]
+    missing = await http("wallet/triggerconstantcontract", dict(body, contract_address=ALICE, visible=False))
+    assert missing["result"]["code"] == "CONTRACT_VALIDATE_ERROR"
+    assert bytes.fromhex(missing["result"]["message"]).decode() == "Smart contract is not exist."
+    est = await http("wallet/estimateenergy", body)
+    assert est == {"result": {"result": True}, "energy_required": 130_285}
+
+
+async def test_getcontract_abi_uses_java_enum_names(http: Any) -> None:
+    contract = await http("wallet/getcontract", {"value": USDT, "visible": True})
+    entries = {e["name"]: e for e in contract["abi"]["entrys"]}
+    assert entries["transfer"]["type"] == "Function"
+    assert entries["balanceOf"]["stateMutability"] == "View"
+    assert contract["contract_address"] == USDT
+    assert await http("wallet/getcontract", {"value": ALICE, "visible": True}) == {}
+
+
+async def test_not_found_is_empty_object(http: Any) -> None:
+    assert await http("wallet/gettransactionbyid", {"value": "ab" * 32}) == {}
+    assert await http("walletsolidity/gettransactioninfobyid", {"value": "ab" * 32}) == {}
+    assert await http("wallet/getblockbynum", {"num": 10**9}) == {}
+    assert await http("wallet/getdelegatedresourcev2", {"fromAddress": POOL, "toAddress": ALICE}) == {}
+    assert (
+        await http("wallet/getcandelegatedmaxsize", {"owner_address": ALICE, "type": 1, "visible": True})
+        == {}
+    )
+    size = await http("wallet/getcandelegatedmaxsize", {"owner_address": POOL, "type": 1, "visible": True})
+    assert 0 < size["max_size"] < 1_000_000 * 10**6
+
+
+async def test_broadcast_error_is_hex_code_message(http: Any) -> None:
+    raw = {
+        "contract": [
+            {
+                "parameter": {
+                    "value": {"owner_address": POOL_HEX, "to_address": POOL_HEX, "amount": 1},
+                    "type_url": "type.googleapis.com/protocol.TransferContract",
+                },
+                "type": "TransferContract",
+            }
+        ],
+        "ref_block_bytes": "0000",
+        "ref_block_hash": "0000000000000000",
+        "expiration": 1,
+        "timestamp": 0,
+    }
+    res = await http("wallet/broadcasttransaction", {"raw_data": raw, "signature": ["00" * 64]})
+    assert res["code"] == "SIGERROR"
+    assert bytes.fromhex(res["message"]).decode() == "Validate signature error: Signature size is 64"
+    assert res["txid"] == txid_of(encode_raw(raw))
+    assert "result" not in res  # false is omitted
+    bad = await http("wallet/broadcasttransaction", {"raw_data": {"contract": "x"}})
+    assert bad["Error"].startswith("class ")
+
+
+def test_txid_matches_protobuf_serialisation() -> None:
+    # Vectors computed with tronpy.proto.calculate_txid_from_raw_data (google.protobuf), tron.md §1.
+    trigger = {
+        "ref_block_bytes": "001a",
+        "ref_block_hash": "e207e7723f1441e6",
+        "expiration": 1795391898964,
+        "contract": [
+            {
+                "parameter": {
+                    "value": {
+                        "owner_address": "4166a4a9e4bf5ee973566dcd3f591402658fb80137",
+                        "contract_address": "41a614f803b6fd780986a42c78ec9c7f77e6ded13c",
+                        "data": "a9059cbb"
+                        + "0" * 24
+                        + "54b3eadfa2b7fed9d46d2a8df4b820cb8979c24c"
+                        + f"{10**6:064x}",
+                        "call_value": 0,
+                        "call_token_value": 0,
+                        "token_id": 0,
+                    },
+                    "type_url": "type.googleapis.com/protocol.TriggerSmartContract",
+                },
+                "type": "TriggerSmartContract",
+            }
+        ],
+        "timestamp": 1795391838964,
+        "fee_limit": 30000000,
+    }
+    assert txid_of(encode_raw(trigger)) == "59ecc81bfb739b6be112694d12cffcc3c678d302ef821f0564e3633e3f15cc91"
+    transfer = dict(trigger)
+    transfer.pop("fee_limit")
+    transfer["contract"] = [
+        {
+            "parameter": {
+                "value": {
+                    "owner_address": "4166a4a9e4bf5ee973566dcd3f591402658fb80137",
+                    "to_address": "41a614f803b6fd780986a42c78ec9c7f77e6ded13c",
+                    "amount": 1234567,
+                },
+                "type_url": "type.googleapis.com/protocol.TransferContract",
+            },
+            "type": "TransferContract",
+        }
+    ]
+    assert txid_of(encode_raw(transfer)) == "1b6cd77cec190389047141453f282a28d017e91386bd75b89b1e409c00073095"
+
+
+async def test_get_with_query_string_like_java_tron(node: Devnode) -> None:
+    async with aiohttp.ClientSession() as session:
+        async with session.get(f"{node.url}wallet/getaccount?address={POOL}&visible=true") as resp:
+            assert (await resp.json())["address"] == POOL
+        async with session.post(f"{node.url}wallet/nosuchservlet", json={}) as resp:
+            assert resp.status == 404

@@ -1,0 +1,93 @@
+"""Configuration: file + env overrides + ${VAR} secrets; one clear line per problem, exit 2."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from daemon.config import ConfigError, load_settings, mask_url
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "tronwatch.yml"
+    path.write_text(text)
+    return path
+
+
+def test_file_env_override_and_secret_reference(tmp_path: Path) -> None:
+    path = _write(tmp_path, "database:\n  url: postgresql://tw:${DB_PASS}@db/tw\nserver:\n  port: 9000\n")
+    settings = load_settings(
+        path,
+        environ={"DB_PASS": "s3cret", "TRONWATCH_SERVER__PORT": "9100", "TRONWATCH_TRON__NETWORK": "nile"},
+    )
+    assert settings.database.url == "postgresql://tw:s3cret@db/tw"
+    assert settings.server.port == 9100 and settings.tron.network == "nile"
+    assert not settings.demo
+
+
+def test_defaults_mean_demo_mode() -> None:
+    settings = load_settings(None, environ={})
+    assert settings.demo and settings.server.port == 8080 and settings.tron.network == "none"
+
+
+def test_every_problem_is_reported_with_file_and_key(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        "server:\n  port: 99999\n  colour: red\ndatabase:\n  url: mysql://x\n"
+        "tron:\n  network: moon\n  api_keys: ['${MISSING_KEY}']\n",
+    )
+    with pytest.raises(ConfigError) as err:
+        load_settings(path, environ={})
+    assert err.value.problems == [f"{path}: tron.api_keys[0]: environment variable MISSING_KEY is not set"]
+    with pytest.raises(ConfigError) as err:
+        load_settings(path, environ={"MISSING_KEY": "k"})
+    lines = err.value.problems
+    assert any(line.startswith(f"{path}: server.port: ") for line in lines)
+    assert f"{path}: server.colour: unknown key" in lines
+    assert any(line.startswith(f"{path}: database.url: ") and "postgresql://" in line for line in lines)
+    assert any(line.startswith(f"{path}: tron.network: ") for line in lines)
+    assert len(lines) == 4
+
+
+def test_broken_yaml_and_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as err:
+        load_settings(_write(tmp_path, "server: [unclosed\n"), environ={})
+    assert "invalid YAML" in err.value.problems[0] and "line" in err.value.problems[0]
+    with pytest.raises(ConfigError) as err:
+        load_settings(tmp_path / "nope.yml", environ={})
+    assert "cannot read" in err.value.problems[0]
+
+
+def test_config_check_command_exit_codes(tmp_path: Path) -> None:
+    bad = _write(tmp_path, "server:\n  port: nope\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "daemon", "config", "check", "-c", str(bad)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    expected = f"tronwatch: config: {bad}: server.port: Input should be a valid integer"
+    assert result.stderr.strip().startswith(expected) and len(result.stderr.strip().splitlines()) == 1
+    good = _write(tmp_path, "database:\n  url: postgresql://u:pw@h/db\ntron:\n  api_keys: [topsecret]\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "daemon", "config", "check", "-c", str(good)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0 and "ok" in result.stdout and "topsecret" not in result.stdout
+
+
+def test_shipped_example_config_is_valid() -> None:
+    example = Path(__file__).parent.parent / "tronwatch.example.yml"
+    settings = load_settings(example, environ={"TRONWATCH_DB_PASSWORD": "x", "TRONGRID_API_KEY": "k"})
+    assert settings.database.url is not None
+
+
+def test_mask_url_hides_password() -> None:
+    assert mask_url("postgresql://tw:hunter2@db:5432/tw") == "postgresql://tw:***@db:5432/tw"
+    assert mask_url("postgresql://db/tw") == "postgresql://db/tw"
