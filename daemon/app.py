@@ -25,6 +25,9 @@ from daemon.http.middlewares import metrics_middleware, problem_middleware, requ
 from daemon.http.openapi import build_document
 from daemon.metrics import AppMetrics
 from daemon.runtime import Runtime
+from daemon.tron.client import TronClient
+from daemon.tron.health import ChainHealth, watch_chain
+from daemon.tron.options import TronClientOptions
 
 log = logging.getLogger(__name__)
 DB_CHECK_INTERVAL = 5.0
@@ -53,6 +56,7 @@ def create_app(
     add_endpoints(app, endpoints)
     app[keys.openapi_document] = build_document(endpoints)
     app.cleanup_ctx.append(database_context)
+    app.cleanup_ctx.append(tron_context)
     app.cleanup_ctx.append(jobs_context)
     return app
 
@@ -82,9 +86,7 @@ async def database_context(app: web.Application) -> AsyncIterator[None]:
     try:
         yield
     finally:
-        watcher.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await watcher
+        await _cancel(watcher)
         await asyncio.wait_for(runtime.pool.close(), timeout=settings.server.shutdown_timeout)
         runtime.pool = None
 
@@ -107,6 +109,43 @@ async def _watch_database(app: web.Application) -> None:
         await asyncio.sleep(DB_CHECK_INTERVAL)
 
 
+async def tron_context(app: web.Application) -> AsyncIterator[None]:
+    """Connect to the TRON network (starting the in-process devnode in demo mode) and watch its head."""
+    settings, runtime = app[keys.settings], app[keys.runtime]
+    tron = settings.tron
+    if tron.network == "none":
+        yield
+        return
+    async with contextlib.AsyncExitStack() as stack:
+        endpoint = tron.network
+        if tron.network == "devnode":
+            from daemon.devnode.app import Devnode
+
+            node = await stack.enter_async_context(Devnode.start(speed=tron.devnode_speed))
+            for account in node.chain.accounts.values():
+                if account.pool and tron.devnode_traffic_per_hour > 0:
+                    node.start_traffic(account.name, tron.devnode_traffic_per_hour)
+            runtime.devnode, endpoint = node, node.url
+        options = TronClientOptions(
+            network=endpoint, api_keys=tron.api_keys, timeout=tron.timeout, rps=tron.requests_per_second
+        )
+        runtime.tron = TronClient(options, registry=app[keys.metrics].registry)
+        stack.push_async_callback(runtime.tron.close)
+        runtime.chain_health = ChainHealth(stale_after=3 * tron.health_interval)
+        watcher = asyncio.create_task(
+            watch_chain(runtime.tron, runtime.chain_health, app[keys.metrics].registry, tron.health_interval)
+        )
+        stack.push_async_callback(_cancel, watcher)
+        yield
+    runtime.tron = runtime.chain_health = runtime.devnode = None
+
+
+async def _cancel(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
 async def jobs_context(app: web.Application) -> AsyncIterator[None]:
     """Start leader-leased background jobs; cancel and await them on shutdown."""
     settings, runtime = app[keys.settings], app[keys.runtime]
@@ -124,8 +163,5 @@ async def jobs_context(app: web.Application) -> AsyncIterator[None]:
         yield
     finally:
         for task in runtime.tasks:
-            task.cancel()
-        for task in runtime.tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            await _cancel(task)
         runtime.tasks = []

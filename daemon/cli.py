@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -112,6 +113,8 @@ def _settings(args: argparse.Namespace) -> Settings:
         overrides["data_dir"] = str(args.data_dir)
     if getattr(args, "no_migrate", False):
         overrides["database"] = {"run_migrations": False}
+    if args.config is None and "TRONWATCH_TRON__NETWORK" not in os.environ:
+        overrides["tron"] = {"network": "devnode"}  # demo mode is fully offline
     return load_settings(args.config, overrides=overrides)
 
 

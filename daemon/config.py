@@ -61,6 +61,9 @@ class TronSettings(_Section):
     api_keys: tuple[str, ...] = ()
     timeout: float = Field(5.0, gt=0)
     requests_per_second: float = Field(10.0, gt=0)
+    health_interval: float = Field(15.0, gt=0)
+    devnode_speed: float = Field(1.0, ge=0)
+    devnode_traffic_per_hour: float = Field(4.0, ge=0)
 
     @field_validator("network")
     @classmethod

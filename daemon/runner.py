@@ -13,23 +13,31 @@ from daemon import __version__, demo, keys
 from daemon.app import create_app
 from daemon.config import Settings
 from daemon.db.target import DatabaseTarget, open_database
+from daemon.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
 
-def _network_label(settings: Settings) -> str:
+def _network_label(settings: Settings, runtime: Runtime) -> str:
     network = settings.tron.network
+    if runtime.devnode is not None:
+        pools = sum(1 for a in runtime.devnode.chain.accounts.values() if a.pool)
+        return f"SIMULATED devnode at {runtime.devnode.url} ({pools} demo pools, background traffic)"
     return "no network configured" if network == "none" else network
 
 
 def _banner(
-    settings: Settings, target: DatabaseTarget, address: str, demo_keys: dict[str, str] | None
+    settings: Settings,
+    runtime: Runtime,
+    target: DatabaseTarget,
+    address: str,
+    demo_keys: dict[str, str] | None,
 ) -> str:
     mode = "demo mode (no config file)" if settings.demo else "configured"
     lines = [
         f"tronwatch {__version__} — {mode}",
         f"  database:     {target.description}",
-        f"  TRON network: {_network_label(settings)}",
+        f"  TRON network: {_network_label(settings, runtime)}",
     ]
     if demo_keys:
         lines += [
@@ -71,7 +79,7 @@ async def serve(settings: Settings) -> int:
                 )
                 return 1
             host, port = runner.addresses[0][:2]
-            print(_banner(settings, target, f"{host}:{port}", new_keys), flush=True)
+            print(_banner(settings, app[keys.runtime], target, f"{host}:{port}", new_keys), flush=True)
             log.info("ready address=%s:%s", host, port)
             await stop.wait()
             log.info("stopping")

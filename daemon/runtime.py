@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from daemon.devnode.app import Devnode
+    from daemon.tron.client import TronClient
+    from daemon.tron.health import ChainHealth
 
 
 @dataclass
 class Runtime:
-    """The database pool and background tasks of one running app."""
+    """The database pool, TRON client and background tasks of one running app."""
 
     pool: Any = None  # asyncpg.Pool; asyncpg is untyped
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    tron: TronClient | None = None
+    chain_health: ChainHealth | None = None
+    devnode: Devnode | None = None

@@ -52,7 +52,7 @@ class Daemon:
             assert line or self.proc.poll() is None, self.proc.stderr.read() if self.proc.stderr else ""
             self.banner += line
             assert time.monotonic() < deadline
-        port = re.search(r"http://127\.0\.0\.1:(\d+)", self.banner)
+        port = re.search(r"listening:\s+http://127\.0\.0\.1:(\d+)", self.banner)
         assert port
         self.url = f"http://127.0.0.1:{port.group(1)}"
 
@@ -75,7 +75,7 @@ def test_demo_mode_end_to_end(tmp_path: Path) -> None:
     daemon = Daemon(tmp_path)
     try:
         assert "demo mode" in daemon.banner and "embedded PostgreSQL" in daemon.banner
-        assert "TRON network: no network configured" in daemon.banner
+        assert "TRON network: SIMULATED devnode" in daemon.banner
         admin_key = re.search(r"admin:\s+(tw_\S+)", daemon.banner)
         partner_key = re.search(r"partner:\s+(tw_\S+)", daemon.banner)
         assert admin_key and partner_key, daemon.banner

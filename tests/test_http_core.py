@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from aiohttp.test_utils import TestClient
@@ -113,3 +114,34 @@ async def test_openapi_document_is_valid_and_complete(client: TestClient[Any, An
     create = doc["paths"]["/api/v1/admin/partners"]["post"]
     assert {"401", "403", "409", "413", "415", "422"} <= set(create["responses"])
     assert any(p["name"] == "Idempotency-Key" for p in create["parameters"])
+
+
+async def test_readiness_follows_the_tron_node(aiohttp_client: Any, database_url: str, tmp_path: Any) -> None:
+    from prometheus_client import CollectorRegistry
+
+    from daemon import keys as app_keys
+    from daemon.app import create_app
+    from tests.conftest import make_settings
+
+    cfg = make_settings(
+        database_url, tmp_path, tron={"network": "devnode", "devnode_speed": 0, "health_interval": 0.1}
+    )
+    client = await aiohttp_client(create_app(cfg, database_url=database_url, registry=CollectorRegistry()))
+    runtime = client.app[app_keys.runtime]
+    assert runtime.devnode is not None and runtime.chain_health is not None
+    for _ in range(50):
+        if runtime.chain_health.fresh():
+            break
+        await asyncio.sleep(0.05)
+    body = await (await client.get("/readyz")).json()
+    assert (
+        body["checks"]["tron"]["ok"] and "simulated devnode: head block" in body["checks"]["tron"]["detail"]
+    )
+    runtime.devnode.set_fault("*", outage=True)
+    await asyncio.sleep(0.6)  # past 3 health intervals
+    resp = await client.get("/readyz")
+    body = await resp.json()
+    assert resp.status == 503 and "stale" in body["checks"]["tron"]["detail"]
+    runtime.devnode.clear_faults()
+    await asyncio.sleep(0.3)
+    assert (await client.get("/readyz")).status == 200

@@ -57,11 +57,23 @@ async def _database_checks(request: web.Request) -> dict[str, Check]:
     }
 
 
+def _tron_check(request: web.Request) -> Check:
+    runtime = request.app[keys.runtime]
+    health, network = runtime.chain_health, request.app[keys.settings].tron.network
+    if health is None:
+        return Check(ok=True, detail="no network configured")
+    where = "simulated devnode" if runtime.devnode is not None else network
+    if health.fresh():
+        return Check(ok=True, detail=f"{where}: head block {health.head_block}")
+    if health.last_ok is None and health.last_error is None:
+        return Check(ok=False, detail=f"{where}: not checked yet")
+    return Check(ok=False, detail=f"{where}: stale ({health.last_error or 'no answer'})")
+
+
 async def readyz(request: web.Request) -> web.Response:
     """Readiness: database reachable, schema at head, TRON side known."""
     checks = await _database_checks(request)
-    network = request.app[keys.settings].tron.network
-    checks["tron"] = Check(ok=True, detail="no network configured" if network == "none" else network)
+    checks["tron"] = _tron_check(request)
     ready = all(c.ok for c in checks.values())
     body = Readiness(status="ready" if ready else "not_ready", checks=checks)
     return json_response(body, status=200 if ready else 503)
