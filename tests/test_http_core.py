@@ -145,3 +145,10 @@ async def test_readiness_follows_the_tron_node(aiohttp_client: Any, database_url
     runtime.devnode.clear_faults()
     await asyncio.sleep(0.3)
     assert (await client.get("/readyz")).status == 200
+
+
+async def test_nul_characters_are_refused_not_stored(client: TestClient[Any, Any], keys: Keys) -> None:
+    admin, _ = await keys.admin()
+    resp = await client.post(PARTNERS, json={"name": "a\x00b"}, headers=bearer(admin))
+    body = await _problem(resp, 422)
+    assert body["errors"] == [{"field": "name", "message": "Value error, must not contain NUL characters"}]

@@ -6,7 +6,7 @@ import json
 from typing import Any, TypeVar
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from daemon import keys
 from daemon.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
@@ -18,6 +18,14 @@ class RequestModel(BaseModel):
     """Base for request bodies and queries: unknown fields are errors."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        # PostgreSQL text cannot hold NUL; refuse it here rather than fail in the database.
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("must not contain NUL characters")
+        return value
 
 
 def field_errors(exc: ValidationError) -> list[dict[str, Any]]:
