@@ -15,6 +15,10 @@ from daemon.config import Settings
 from daemon.db import migrate
 from daemon.db.connect import connect, create_pool
 from daemon.db.lease import LeaderLease
+from daemon.energy import metrics as energy_metrics
+from daemon.energy.admin_routes import energy_admin_endpoints
+from daemon.energy.context import energy_context, new_runtime
+from daemon.energy.status_routes import status_endpoints
 from daemon.housekeeping import purge_idempotency_forever
 from daemon.http.admin_routes import admin_endpoints
 from daemon.http.auth import auth_middleware
@@ -25,6 +29,9 @@ from daemon.http.middlewares import metrics_middleware, problem_middleware, requ
 from daemon.http.openapi import build_document
 from daemon.metrics import AppMetrics
 from daemon.runtime import Runtime
+from daemon.support.context import install as install_support
+from daemon.support.context import support_context
+from daemon.support.routes import support_endpoints
 from daemon.tron.client import TronClient
 from daemon.tron.health import ChainHealth, watch_chain
 from daemon.tron.options import TronClientOptions
@@ -49,15 +56,23 @@ def create_app(
     app[keys.database_url] = database_url
     app[keys.key_cache] = KeyCache(settings.auth.key_cache_seconds)
     app[keys.endpoints] = {}
+    install_support(app)
+    runtime.energy = new_runtime(settings.energy)
+    energy_metrics.register(registry, runtime.energy.holder)
     endpoints = [
         *core_endpoints("public" if settings.server.metrics_public else "admin", registry),
         *admin_endpoints(),
+        *status_endpoints(),
+        *energy_admin_endpoints(),
+        *support_endpoints(),
     ]
     add_endpoints(app, endpoints)
     app[keys.openapi_document] = build_document(endpoints)
     app.cleanup_ctx.append(database_context)
     app.cleanup_ctx.append(tron_context)
     app.cleanup_ctx.append(jobs_context)
+    app.cleanup_ctx.append(energy_context)
+    app.cleanup_ctx.append(support_context)
     return app
 
 
@@ -142,8 +157,12 @@ async def tron_context(app: web.Application) -> AsyncIterator[None]:
 
 async def _cancel(task: asyncio.Task[None]) -> None:
     task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
+    try:
         await task
+    except asyncio.CancelledError:
+        pass
+    except Exception:  # a failing task must not stop the others from being stopped
+        log.exception("background task failed while stopping task=%s", task.get_name())
 
 
 async def jobs_context(app: web.Application) -> AsyncIterator[None]:

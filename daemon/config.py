@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import os
 import re
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
 import platformdirs
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from daemon.support.settings import SupportSettings
 
 ENV_PREFIX = "TRONWATCH_"
 _VAR_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
@@ -88,6 +91,52 @@ class JobSettings(_Section):
     idempotency_ttl_hours: float = Field(24.0, gt=0)
 
 
+class EnergyPoolSettings(_Section):
+    """An energy pool declared in the config file (managed here, read-only over the API)."""
+
+    name: str = Field(min_length=1, max_length=100)
+    wallet_address: str
+    target_trx: Decimal = Field(Decimal(0), ge=0, le=Decimal(10) ** 11, decimal_places=6)
+    enabled: bool = True
+
+    @field_validator("wallet_address")
+    @classmethod
+    def _base58check(cls, value: str) -> str:
+        from tronpy.keys import is_base58check_address
+
+        try:
+            ok = is_base58check_address(value)
+        except (ValueError, IndexError):  # bad checksum or alphabet; empty string
+            ok = False
+        if not ok:
+            raise ValueError("must be a base58check TRON address (T...)")
+        return value
+
+
+class EnergySettings(_Section):
+    """Energy pools: scraping, thresholds, the status API and snapshot retention."""
+
+    scrape_interval: float = Field(15.0, gt=0)
+    chain_params_interval: float = Field(300.0, gt=0)
+    concurrency: int = Field(16, ge=1, le=256)
+    pool_timeout: float = Field(10.0, gt=0)
+    backoff_max: float = Field(300.0, gt=0)
+    warning: float = Field(0.90, gt=0, le=1)
+    critical: float = Field(0.95, gt=0, le=1)
+    emergency: float = Field(0.98, gt=0, le=1)
+    transfer_energy: int = Field(130_285, ge=1)
+    reserve_energy: int = Field(0, ge=0)
+    history_interval: float = Field(60.0, gt=0)
+    retention_days: float = Field(8.0, gt=0)
+    pools: tuple[EnergyPoolSettings, ...] = ()
+
+    @model_validator(mode="after")
+    def _ordered(self) -> EnergySettings:
+        if not self.warning <= self.critical <= self.emergency:
+            raise ValueError("thresholds must satisfy warning <= critical <= emergency")
+        return self
+
+
 class LoggingSettings(_Section):
     """Log level and format."""
 
@@ -103,6 +152,8 @@ class Settings(_Section):
     tron: TronSettings = TronSettings()
     auth: AuthSettings = AuthSettings()
     jobs: JobSettings = JobSettings()
+    energy: EnergySettings = EnergySettings()
+    support: SupportSettings = SupportSettings()
     logging: LoggingSettings = LoggingSettings()
     data_dir: Path = Field(default_factory=lambda: Path(platformdirs.user_data_dir("tronwatch")))
 

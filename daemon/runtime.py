@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from daemon.devnode.app import Devnode
+    from daemon.energy.context import EnergyRuntime
     from daemon.tron.client import TronClient
     from daemon.tron.health import ChainHealth
 
@@ -21,3 +22,4 @@ class Runtime:
     tron: TronClient | None = None
     chain_health: ChainHealth | None = None
     devnode: Devnode | None = None
+    energy: EnergyRuntime | None = None  # set by create_app; its scraper only while this replica leads

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import asyncpg
 import pytest
 from aiohttp.test_utils import TestClient
 
@@ -15,7 +16,10 @@ from tests.conftest import Keys, bearer
 PRINCIPALS = ("none", "bad", "revoked", "partner", "other_partner", "admin")
 ANYONE = dict.fromkeys(PRINCIPALS, 200)
 ADMIN_ONLY = {"none": 401, "bad": 401, "revoked": 401, "partner": 403, "other_partner": 403, "admin": 200}
+NEW_POOL = "TUv8wiXJrEVBLGuCdUR64nfwUojezvzMga"
 ANY_KEY = {"none": 401, "bad": 401, "revoked": 401, "partner": 200, "other_partner": 200, "admin": 200}
+# Objects owned by the partner "acme": the other partner gets 404, as if it did not exist.
+OWN = {**ANY_KEY, "other_partner": 404}
 
 # (method, route template, concrete path, body, expected status per principal)
 MATRIX: list[tuple[str, str, str, Any, dict[str, int]]] = [
@@ -42,6 +46,81 @@ MATRIX: list[tuple[str, str, str, Any, dict[str, int]]] = [
     ),
     ("GET", "/api/v1/admin/keys", "/api/v1/admin/keys", None, ADMIN_ONLY),
     ("DELETE", "/api/v1/admin/keys/{id}", "/api/v1/admin/keys/{spare_key_id}", None, ADMIN_ONLY),
+    ("GET", "/api/v1/energy/status", "/api/v1/energy/status", None, {**ANY_KEY, "admin": 403}),
+    ("GET", "/api/v1/admin/energy/status", "/api/v1/admin/energy/status", None, ADMIN_ONLY),
+    # No TRON network in these settings, so the on-chain check answers 422 (tests/energy cover 201).
+    (
+        "POST",
+        "/api/v1/admin/energy/create-pool",
+        "/api/v1/admin/energy/create-pool",
+        {"wallet_address": NEW_POOL, "trx_amount": 1},
+        {**ADMIN_ONLY, "admin": 422},
+    ),
+    (
+        "POST",
+        "/api/v1/admin/energy/pools",
+        "/api/v1/admin/energy/pools",
+        {"wallet_address": NEW_POOL, "trx_amount": 1},
+        {**ADMIN_ONLY, "admin": 422},
+    ),
+    (
+        "PATCH",
+        "/api/v1/admin/energy/pools/{id}",
+        "/api/v1/admin/energy/pools/{pool_id}",
+        {"enabled": False},
+        ADMIN_ONLY,
+    ),
+    (
+        "DELETE",
+        "/api/v1/admin/energy/pools/{id}",
+        "/api/v1/admin/energy/pools/{pool_id}",
+        None,
+        {**ADMIN_ONLY, "admin": 204},
+    ),
+    (
+        "GET",
+        "/api/v1/admin/energy/pools/{id}/history",
+        "/api/v1/admin/energy/pools/{pool_id}/history",
+        None,
+        ADMIN_ONLY,
+    ),
+    (
+        "POST",
+        "/api/v1/support/tickets",
+        "/api/v1/support/tickets",
+        {"title": "t", "description": "d"},
+        {**ANY_KEY, "partner": 201, "other_partner": 201, "admin": 403},
+    ),
+    ("GET", "/api/v1/support/tickets", "/api/v1/support/tickets", None, ANY_KEY),
+    ("GET", "/api/v1/support/tickets/{id}", "/api/v1/support/tickets/{ticket_id}", None, OWN),
+    (
+        "PATCH",
+        "/api/v1/support/tickets/{id}",
+        "/api/v1/support/tickets/{ticket_id}",
+        {"status": "closed"},
+        OWN,
+    ),
+    (
+        "GET",
+        "/api/v1/support/tickets/{id}/messages",
+        "/api/v1/support/tickets/{ticket_id}/messages",
+        None,
+        OWN,
+    ),
+    (
+        "POST",
+        "/api/v1/support/tickets/{id}/messages",
+        "/api/v1/support/tickets/{ticket_id}/messages",
+        {"message": "hi"},
+        {**OWN, "partner": 201, "admin": 201},
+    ),
+    (
+        "GET",
+        "/api/v1/support/tickets/{id}/events",
+        "/api/v1/support/tickets/{ticket_id}/events",
+        None,
+        OWN,
+    ),
 ]
 
 
@@ -54,6 +133,21 @@ async def _principals(
     revoked, revoked_id = await keys.admin("gone")
     _, spare_id = await keys.admin("spare")
     assert (await client.delete(f"/api/v1/admin/keys/{revoked_id}", headers=bearer(admin))).status == 200
+    conn = await asyncpg.connect(keys.url)
+    try:
+        pool_id = await conn.fetchval(
+            "INSERT INTO energy_pools (name, wallet_address) VALUES ('matrix', $1) RETURNING id",
+            "TYWxU5pTXmfQNnV795SxTYQnGPQr3nctWe",
+        )
+        ticket_id = await conn.fetchval(
+            "INSERT INTO support_tickets (partner_id, title, description, category, category_source, "
+            "priority, priority_source, created_at, updated_at, last_activity_at, first_response_due_at, "
+            "resolution_due_at) VALUES ($1, 'matrix', 'd', 'other', 'auto', 'medium', 'auto', now(), now(), "
+            "now(), now() + interval '8 hours', now() + interval '72 hours') RETURNING id",
+            partner_id,
+        )
+    finally:
+        await conn.close()
     headers = {
         "none": {},
         "bad": bearer("tw_deadbeef_not-a-real-key"),
@@ -62,7 +156,12 @@ async def _principals(
         "other_partner": bearer(other),
         "admin": bearer(admin),
     }
-    return headers, {"partner_id": partner_id, "spare_key_id": spare_id}
+    return headers, {
+        "partner_id": partner_id,
+        "spare_key_id": spare_id,
+        "pool_id": pool_id,
+        "ticket_id": ticket_id,
+    }
 
 
 @pytest.mark.parametrize(

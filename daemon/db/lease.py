@@ -23,7 +23,10 @@ _DB_ERRORS = (
     asyncio.TimeoutError,
     asyncpg.PostgresError,
     asyncpg.InterfaceError,
+    asyncpg.InternalClientError,  # e.g. a heartbeat cancelled mid-query leaves the connection unusable
 )
+# A busy replica may answer its heartbeat late; that alone must not give up the lease.
+MIN_HEARTBEAT_TIMEOUT = 2.0
 
 
 def lock_id(job: str) -> int:
@@ -73,7 +76,8 @@ class LeaderLease:
                 await asyncio.wait({task}, timeout=self.interval)
                 if not task.done():
                     # The lock lives as long as this session; a dead session means another replica may lead.
-                    await asyncio.wait_for(conn.fetchval("SELECT 1"), timeout=self.interval)
+                    timeout = max(self.interval, MIN_HEARTBEAT_TIMEOUT)
+                    await asyncio.wait_for(conn.fetchval("SELECT 1"), timeout=timeout)
             if task.exception() is not None:
                 log.error("job failed job=%s error=%r", self.job_name, task.exception())
         finally:

@@ -97,6 +97,7 @@ def core_endpoints(metrics_access: Literal["public", "admin"], registry: Collect
             "system",
             response=Readiness,
             errors=(503,),
+            errors_with_response=(503,),
         ),
         Endpoint(
             "GET",

@@ -33,6 +33,8 @@ class Endpoint:
     idempotent: bool = False
     errors: tuple[int, ...] = ()
     media_type: str = "application/json"
+    # Error statuses whose body is `response` rather than a problem (e.g. /readyz's 503).
+    errors_with_response: tuple[int, ...] = ()
 
 
 def json_response(payload: BaseModel | dict[str, Any] | None, status: int = 200) -> web.Response:

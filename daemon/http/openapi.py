@@ -118,14 +118,11 @@ def _operation(ep: Endpoint, schemas: _Schemas) -> dict[str, Any]:
         }
     responses: dict[str, Any] = {str(ep.status): ok}
     for status in sorted(_error_statuses(ep)):
-        content_schema = (
-            schemas.ref(ep.response, "serialization") if status == 503 and ep.response else _PROBLEM_REF
-        )
-        media = "application/json" if status == 503 and ep.response else "application/problem+json"
-        responses[str(status)] = {
-            "description": _STATUS_TEXT[status],
-            "content": {media: {"schema": content_schema}},
-        }
+        if status in ep.errors_with_response and ep.response is not None:
+            content = {"application/json": {"schema": schemas.ref(ep.response, "serialization")}}
+        else:
+            content = {"application/problem+json": {"schema": _PROBLEM_REF}}
+        responses[str(status)] = {"description": _STATUS_TEXT[status], "content": content}
     op["responses"] = responses
     return op
 

@@ -38,9 +38,14 @@ class TronClient:
         self.options = options
         self.metrics = TronMetrics(registry)
         # Our own httpx client, so timeouts and headers are ours and not tronpy's defaults.
+        # httpx keeps only 20 idle connections by default: fewer than the scraper's concurrency, so
+        # connections would be reopened all the time.
         self._http = httpx.AsyncClient(
             timeout=httpx.Timeout(options.timeout),
             headers={"User-Agent": f"tronwatch/{__version__}"},
+            limits=httpx.Limits(
+                max_connections=options.max_connections, max_keepalive_connections=options.max_connections
+            ),
         )
         self._provider = InstrumentedProvider(options, self._http, self.metrics)
         self._tron = AsyncTron(self._provider, conf={"fee_limit": options.fee_limit_sun})

@@ -43,6 +43,7 @@ class TronClientOptions:
     backoff_max: float = 2.0
     usdt_contract: str | None = None  # None: the network's USDT (USDT_CONTRACTS)
     fee_limit_sun: int = DEFAULT_FEE_LIMIT_SUN
+    max_connections: int = 64
 
     def __post_init__(self) -> None:
         resolve_endpoint(self.network)  # fail at construction, not at the first call

@@ -1,0 +1,107 @@
+"""Pool and network gauges rendered from the current snapshot at scrape time (no per-pool Gauge objects)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from prometheus_client import CollectorRegistry
+from prometheus_client.core import GaugeMetricFamily, Metric, StateSetMetricFamily
+from prometheus_client.registry import Collector
+
+from daemon.energy.snapshot import LEVELS, EnergySnapshot, SnapshotHolder
+
+SUN_PER_TRX = 1_000_000
+
+# name suffix after tronwatch_pool_, help text
+_POOL_METRICS = (
+    ("energy_limit", "Energy limit of the pool's stake"),
+    ("energy_used", "Energy used, decayed to the head block"),
+    ("energy_available", "Energy limit minus energy used"),
+    ("usage_ratio", "Energy used / limit (0-1)"),
+    ("frozen_trx", "TRX staked for energy (own stake incl. delegated out)"),
+    ("balance_trx", "Liquid TRX balance"),
+    ("daily_consumption_energy", "Energy spent in the trailing 24 h (decay model over snapshots)"),
+    ("runway_seconds", "Seconds until available energy reaches 0 at the current spend; +Inf if sustainable"),
+    ("up", "1 when the last read of the pool succeeded"),
+    ("last_scrape_timestamp_seconds", "Unix time of the last successful read"),
+)
+
+
+class EnergyCollector(Collector):
+    """Yields families built once per snapshot; a /metrics scrape between cycles reuses them."""
+
+    def __init__(self, holder: SnapshotHolder) -> None:
+        self._holder = holder
+        self._built: tuple[EnergySnapshot, list[Metric]] | None = None
+
+    def describe(self) -> list[Metric]:
+        """Every family name (from the current, usually empty, snapshot) for the registry's clash check."""
+        return _families(self._holder.current)
+
+    def collect(self) -> Iterator[Metric]:
+        """The current snapshot's families."""
+        snap = self._holder.current
+        built = self._built
+        if built is None or built[0] is not snap:
+            built = (snap, _families(snap))
+            self._built = built
+        yield from built[1]
+
+
+def _families(snap: EnergySnapshot) -> list[Metric]:
+    fams = {n: GaugeMetricFamily(f"tronwatch_pool_{n}", h, labels=["pool"]) for n, h in _POOL_METRICS}
+    for p in snap.enabled_pools():
+        if not p.has_data:
+            fams["up"].add_metric([p.name], 0.0)
+            continue
+        label = [p.name]
+        fams["energy_limit"].add_metric(label, p.energy_limit)
+        fams["energy_used"].add_metric(label, p.energy_used)
+        fams["energy_available"].add_metric(label, p.energy_available)
+        fams["usage_ratio"].add_metric(label, p.usage_ratio)
+        fams["frozen_trx"].add_metric(label, p.frozen_sun / SUN_PER_TRX)
+        fams["balance_trx"].add_metric(label, p.balance_sun / SUN_PER_TRX)
+        if p.daily_consumption is not None:
+            fams["daily_consumption_energy"].add_metric(label, p.daily_consumption)
+        if p.runway_seconds is not None:
+            fams["runway_seconds"].add_metric(label, p.runway_seconds)
+        fams["up"].add_metric(label, 1.0 if p.up else 0.0)
+        assert p.last_scraped_at is not None
+        fams["last_scrape_timestamp_seconds"].add_metric(label, p.last_scraped_at.timestamp())
+    out: list[Metric] = list(fams.values())
+    t = snap.totals
+    out.append(
+        GaugeMetricFamily(
+            "tronwatch_energy_available", "Available energy over enabled pools", t.energy_available
+        )
+    )
+    out.append(
+        GaugeMetricFamily(
+            "tronwatch_energy_usage_ratio", "Energy used / limit over enabled pools", t.usage_ratio
+        )
+    )
+    out.append(
+        StateSetMetricFamily(
+            "tronwatch_energy_state",
+            "Threshold state of total usage (ok, warning, critical, emergency)",
+            {level: level == snap.level for level in LEVELS},
+        )
+    )
+    fee = GaugeMetricFamily("tronwatch_chain_energy_fee_sun", "getEnergyFee: sun per energy burned")
+    if snap.energy_fee_sun is not None:
+        fee.add_metric([], snap.energy_fee_sun)
+    out.append(fee)
+    quote = GaugeMetricFamily(
+        "tronwatch_emergency_fee_trx", "Quoted TRX fee of one USDT transfer to an empty address"
+    )
+    if snap.quote is not None:
+        quote.add_metric([], float(snap.quote.total_trx))
+    out.append(quote)
+    return out
+
+
+def register(registry: CollectorRegistry, holder: SnapshotHolder) -> EnergyCollector:
+    """Register the energy collector on the app's registry."""
+    collector = EnergyCollector(holder)
+    registry.register(collector)
+    return collector

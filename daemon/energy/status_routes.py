@@ -1,0 +1,99 @@
+"""`GET /api/v1/energy/status`: the user-facing energy banner data, served from memory only."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Literal
+
+from aiohttp import web
+from pydantic import BaseModel, Field
+
+from daemon import keys
+from daemon.energy.snapshot import EnergySnapshot
+from daemon.energy.status import alert_message, pick_language, sufficiency
+from daemon.http.body import RequestModel, read_query
+from daemon.http.endpoints import Endpoint
+
+API = "/api/v1"
+
+
+class StatusQuery(RequestModel):
+    """Optionally, the end user whose queue position to include."""
+
+    user_id: str | None = Field(None, min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:@-]+$")
+
+
+class EnergyStatus(BaseModel):
+    """The seed's status fields, plus level, prices and freshness."""
+
+    available_energy: int | None = Field(description="Energy available now over enabled pools")
+    daily_consumption: int | None = Field(description="Energy spent in the trailing 24 h")
+    energy_sufficient: bool = Field(description="A single pool can fund the next standard transfer now")
+    estimated_wait_time: int | None = Field(description="Minutes until it can (recovery only); null unknown")
+    queue_position: int | None = Field(description="The user's place in the withdrawal queue (not yet)")
+    alert_message: str | None = Field(description="Null when sufficient; else Korean or English text")
+    level: Literal["ok", "warning", "critical", "emergency"]
+    energy_fee_sun: int | None
+    emergency_fee_trx: Decimal | None = Field(description="Fee of one USDT transfer to an empty address")
+    updated_at: datetime | None = Field(description="When the newest pool figures were read")
+    stale: bool = Field(description="True when the figures are older than 3 scrape intervals")
+
+
+def render(snap: EnergySnapshot, lang: str, stale: bool) -> bytes:
+    """The JSON body for one snapshot, language and freshness (cached on the snapshot)."""
+    key = ("status", lang, stale)
+    body: bytes | None = snap.cache.get(key)
+    if body is None:
+        suff = sufficiency(snap)
+        fee = snap.quote.total_trx if snap.quote is not None else None
+        t = snap.totals
+        body = (
+            EnergyStatus(
+                available_energy=t.energy_available if t.pools else None,
+                daily_consumption=t.daily_consumption,
+                energy_sufficient=suff.sufficient,
+                estimated_wait_time=suff.wait_minutes,
+                queue_position=None,
+                alert_message=alert_message(suff, fee, stale, lang),
+                level=snap.level,
+                energy_fee_sun=snap.energy_fee_sun,
+                emergency_fee_trx=fee,
+                updated_at=snap.data_time,
+                stale=stale,
+            )
+            .model_dump_json()
+            .encode()
+        )
+        snap.cache[key] = body
+    return body
+
+
+async def energy_status(request: web.Request) -> web.Response:
+    """Energy status for the withdrawal page; never calls the chain."""
+    read_query(request, StatusQuery)  # validated now; the queue (issue 5) will use user_id
+    energy = request.app[keys.runtime].energy
+    assert energy is not None
+    snap = energy.holder.current
+    lang = pick_language(request.headers.get("Accept-Language"))
+    return web.Response(
+        body=render(snap, lang, snap.stale()),
+        content_type="application/json",
+        headers={"Content-Language": lang, "Vary": "Accept-Language"},
+    )
+
+
+def status_endpoints() -> list[Endpoint]:
+    """The partner-facing energy status."""
+    return [
+        Endpoint(
+            "GET",
+            f"{API}/energy/status",
+            energy_status,
+            "partner",
+            "Energy status for the withdrawal page (Accept-Language: ko or en)",
+            "energy",
+            query=StatusQuery,
+            response=EnergyStatus,
+        )
+    ]

@@ -1,0 +1,119 @@
+"""Support at run time: per-app state, the figures refresher (every replica) and the SLA job (leader)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import asyncpg
+from aiohttp import web
+
+from daemon import keys
+from daemon.db.lease import LeaderLease
+from daemon.support import sla
+from daemon.support.classify import Rules, default_rules
+from daemon.support.figures import FiguresHolder, ticket_figures
+from daemon.support.metrics import SupportMetrics
+from daemon.support.notify import LogNotifier, Notifier
+from daemon.support.settings import SupportSettings
+
+log = logging.getLogger(__name__)
+Clock = Callable[[], datetime]
+MIN_REFRESH_GAP = 1.0  # seconds: a burst of writes costs one aggregate query, not one each
+DB_ERRORS = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError)
+
+
+def utc_now() -> datetime:
+    """The wall clock, timezone-aware."""
+    return datetime.now(UTC)
+
+
+@dataclass
+class SupportState:
+    """Everything the support routes and jobs of one app share."""
+
+    settings: SupportSettings
+    rules: Rules
+    clock: Clock
+    notifier: Notifier
+    metrics: SupportMetrics
+    figures: FiguresHolder
+    changed: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def touched(self) -> None:
+        """A ticket changed here: refresh the figures soon."""
+        self.changed.set()
+
+
+support_state = web.AppKey("support_state", SupportState)
+
+
+def install(
+    app: web.Application,
+    settings: SupportSettings | None = None,
+    *,
+    clock: Clock = utc_now,
+    notifier: Notifier | None = None,
+    rules: Rules | None = None,
+) -> SupportState:
+    """Attach support state and metrics to an app (no I/O); settings default to `support:` or built-ins."""
+    if settings is None:
+        settings = app[keys.settings].support
+    holder = FiguresHolder()
+    state = SupportState(
+        settings=settings,
+        rules=rules or default_rules(),
+        clock=clock,
+        notifier=notifier or LogNotifier(),
+        metrics=SupportMetrics(app[keys.metrics].registry, holder),
+        figures=holder,
+    )
+    app[support_state] = state
+    return state
+
+
+async def refresh_figures(app: web.Application) -> None:
+    """Read the figures now into the gauges."""
+    state = app[support_state]
+    async with app[keys.runtime].pool.acquire() as conn:
+        state.figures.current = await ticket_figures(conn, state.clock())
+
+
+async def _refresh_forever(app: web.Application) -> None:
+    state = app[support_state]
+    while True:
+        try:
+            await refresh_figures(app)
+        except DB_ERRORS as exc:
+            log.warning("ticket figures not refreshed error=%s", exc)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(state.changed.wait(), timeout=state.settings.figures_interval)
+        state.changed.clear()
+        await asyncio.sleep(MIN_REFRESH_GAP)
+
+
+async def support_context(app: web.Application) -> AsyncIterator[None]:
+    """Refresh the ticket figures on every replica; run the SLA job on the lease holder."""
+    state, settings = app[support_state], app[keys.settings]
+    lease = LeaderLease(
+        app[keys.database_url],
+        "support-sla",
+        lambda: sla.run_forever(app[keys.runtime].pool, state),
+        interval=settings.jobs.lease_interval,
+        gauge=app[keys.metrics].leader,
+    )
+    tasks = [
+        asyncio.create_task(_refresh_forever(app), name="support-figures"),
+        asyncio.create_task(lease.run(), name="lease:support-sla"),
+    ]
+    try:
+        yield
+    finally:
+        for task in tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task

@@ -1,0 +1,245 @@
+"""SQL for support tickets, their messages and events."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+# Every column a ticket update may change, in the order save_ticket binds them ($2..$19).
+MUTABLE = (
+    "category",
+    "category_source",
+    "priority",
+    "priority_source",
+    "status",
+    "assigned_to",
+    "updated_at",
+    "last_activity_at",
+    "resolved_at",
+    "closed_at",
+    "first_response_due_at",
+    "resolution_due_at",
+    "first_responded_at",
+    "first_response_breached_at",
+    "resolution_breached_at",
+    "sla_paused_at",
+    "sla_paused_seconds",
+    "awaiting_reply_since",
+)
+# (field, from, to, detail) of one audit-trail entry.
+EventRow = tuple[str, str | None, str | None, dict[str, Any] | None]
+
+
+def _row(record: Any) -> dict[str, Any]:
+    out = dict(record)
+    for key in ("attachments", "detail"):
+        value = out.get(key)
+        if isinstance(value, str):
+            # Most tickets have no attachments; skipping the parser for them is a measurable win in lists.
+            out[key] = [] if value == "[]" else json.loads(value)
+    return out
+
+
+async def insert_ticket(
+    conn: Any, t: dict[str, Any], actor_id: int, detail: dict[str, Any]
+) -> dict[str, Any]:
+    """Insert a ticket and its `created` event in one statement."""
+    row = await conn.fetchrow(
+        "WITH t AS (INSERT INTO support_tickets (partner_id, title, description, attachments, category, "
+        "category_source, priority, priority_source, requested_priority, status, created_at, updated_at, "
+        "last_activity_at, first_response_due_at, resolution_due_at, awaiting_reply_since) "
+        "VALUES ($1, $2, $3, $4::jsonb, $5, 'auto', $6, 'auto', $7, 'open', $8, $8, $8, $9, $10, $8) "
+        "RETURNING *), "
+        "e AS (INSERT INTO ticket_events (ticket_id, actor_type, actor_id, field, to_value, detail, "
+        "created_at) SELECT id, 'partner', $11, 'created', 'open', $12::jsonb, $8 FROM t) "
+        "SELECT * FROM t",
+        t["partner_id"],
+        t["title"],
+        t["description"],
+        json.dumps(t["attachments"]),
+        t["category"],
+        t["priority"],
+        t["requested_priority"],
+        t["created_at"],
+        t["first_response_due_at"],
+        t["resolution_due_at"],
+        actor_id,
+        json.dumps(detail, ensure_ascii=False),
+    )
+    return _row(row)
+
+
+_GET = "SELECT * FROM support_tickets WHERE id = $1 AND ($2::bigint IS NULL OR partner_id = $2)"
+_GET_LOCKED = (
+    "SELECT * FROM support_tickets WHERE id = $1 AND ($2::bigint IS NULL OR partner_id = $2) FOR UPDATE"
+)
+
+
+async def get_ticket(
+    conn: Any, ticket_id: int, *, partner_id: int | None, lock: bool = False
+) -> dict[str, Any] | None:
+    """One ticket; with `partner_id`, only if that partner owns it. `lock` takes a row lock."""
+    row = await conn.fetchrow(_GET_LOCKED if lock else _GET, ticket_id, partner_id)
+    return None if row is None else _row(row)
+
+
+async def save_ticket(conn: Any, ticket: dict[str, Any]) -> dict[str, Any]:
+    """Write every mutable column of `ticket` back."""
+    row = await conn.fetchrow(
+        "UPDATE support_tickets SET category = $2, category_source = $3, priority = $4, "
+        "priority_source = $5, status = $6, assigned_to = $7, updated_at = $8, last_activity_at = $9, "
+        "resolved_at = $10, "
+        "closed_at = $11, first_response_due_at = $12, resolution_due_at = $13, first_responded_at = $14, "
+        "first_response_breached_at = $15, resolution_breached_at = $16, sla_paused_at = $17, "
+        "sla_paused_seconds = $18, awaiting_reply_since = $19 WHERE id = $1 RETURNING *",
+        ticket["id"],
+        *(ticket[col] for col in MUTABLE),
+    )
+    return _row(row)
+
+
+async def insert_events(
+    conn: Any, ticket_id: int, actor_type: str, actor_id: int | None, events: list[EventRow], at: datetime
+) -> None:
+    """Append audit-trail entries."""
+    await conn.executemany(
+        "INSERT INTO ticket_events (ticket_id, actor_type, actor_id, field, from_value, to_value, detail, "
+        "created_at) VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8)",
+        [
+            (ticket_id, actor_type, actor_id, f, old, new, None if d is None else json.dumps(d), at)
+            for f, old, new, d in events
+        ],
+    )
+
+
+async def insert_message(conn: Any, m: dict[str, Any]) -> dict[str, Any]:
+    """Append a thread entry."""
+    row = await conn.fetchrow(
+        "INSERT INTO ticket_messages (ticket_id, sender_type, sender_id, message, attachments, internal, "
+        "created_at) VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7) RETURNING *",
+        m["ticket_id"],
+        m["sender_type"],
+        m["sender_id"],
+        m["message"],
+        json.dumps(m["attachments"]),
+        m["internal"],
+        m["created_at"],
+    )
+    return _row(row)
+
+
+async def list_messages(
+    conn: Any, ticket_id: int, *, after_id: int, limit: int, internal: bool
+) -> list[dict[str, Any]]:
+    """Thread entries oldest first; internal notes only when asked."""
+    rows = await conn.fetch(
+        "SELECT * FROM ticket_messages WHERE ticket_id = $1 AND id > $2 AND (NOT internal OR $3) "
+        "ORDER BY id LIMIT $4",
+        ticket_id,
+        after_id,
+        internal,
+        limit,
+    )
+    return [_row(r) for r in rows]
+
+
+async def list_events(conn: Any, ticket_id: int, *, after_id: int, limit: int) -> list[dict[str, Any]]:
+    """Audit-trail entries oldest first."""
+    rows = await conn.fetch(
+        "SELECT * FROM ticket_events WHERE ticket_id = $1 AND id > $2 ORDER BY id LIMIT $3",
+        ticket_id,
+        after_id,
+        limit,
+    )
+    return [_row(r) for r in rows]
+
+
+# Filters are optional ($n IS NULL); the keyset (last_activity_at, id) < ($7, $8) is always bound (the
+# first page passes a far-future key) so that even a generic plan walks the index in order and stops at
+# the LIMIT. Two statements rather than one with an optional partner: a generic plan of "$1 IS NULL OR
+# partner_id = $1" could not use the per-partner index, and a partner's list is the hot path. Both bind
+# the same $1..$9.
+LIST_FOR_PARTNER = (
+    "SELECT * FROM support_tickets WHERE partner_id = $1 "
+    "AND ($2::text IS NULL OR status = $2) AND ($3::text IS NULL OR priority = $3) "
+    "AND ($4::text IS NULL OR category = $4) AND ($5::bigint IS NULL OR assigned_to = $5) "
+    "AND ($6::timestamptz IS NULL OR updated_at >= $6) "
+    "AND (last_activity_at, id) < ($7::timestamptz, $8::bigint) "
+    "ORDER BY last_activity_at DESC, id DESC LIMIT $9"
+)
+LIST_ALL = (
+    "SELECT * FROM support_tickets WHERE $1::bigint IS NULL "
+    "AND ($2::text IS NULL OR status = $2) AND ($3::text IS NULL OR priority = $3) "
+    "AND ($4::text IS NULL OR category = $4) AND ($5::bigint IS NULL OR assigned_to = $5) "
+    "AND ($6::timestamptz IS NULL OR updated_at >= $6) "
+    "AND (last_activity_at, id) < ($7::timestamptz, $8::bigint) "
+    "ORDER BY last_activity_at DESC, id DESC LIMIT $9"
+)
+
+
+# A partner's unfiltered list (the hot path) on its own: with the optional filters in the statement, a
+# generic plan underestimates the rows and sorts all of the partner's tickets instead of reading 51.
+LIST_PARTNER_PAGE = (
+    "SELECT * FROM support_tickets WHERE partner_id = $1 AND (last_activity_at, id) < ($2, $3) "
+    "ORDER BY last_activity_at DESC, id DESC LIMIT $4"
+)
+
+
+async def list_tickets(conn: Any, partner_id: int | None, args: tuple[Any, ...]) -> list[dict[str, Any]]:
+    """Tickets newest activity first; `args` binds $2..$9 of the filters."""
+    if partner_id is not None and all(a is None for a in args[:5]):
+        rows = await conn.fetch(LIST_PARTNER_PAGE, partner_id, *args[5:])
+    else:
+        rows = await conn.fetch(LIST_ALL if partner_id is None else LIST_FOR_PARTNER, partner_id, *args)
+    return [_row(r) for r in rows]
+
+
+async def admin_exists(conn: Any, admin_id: int) -> bool:
+    """Whether an admin with this id exists."""
+    return bool(await conn.fetchval("SELECT EXISTS (SELECT 1 FROM admins WHERE id = $1)", admin_id))
+
+
+async def mark_breaches(conn: Any, now: datetime) -> list[dict[str, Any]]:
+    """Mark tickets whose running SLA clock passed a deadline; one `sla` event each. Returns them."""
+    rows = await conn.fetch(
+        "WITH b AS (UPDATE support_tickets SET "
+        "first_response_breached_at = CASE WHEN first_responded_at IS NULL AND first_response_due_at <= $1 "
+        "THEN coalesce(first_response_breached_at, $1) ELSE first_response_breached_at END, "
+        "resolution_breached_at = CASE WHEN resolution_due_at <= $1 "
+        "THEN coalesce(resolution_breached_at, $1) ELSE resolution_breached_at END "
+        "WHERE status IN ('open', 'in_progress') AND sla_paused_at IS NULL AND ("
+        "(first_responded_at IS NULL AND first_response_breached_at IS NULL AND first_response_due_at <= $1) "
+        "OR (resolution_breached_at IS NULL AND resolution_due_at <= $1)) "
+        "RETURNING id, partner_id, priority, first_response_breached_at = $1 AS first_response, "
+        "resolution_breached_at = $1 AS resolution), "
+        "e AS (INSERT INTO ticket_events (ticket_id, actor_type, field, to_value, created_at) "
+        "SELECT id, 'system', 'sla', CASE WHEN first_response AND resolution THEN 'breached:both' "
+        "WHEN first_response THEN 'breached:first_response' ELSE 'breached:resolution' END, $1 FROM b) "
+        "SELECT * FROM b ORDER BY id",
+        now,
+    )
+    return [dict(r) for r in rows]
+
+
+async def resolved_before(conn: Any, before: datetime, limit: int) -> list[dict[str, Any]]:
+    """Resolved tickets that have stayed resolved since `before` (locked, skipping busy rows)."""
+    rows = await conn.fetch(
+        "SELECT * FROM support_tickets WHERE status = 'resolved' AND resolved_at < $1 "
+        "ORDER BY resolved_at LIMIT $2 FOR UPDATE SKIP LOCKED",
+        before,
+        limit,
+    )
+    return [_row(r) for r in rows]
+
+
+async def active_figures(conn: Any) -> list[Any]:
+    """Per priority over unresolved tickets: count, breached count, oldest unanswered partner message."""
+    rows: list[Any] = await conn.fetch(
+        "SELECT priority, count(*) AS open, "
+        "count(*) FILTER (WHERE first_response_breached_at IS NOT NULL "
+        "OR resolution_breached_at IS NOT NULL) AS breached, "
+        "min(awaiting_reply_since) FILTER (WHERE status IN ('open', 'in_progress')) AS awaiting "
+        "FROM support_tickets WHERE status IN ('open', 'in_progress', 'pending') GROUP BY priority"
+    )
+    return rows
