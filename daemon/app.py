@@ -32,6 +32,7 @@ from daemon.runtime import Runtime
 from daemon.support.context import install as install_support
 from daemon.support.context import support_context
 from daemon.support.routes import support_endpoints
+from daemon.tasks import stop_tasks
 from daemon.tron.client import TronClient
 from daemon.tron.health import ChainHealth, watch_chain
 from daemon.tron.options import TronClientOptions
@@ -101,7 +102,7 @@ async def database_context(app: web.Application) -> AsyncIterator[None]:
     try:
         yield
     finally:
-        await _cancel(watcher)
+        await stop_tasks([watcher])
         await asyncio.wait_for(runtime.pool.close(), timeout=settings.server.shutdown_timeout)
         runtime.pool = None
 
@@ -150,19 +151,9 @@ async def tron_context(app: web.Application) -> AsyncIterator[None]:
         watcher = asyncio.create_task(
             watch_chain(runtime.tron, runtime.chain_health, app[keys.metrics].registry, tron.health_interval)
         )
-        stack.push_async_callback(_cancel, watcher)
+        stack.push_async_callback(stop_tasks, [watcher])
         yield
     runtime.tron = runtime.chain_health = runtime.devnode = None
-
-
-async def _cancel(task: asyncio.Task[None]) -> None:
-    task.cancel()
-    try:
-        await task
-    except asyncio.CancelledError:
-        pass
-    except Exception:  # a failing task must not stop the others from being stopped
-        log.exception("background task failed while stopping task=%s", task.get_name())
 
 
 async def jobs_context(app: web.Application) -> AsyncIterator[None]:
@@ -181,6 +172,5 @@ async def jobs_context(app: web.Application) -> AsyncIterator[None]:
     try:
         yield
     finally:
-        for task in runtime.tasks:
-            await _cancel(task)
+        await stop_tasks(runtime.tasks)
         runtime.tasks = []

@@ -20,6 +20,7 @@ from daemon.energy import pools_repo as repo
 from daemon.energy.follower import load_snapshot
 from daemon.energy.scraper import PoolRow, Scraper, state_row
 from daemon.energy.snapshot import EnergySnapshot, SnapshotHolder
+from daemon.tasks import stop_tasks
 
 log = logging.getLogger(__name__)
 SEED_HOURS = 25  # a day of history (plus an edge) rebuilds daily consumption after a restart
@@ -196,9 +197,4 @@ async def energy_context(app: web.Application) -> AsyncIterator[None]:
     try:
         yield
     finally:
-        for task in tasks:
-            task.cancel()
-        # Every task is awaited even if one fails while stopping (e.g. a lease connection mid-query).
-        for result in await asyncio.gather(*tasks, return_exceptions=True):
-            if isinstance(result, Exception):
-                log.warning("energy task failed while stopping error=%r", result)
+        await stop_tasks(tasks)

@@ -20,6 +20,7 @@ from daemon.support.figures import FiguresHolder, ticket_figures
 from daemon.support.metrics import SupportMetrics
 from daemon.support.notify import LogNotifier, Notifier
 from daemon.support.settings import SupportSettings
+from daemon.tasks import stop_tasks
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
@@ -113,7 +114,4 @@ async def support_context(app: web.Application) -> AsyncIterator[None]:
     try:
         yield
     finally:
-        for task in tasks:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await stop_tasks(tasks)
