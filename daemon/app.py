@@ -36,6 +36,9 @@ from daemon.tasks import stop_tasks
 from daemon.tron.client import TronClient
 from daemon.tron.health import ChainHealth, watch_chain
 from daemon.tron.options import TronClientOptions
+from daemon.withdrawals.context import install as install_withdrawals
+from daemon.withdrawals.context import withdrawals_context
+from daemon.withdrawals.routes import withdrawal_endpoints
 
 log = logging.getLogger(__name__)
 DB_CHECK_INTERVAL = 5.0
@@ -58,6 +61,7 @@ def create_app(
     app[keys.key_cache] = KeyCache(settings.auth.key_cache_seconds)
     app[keys.endpoints] = {}
     install_support(app)
+    install_withdrawals(app)
     runtime.energy = new_runtime(settings.energy)
     energy_metrics.register(registry, runtime.energy.holder)
     endpoints = [
@@ -66,6 +70,7 @@ def create_app(
         *status_endpoints(),
         *energy_admin_endpoints(),
         *support_endpoints(),
+        *withdrawal_endpoints(),
     ]
     add_endpoints(app, endpoints)
     app[keys.openapi_document] = build_document(endpoints)
@@ -74,6 +79,7 @@ def create_app(
     app.cleanup_ctx.append(jobs_context)
     app.cleanup_ctx.append(energy_context)
     app.cleanup_ctx.append(support_context)
+    app.cleanup_ctx.append(withdrawals_context)  # last: needs the database, the TRON node and energy
     return app
 
 

@@ -13,6 +13,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from daemon.support.settings import SupportSettings
+from daemon.withdrawals.settings import WithdrawalSettings
 
 ENV_PREFIX = "TRONWATCH_"
 _VAR_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
@@ -154,6 +155,7 @@ class Settings(_Section):
     jobs: JobSettings = JobSettings()
     energy: EnergySettings = EnergySettings()
     support: SupportSettings = SupportSettings()
+    withdrawals: WithdrawalSettings = WithdrawalSettings()
     logging: LoggingSettings = LoggingSettings()
     data_dir: Path = Field(default_factory=lambda: Path(platformdirs.user_data_dir("tronwatch")))
 

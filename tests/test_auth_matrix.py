@@ -20,6 +20,9 @@ NEW_POOL = "TUv8wiXJrEVBLGuCdUR64nfwUojezvzMga"
 ANY_KEY = {"none": 401, "bad": 401, "revoked": 401, "partner": 200, "other_partner": 200, "admin": 200}
 # Objects owned by the partner "acme": the other partner gets 404, as if it did not exist.
 OWN = {**ANY_KEY, "other_partner": 404}
+PARTNER_OWN = {**OWN, "admin": 403}
+TO = "TLsV52sRDL79HXGGm9yzwKibb6BeruhUzy"
+WITHDRAWAL = {"withdrawal_id": "m1", "user_id": "u1", "to_address": TO, "amount": "1", "currency": "USDT"}
 
 # (method, route template, concrete path, body, expected status per principal)
 MATRIX: list[tuple[str, str, str, Any, dict[str, int]]] = [
@@ -121,6 +124,52 @@ MATRIX: list[tuple[str, str, str, Any, dict[str, int]]] = [
         None,
         OWN,
     ),
+    (
+        "POST",
+        "/api/v1/energy/queue",
+        "/api/v1/energy/queue",
+        WITHDRAWAL,
+        {**ANY_KEY, "partner": 201, "other_partner": 201, "admin": 403},
+    ),
+    ("POST", "/api/v1/energy/queue/claim", "/api/v1/energy/queue/claim", {}, {**ANY_KEY, "admin": 403}),
+    ("GET", "/api/v1/energy/queue/{id}", "/api/v1/energy/queue/{queue_id}", None, PARTNER_OWN),
+    ("DELETE", "/api/v1/energy/queue/{id}", "/api/v1/energy/queue/{queue_id}", None, PARTNER_OWN),
+    (
+        "POST",
+        "/api/v1/energy/queue/{id}/complete",
+        "/api/v1/energy/queue/{queue_id}/complete",
+        {"tx_hash": "aa" * 32},
+        {**PARTNER_OWN, "partner": 409},  # never claimed
+    ),
+    (
+        "POST",
+        "/api/v1/energy/emergency-withdrawal",
+        "/api/v1/energy/emergency-withdrawal",
+        WITHDRAWAL,
+        # No TRON network in these settings: no live quote, so 503 (tests/withdrawals cover 201).
+        {**ANY_KEY, "partner": 503, "other_partner": 503, "admin": 403},
+    ),
+    (
+        "GET",
+        "/api/v1/energy/emergency-withdrawal/{id}",
+        "/api/v1/energy/emergency-withdrawal/{emergency_id}",
+        None,
+        PARTNER_OWN,
+    ),
+    (
+        "POST",
+        "/api/v1/energy/emergency-withdrawal/{id}/payment",
+        "/api/v1/energy/emergency-withdrawal/{emergency_id}/payment",
+        {"tx_hash": "ab" * 32},
+        {**PARTNER_OWN, "partner": 202},  # no node: accepted, verified later
+    ),
+    (
+        "POST",
+        "/api/v1/energy/emergency-withdrawal/{id}/complete",
+        "/api/v1/energy/emergency-withdrawal/{emergency_id}/complete",
+        {"tx_hash": "aa" * 32},
+        {**PARTNER_OWN, "partner": 409},
+    ),
 ]
 
 
@@ -146,6 +195,22 @@ async def _principals(
             "now(), now() + interval '8 hours', now() + interval '72 hours') RETURNING id",
             partner_id,
         )
+        queue_id = await conn.fetchval(
+            "INSERT INTO energy_withdrawal_queue (partner_id, user_id, withdrawal_id, to_address, amount, "
+            "currency, required_energy, created_at) VALUES ($1, 'u', 'mx', $2, 1, 'USDT', 130285, now()) "
+            "RETURNING id",
+            partner_id,
+            TO,
+        )
+        emergency_id = await conn.fetchval(
+            "INSERT INTO emergency_withdrawals (partner_id, user_id, withdrawal_id, to_address, amount, "
+            "currency, energy_estimate, energy_fee_sun, bandwidth_bytes, bandwidth_sun, fee_sun, "
+            "trx_fee_amount, pay_to, quote_block, quote_expires_at, created_at) VALUES ($1, 'u', 'ex', $2, "
+            "1, 'USDT', 130285, 100, 345, 345000, 13373500, 13.3735, $2, 1, now() + interval '1 day', now()) "
+            "RETURNING id",
+            partner_id,
+            TO,
+        )
     finally:
         await conn.close()
     headers = {
@@ -161,6 +226,8 @@ async def _principals(
         "spare_key_id": spare_id,
         "pool_id": pool_id,
         "ticket_id": ticket_id,
+        "queue_id": queue_id,
+        "emergency_id": emergency_id,
     }
 
 

@@ -113,6 +113,8 @@ async def test_openapi_document_is_valid_and_complete(client: TestClient[Any, An
         if r.resource is not None and r.method != "HEAD"
     }
     assert served == documented
+    ids = [op["operationId"] for ops in doc["paths"].values() for op in ops.values()]
+    assert len(ids) == len(set(ids)), "operationIds must be unique"
     create = doc["paths"]["/api/v1/admin/partners"]["post"]
     assert {"401", "403", "409", "413", "415", "422"} <= set(create["responses"])
     assert any(p["name"] == "Idempotency-Key" for p in create["parameters"])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from decimal import Decimal
 from typing import Literal
@@ -16,6 +18,11 @@ from daemon.http.body import RequestModel, read_query
 from daemon.http.endpoints import Endpoint
 
 API = "/api/v1"
+
+# (app, partner_id, user_id) -> (queue position, wait minutes or None), or None when not queued.
+QueueLookup = Callable[[web.Application, int, str], Awaitable[tuple[int, int | None] | None]]
+# Set by the withdrawals package; the energy package does not depend on it.
+queue_lookup: web.AppKey[QueueLookup] = web.AppKey("queue_lookup")
 
 
 class StatusQuery(RequestModel):
@@ -71,13 +78,21 @@ def render(snap: EnergySnapshot, lang: str, stale: bool) -> bytes:
 
 async def energy_status(request: web.Request) -> web.Response:
     """Energy status for the withdrawal page; never calls the chain."""
-    read_query(request, StatusQuery)  # validated now; the queue (issue 5) will use user_id
+    query = read_query(request, StatusQuery)
     energy = request.app[keys.runtime].energy
     assert energy is not None
     snap = energy.holder.current
     lang = pick_language(request.headers.get("Accept-Language"))
+    body = render(snap, lang, snap.stale())
+    lookup = request.app.get(queue_lookup)
+    if query.user_id is not None and lookup is not None:
+        found = await lookup(request.app, request[keys.principal].partner_id or 0, query.user_id)
+        if found is not None:
+            data = json.loads(body)
+            data["queue_position"], data["estimated_wait_time"] = found
+            body = json.dumps(data).encode()
     return web.Response(
-        body=render(snap, lang, snap.stale()),
+        body=body,
         content_type="application/json",
         headers={"Content-Language": lang, "Vary": "Accept-Language"},
     )

@@ -15,6 +15,7 @@ _REF = "#/components/schemas/{model}"
 _PARAM = re.compile(r"\{(\w+)\}")
 _PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 _STATUS_TEXT = {
+    202: "Accepted: finished in the background",
     400: "Malformed request",
     401: "Missing, invalid or revoked API key",
     403: "The key's role may not call this",
@@ -23,7 +24,7 @@ _STATUS_TEXT = {
     413: "Body too large",
     415: "Body is not JSON",
     422: "Invalid field (named in errors)",
-    503: "Not ready",
+    503: "Unavailable (not ready, or the TRON node cannot answer)",
 }
 PROBLEM_SCHEMA: dict[str, Any] = {
     "type": "object",

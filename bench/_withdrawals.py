@@ -1,0 +1,108 @@
+"""Shared by the withdrawal benches: the app with the withdrawals package, and synthetic pool figures."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+from aiohttp import web
+from prometheus_client import CollectorRegistry
+from tronpy.keys import PrivateKey
+
+from daemon import keys as app_keys
+from daemon.app import create_app
+from daemon.config import load_settings
+from daemon.energy import pools_repo
+from daemon.energy.snapshot import PoolView, assemble
+
+POOL_MAX = 10
+
+
+def build_app(database_url: str, data_dir: Path, **withdrawals: Any) -> web.Application:
+    """The app with these withdrawal settings (no TRON node)."""
+    settings = load_settings(
+        None,
+        environ={},
+        overrides={
+            "database": {"url": database_url, "run_migrations": False, "pool_max": POOL_MAX},
+            "data_dir": str(data_dir),
+            "withdrawals": withdrawals,
+        },
+    )
+    return create_app(settings, database_url=database_url, registry=CollectorRegistry())
+
+
+async def publish_pools(url: str, app: web.Application, available: list[int], limit: int) -> None:
+    """Pools in the database and, fresh, in the app's snapshot (as if just scraped)."""
+    conn = await asyncpg.connect(url)
+    views = []
+    try:
+        for n, room in enumerate(available):
+            address = PrivateKey.random().public_key.to_base58check_address()
+            row = await pools_repo.insert_pool(conn, f"bench-{n}", address, Decimal(1))
+            now = datetime.now(UTC)
+            views.append(
+                PoolView(
+                    row["id"], row["name"], address, True, Decimal(1), True, "active",
+                    energy_limit=limit, energy_used=limit - room, window_slots=28_800,
+                    last_scraped_at=now, chain_time=now,
+                )
+            )  # fmt: skip
+    finally:
+        await conn.close()
+    snap = assemble(
+        views,
+        thresholds=(0.9, 0.95, 0.98),
+        stale_after=3600,
+        transfer_energy=130_285,
+        reserve_energy=0,
+        energy_fee_sun=100,
+        transaction_fee_sun=1000,
+        quote=None,
+        serial=1,
+    )
+    energy = app[app_keys.runtime].energy
+    assert energy is not None
+    energy.holder.publish(snap, local=True)
+
+
+class Served:
+    """An app on a free port in its own thread and event loop."""
+
+    def __init__(self, app: web.Application) -> None:
+        self.app = app
+        self.loop = asyncio.new_event_loop()
+        self.ready = threading.Event()
+        self.port = 0
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        runner = web.AppRunner(self.app, handle_signals=False, access_log=None)
+        self.loop.run_until_complete(runner.setup())
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        self.loop.run_until_complete(site.start())
+        self.port = runner.addresses[0][1]
+        self.ready.set()
+        self.loop.run_forever()
+        self.loop.run_until_complete(runner.cleanup())
+        self.loop.close()
+
+    def call(self, coro: Any) -> Any:
+        """Run a coroutine on the app's loop and wait for it."""
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(120)
+
+    def __enter__(self) -> Served:
+        self.thread.start()
+        if not self.ready.wait(60):
+            raise RuntimeError("app did not start")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(30)

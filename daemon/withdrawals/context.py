@@ -1,0 +1,133 @@
+"""Withdrawals at run time: per-app state, and the dispatcher, watcher and demo executor jobs."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import asyncpg
+from aiohttp import web
+
+from daemon import keys
+from daemon.db.lease import LeaderLease
+from daemon.energy.status_routes import queue_lookup
+from daemon.withdrawals.estimate import Estimator
+from daemon.withdrawals.metrics import WithdrawalMetrics
+from daemon.withdrawals.settings import WithdrawalSettings
+
+log = logging.getLogger(__name__)
+GAUGE_INTERVAL = 5.0
+Clock = Callable[[], datetime]
+# The account the demo executor pays emergencies from; created on the devnode (no stake: it burns TRX).
+DEMO_HOT_WALLET = {
+    "name": "gateway-hot",
+    "seed": "tronwatch-demo-gateway-hot",
+    "trx": 1000,
+    "usdt": 1_000_000,
+}
+
+
+def utc_now() -> datetime:
+    """The wall clock, timezone-aware."""
+    return datetime.now(UTC)
+
+
+@dataclass
+class WithdrawalState:
+    """What the withdrawal routes and jobs of one app share."""
+
+    settings: WithdrawalSettings
+    clock: Clock
+    metrics: WithdrawalMetrics
+    estimator: Estimator = field(default_factory=Estimator)
+    pay_to: str | None = None  # settings.pay_to, or the demo hot wallet while the devnode runs
+    dispatch_now: asyncio.Event = field(default_factory=asyncio.Event)
+    energy_cache: dict[str, int] = field(default_factory=dict)  # to_address -> estimated transfer energy
+    inflight_cache: tuple[float, object, dict[int, int]] | None = None  # (monotonic, snapshot, energy)
+
+    def poke(self) -> None:
+        """Something changed that the dispatcher should look at soon (this replica only)."""
+        self.dispatch_now.set()
+
+
+withdrawal_state = web.AppKey("withdrawal_state", WithdrawalState)
+
+
+def install(
+    app: web.Application, settings: WithdrawalSettings | None = None, *, clock: Clock = utc_now
+) -> WithdrawalState:
+    """Attach state and metrics (no I/O); settings default to `withdrawals:` or built-ins."""
+    if settings is None:
+        settings = app[keys.settings].withdrawals
+    state = WithdrawalState(
+        settings=settings,
+        clock=clock,
+        metrics=WithdrawalMetrics.register(app[keys.metrics].registry),
+        pay_to=settings.pay_to,
+    )
+    app[withdrawal_state] = state
+    from daemon.withdrawals.queue_service import queue_position  # it imports this module
+
+    app[queue_lookup] = queue_position
+    return state
+
+
+async def _gauges_forever(app: web.Application) -> None:
+    """tronwatch_queue_waiting / _oldest_wait_seconds on every replica (each is scraped on its own)."""
+    from daemon.withdrawals import queue_repo
+
+    state = app[withdrawal_state]
+    while True:
+        try:
+            async with app[keys.runtime].pool.acquire() as conn:
+                row = await queue_repo.figures(conn)
+            state.metrics.waiting.set(row["waiting"])
+            oldest = row["oldest"]
+            state.metrics.oldest_wait.set((state.clock() - oldest).total_seconds() if oldest else 0)
+        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError) as exc:
+            log.warning("queue gauges not refreshed error=%s", exc)
+        await asyncio.sleep(GAUGE_INTERVAL)
+
+
+async def withdrawals_context(app: web.Application) -> AsyncIterator[None]:
+    """Dispatcher and payment watcher under leader leases; the demo executor while the devnode runs."""
+    from daemon.withdrawals import dispatcher, watcher  # jobs import the services
+    from daemon.withdrawals.executor import run_forever as run_executor
+
+    state, settings, runtime = app[withdrawal_state], app[keys.settings], app[keys.runtime]
+    node = runtime.devnode
+    if node is not None and state.pay_to is None:
+        from daemon.devnode.addresses import b58  # demo and test runs only
+
+        state.pay_to = b58(node.add_account(DEMO_HOT_WALLET).address)
+    jobs = {
+        "withdrawal-dispatcher": lambda: dispatcher.run_forever(app),
+        "payment-watcher": lambda: watcher.run_forever(app),
+    }
+    tasks = [
+        asyncio.create_task(
+            LeaderLease(
+                app[keys.database_url],
+                name,
+                job,
+                interval=settings.jobs.lease_interval,
+                gauge=app[keys.metrics].leader,
+            ).run(),
+            name=f"lease:{name}",
+        )
+        for name, job in jobs.items()
+    ]
+    tasks.append(asyncio.create_task(_gauges_forever(app), name="queue-gauges"))
+    if node is not None and state.settings.demo_executor:
+        tasks.append(asyncio.create_task(run_executor(app), name="demo-executor"))
+    try:
+        yield
+    finally:
+        for task in tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task

@@ -1,0 +1,130 @@
+"""Emergency withdrawal API: quote, payment, state, and the executor's completion."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+from pydantic import BaseModel
+
+from daemon import keys
+from daemon.energy.status import pick_language
+from daemon.errors import NotFound
+from daemon.http.body import read_json
+from daemon.http.endpoints import Endpoint, json_response, path_id
+from daemon.http.idempotency import idempotent
+from daemon.withdrawals import emergency_repo, emergency_service
+from daemon.withdrawals.context import withdrawal_state
+from daemon.withdrawals.models import CompleteRequest, Emergency, EmergencyRequest, PaymentRequest
+
+EMERGENCY = "/api/v1/energy/emergency-withdrawal"
+
+
+def _partner(request: web.Request) -> int:
+    partner_id = request[keys.principal].partner_id
+    assert partner_id is not None  # partner-only routes
+    return partner_id
+
+
+def _lang(request: web.Request) -> str:
+    return pick_language(request.headers.get("Accept-Language"))
+
+
+async def create_emergency(request: web.Request) -> web.Response:
+    """Quote the live TRX fee and record the emergency; cancels the withdrawal's waiting queue entry."""
+    body = await read_json(request, EmergencyRequest)
+    app, partner_id, lang = request.app, _partner(request), _lang(request)
+    state = app[withdrawal_state]
+
+    async def record(values: dict[str, Any]) -> web.Response:
+        async def work(conn: Any) -> tuple[int, BaseModel]:
+            status, row = await emergency_service.record(conn, partner_id, body, values)
+            return status, emergency_service.view(row, lang)
+
+        return await idempotent(request, work)
+
+    response: web.Response = await emergency_service.create(app, partner_id, body, record)
+    if response.status == 201 and "Idempotent-Replayed" not in response.headers:
+        state.metrics.emergency.labels("pending_trx_payment").inc()
+    return response
+
+
+async def get_emergency(request: web.Request) -> web.Response:
+    """One emergency withdrawal."""
+    emergency_id = path_id(request)
+    async with request.app[keys.runtime].pool.acquire() as conn:
+        row = await emergency_repo.get(conn, _partner(request), emergency_id)
+    if row is None:
+        raise NotFound(f"no emergency withdrawal {emergency_id}")
+    return json_response(emergency_service.view(row, _lang(request)))
+
+
+async def submit_payment(request: web.Request) -> web.Response:
+    """Submit the user's TRX payment: 200 paid, 202 not solid yet, 4xx naming the reason."""
+    emergency_id = path_id(request)
+    body = await read_json(request, PaymentRequest)
+    status, row = await emergency_service.submit_payment(
+        request.app, _partner(request), emergency_id, body.tx_hash.lower()
+    )
+    return json_response(emergency_service.view(row, _lang(request)), status)
+
+
+async def complete_emergency(request: web.Request) -> web.Response:
+    """The executor reports the broadcast transfer of a claimed emergency."""
+    emergency_id = path_id(request)
+    body = await read_json(request, CompleteRequest)
+    state = request.app[withdrawal_state]
+    async with request.app[keys.runtime].pool.acquire() as conn, conn.transaction():
+        before = await emergency_repo.get(conn, _partner(request), emergency_id)
+        row = await emergency_service.complete(
+            conn, _partner(request), emergency_id, body.tx_hash.lower(), state.clock()
+        )
+    if before is not None and before["status"] != "completed":
+        state.metrics.emergency.labels("completed").inc()
+    return json_response(emergency_service.view(row, _lang(request)))
+
+
+def emergency_endpoints() -> list[Endpoint]:
+    """The emergency withdrawal routes."""
+    one = f"{EMERGENCY}/{{id}}"
+    return [
+        Endpoint(
+            "POST",
+            EMERGENCY,
+            create_emergency,
+            "partner",
+            "Withdraw now: quote the TRX network fee the user pays",
+            "withdrawals",
+            body=EmergencyRequest,
+            response=Emergency,
+            status=201,
+            idempotent=True,
+            errors=(409, 503),
+        ),
+        Endpoint(
+            "GET", one, get_emergency, "partner", "An emergency withdrawal", "withdrawals", response=Emergency
+        ),
+        Endpoint(
+            "POST",
+            f"{one}/payment",
+            submit_payment,
+            "partner",
+            "Submit the user's TRX payment (200 paid, 202 not yet solid)",
+            "withdrawals",
+            body=PaymentRequest,
+            response=Emergency,
+            errors=(202, 409),
+            errors_with_response=(202,),
+        ),
+        Endpoint(
+            "POST",
+            f"{one}/complete",
+            complete_emergency,
+            "partner",
+            "Executor: report the broadcast transfer of a claimed emergency",
+            "withdrawals",
+            body=CompleteRequest,
+            response=Emergency,
+            errors=(409,),
+        ),
+    ]

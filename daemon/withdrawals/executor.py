@@ -1,0 +1,106 @@
+"""The demo executor (devnode only): claim -> broadcast the USDT transfer with tronpy -> complete.
+
+A real gateway runs its own executor against the HTTP API (README, "Executor protocol"); this one
+calls the same services in-process and signs with the devnode's demo keys.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from decimal import Decimal
+from typing import Any
+
+from aiohttp import web
+from tronpy import AsyncTron
+from tronpy.keys import PrivateKey
+
+from daemon import keys
+from daemon.withdrawals import emergency_repo, emergency_service, queue_repo, queue_service
+from daemon.withdrawals.context import withdrawal_state
+from daemon.withdrawals.routes import fee_limit
+
+log = logging.getLogger(__name__)
+USDT_UNIT = Decimal(1_000_000)
+
+
+async def send_usdt(
+    tron: AsyncTron, usdt: str, key: PrivateKey, to: str, amount: Decimal, limit_sun: int
+) -> str:
+    """Sign and broadcast `amount` USDT from the key's address; returns the txid (tron.md §1 flow)."""
+    contract = await tron.get_contract(usdt)
+    builder = await contract.functions.transfer(to, int(amount * USDT_UNIT))
+    txn = await builder.with_owner(key.public_key.to_base58check_address()).fee_limit(limit_sun).build()
+    ret = await txn.sign(key).broadcast()
+    return str(ret["txid"])
+
+
+def _keys_by_address(app: web.Application) -> dict[str, PrivateKey]:
+    from daemon.devnode.addresses import b58  # demo and test runs only
+
+    node = app[keys.runtime].devnode
+    assert node is not None
+    return {
+        b58(acc.address): PrivateKey(acc.private_key)
+        for acc in node.chain.accounts.values()
+        if acc.private_key is not None
+    }
+
+
+async def cycle(app: web.Application) -> int:
+    """Claim everything claimable, send it, report it; returns how many were completed."""
+    state, runtime = app[withdrawal_state], app[keys.runtime]
+    assert runtime.tron is not None
+    wallet_keys, done = _keys_by_address(app), 0
+    snap = runtime.energy.holder.current if runtime.energy is not None else None
+    energy_fee = snap.energy_fee_sun if snap is not None else None
+    async with runtime.pool.acquire() as conn:
+        partners = await queue_repo.partners_with_work(conn)
+    for partner_id in partners:
+        now, limit = state.clock(), state.settings.claim_limit
+        async with runtime.pool.acquire() as conn, conn.transaction():
+            emergencies = await emergency_repo.claim(conn, partner_id, limit, now)
+            queued = await queue_repo.claim(conn, partner_id, limit, now)
+        work: list[tuple[str, Any, str, int, int]] = [
+            ("emergency", r, r["pay_to"], r["energy_estimate"], max(r["energy_fee_sun"], energy_fee or 0))
+            for r in emergencies
+        ] + [("queue", r, r["from_address"], r["required_energy"], energy_fee or 0) for r in queued]
+        for kind, row, sender, energy, fee in work:
+            key = wallet_keys.get(sender)
+            if key is None:
+                log.warning("demo executor has no key for %s; the claim will time out", sender)
+                continue
+            limit_sun = fee_limit(energy, fee or None, state.settings.fee_limit_margin)
+            try:
+                txid = await send_usdt(
+                    runtime.tron.raw,
+                    runtime.tron.options.usdt,
+                    key,
+                    row["to_address"],
+                    row["amount"],
+                    limit_sun,
+                )
+            except Exception as exc:
+                log.warning("demo executor broadcast failed kind=%s id=%d error=%r", kind, row["id"], exc)
+                continue
+            async with runtime.pool.acquire() as conn, conn.transaction():
+                if kind == "emergency":
+                    await emergency_service.complete(conn, partner_id, row["id"], txid, state.clock())
+                    state.metrics.emergency.labels("completed").inc()
+                else:
+                    await queue_service.complete(conn, partner_id, row["id"], txid, state.clock())
+            done += 1
+    if done:
+        state.inflight_cache = None
+    return done
+
+
+async def run_forever(app: web.Application) -> None:
+    """Poll every `executor_interval` seconds."""
+    state = app[withdrawal_state]
+    while True:
+        try:
+            await cycle(app)
+        except Exception as exc:
+            log.warning("demo executor pass failed error=%r", exc)
+        await asyncio.sleep(state.settings.executor_interval)

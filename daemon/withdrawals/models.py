@@ -1,0 +1,153 @@
+"""Request and response models of the withdrawal API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, Field, field_validator
+from tronpy import keys
+
+from daemon.http.body import RequestModel
+
+ID_PATTERN = r"^[A-Za-z0-9._:@-]+$"  # same as the status route's user_id
+QueueStatus = Literal["waiting", "released", "processing", "completed", "cancelled"]
+EmergencyStatus = Literal["pending_trx_payment", "verifying", "paid", "processing", "completed", "expired"]
+
+
+def _plain(value: Decimal) -> Decimal:
+    """12.500000 (numeric(38,6)) as 12.5, and never in exponent form."""
+    value = value.normalize()
+    return value.quantize(Decimal(1)) if value.as_tuple().exponent > 0 else value  # type: ignore[operator]
+
+
+Amount = Annotated[Decimal, AfterValidator(_plain)]
+TxHash = Field(pattern=r"^[0-9a-fA-F]{64}$", description="64 hex characters")
+
+
+class WithdrawalRequest(RequestModel):
+    """A USDT withdrawal the gateway wants to send."""
+
+    withdrawal_id: str = Field(min_length=1, max_length=128, pattern=ID_PATTERN)
+    user_id: str = Field(min_length=1, max_length=128, pattern=ID_PATTERN)
+    to_address: str = Field(min_length=34, max_length=34, description="base58 TRON address")
+    amount: Decimal = Field(gt=0, max_digits=32, decimal_places=6, description="USDT, up to 6 decimals")
+    currency: Literal["USDT"] = "USDT"
+
+    @field_validator("to_address")
+    @classmethod
+    def _address(cls, value: str) -> str:
+        if not keys.is_base58check_address(value):
+            raise ValueError("not a valid base58 TRON address")
+        return value
+
+    @field_validator("amount", mode="before")
+    @classmethod
+    def _no_float(cls, value: object) -> object:
+        # JSON numbers arrive as float; str() keeps the digits the client wrote.
+        return str(value) if isinstance(value, float) else value
+
+
+class QueueEntry(BaseModel):
+    """A queue entry with its live FIFO position and wait."""
+
+    id: int
+    withdrawal_id: str
+    user_id: str
+    to_address: str
+    amount: Amount
+    currency: str
+    status: QueueStatus
+    queue_position: int | None = Field(description="1 = next; null unless waiting")
+    estimated_wait_time: int | None = Field(
+        description="minutes until release; null when unknown or not waiting"
+    )
+    required_energy: int
+    pool: str | None = Field(None, description="the pool it was released to")
+    from_address: str | None = Field(None, description="that pool's wallet: send from here")
+    created_at: datetime
+    released_at: datetime | None = None
+    processed_at: datetime | None = None
+    tx_hash: str | None = None
+
+
+class ClaimRequest(RequestModel):
+    """How many entries the executor takes at once."""
+
+    limit: int = Field(10, ge=1, le=1000)
+
+
+class ClaimedItem(BaseModel):
+    """One transfer to broadcast now: USDT `amount` from `from_address` to `to_address`."""
+
+    kind: Literal["queue", "emergency"]
+    id: int
+    withdrawal_id: str
+    user_id: str
+    to_address: str
+    amount: Amount
+    currency: str
+    from_address: str
+    pool: str | None = Field(description="the pool whose energy pays (null: emergency, burns TRX)")
+    required_energy: int
+    fee_limit_sun: int = Field(description="fee_limit to set on the transfer")
+    claim_expires_at: datetime
+    complete_url: str
+
+
+class ClaimResponse(BaseModel):
+    """Claimed work, oldest first."""
+
+    items: list[ClaimedItem]
+
+
+class CompleteRequest(RequestModel):
+    """The broadcast transfer."""
+
+    tx_hash: str = TxHash
+
+
+class EmergencyRequest(WithdrawalRequest):
+    """Withdraw now; the user pays the network fee in TRX."""
+
+
+class FeeBreakdown(BaseModel):
+    """How the fee was priced (all sun, at the chain's prices when quoted)."""
+
+    energy: int
+    energy_fee_sun: int
+    energy_sun: int
+    bandwidth_bytes: int
+    bandwidth_sun: int
+    total_sun: int
+
+
+class Emergency(BaseModel):
+    """An emergency withdrawal and its payment."""
+
+    id: int
+    withdrawal_id: str
+    user_id: str
+    to_address: str
+    amount: Amount
+    currency: str
+    status: EmergencyStatus
+    message: str
+    estimated_trx_fee: Decimal = Field(description="TRX to send to pay_to")
+    fee_breakdown: FeeBreakdown
+    pay_to: str
+    expires_at: datetime
+    trx_tx_hash: str | None = None
+    payer: str | None = None
+    payment_error: str | None = None
+    paid_at: datetime | None = None
+    tx_hash: str | None = None
+    created_at: datetime
+    completed_at: datetime | None = None
+
+
+class PaymentRequest(RequestModel):
+    """The user's TRX payment transaction."""
+
+    tx_hash: str = TxHash

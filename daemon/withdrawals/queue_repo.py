@@ -1,0 +1,205 @@
+"""SQL for the withdrawal queue (energy_withdrawal_queue)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+Record = Any  # asyncpg.Record; asyncpg is untyped
+
+
+async def insert(
+    conn: Any,
+    partner_id: int,
+    user_id: str,
+    withdrawal_id: str,
+    to_address: str,
+    amount: Decimal,
+    required_energy: int,
+    now: datetime,
+) -> Record | None:
+    """Insert a waiting entry with the count and energy of waiting entries ahead of it.
+
+    None when the withdrawal is queued already or has a live emergency withdrawal. One statement: the
+    checks, the insert and the FIFO aggregate share a snapshot and a round trip, and need no BEGIN.
+    """
+    return await conn.fetchrow(
+        "WITH a AS (SELECT count(*) AS n, coalesce(sum(required_energy), 0)::bigint AS e "
+        "FROM energy_withdrawal_queue WHERE status = 'waiting'), "
+        "ins AS (INSERT INTO energy_withdrawal_queue (partner_id, user_id, withdrawal_id, to_address, "
+        "amount, "
+        "currency, required_energy, created_at, queue_position) "
+        "SELECT $1, $2, $3, $4, $5, 'USDT', $6, $7, a.n + 1 FROM a WHERE NOT EXISTS (SELECT 1 FROM "
+        "emergency_withdrawals e WHERE e.partner_id = $1 AND e.withdrawal_id = $3 AND e.status <> 'expired') "
+        "ON CONFLICT (partner_id, withdrawal_id) DO NOTHING RETURNING *) "
+        "SELECT ins.*, a.n AS ahead, a.e AS energy_ahead FROM ins, a",
+        partner_id,
+        user_id,
+        withdrawal_id,
+        to_address,
+        amount,
+        required_energy,
+        now,
+    )
+
+
+async def get(conn: Any, partner_id: int, entry_id: int) -> Record | None:
+    """One entry of this partner, with the count and energy of waiting entries ahead of it."""
+    return await conn.fetchrow(
+        "SELECT q.*, p.wallet_address AS from_address, p.name AS pool_name, a.n AS ahead, "
+        "a.e AS energy_ahead FROM energy_withdrawal_queue q LEFT JOIN energy_pools p ON p.id = q.pool_id, "
+        "LATERAL ("
+        "SELECT count(*) AS n, coalesce(sum(required_energy), 0)::bigint AS e FROM energy_withdrawal_queue "
+        "WHERE status = 'waiting' AND id < q.id AND q.status = 'waiting') a "
+        "WHERE q.partner_id = $1 AND q.id = $2",
+        partner_id,
+        entry_id,
+    )
+
+
+async def get_by_withdrawal(conn: Any, partner_id: int, withdrawal_id: str) -> Record | None:
+    """The entry for a partner's withdrawal id, locked for update."""
+    # Locking outside a transaction is harmless; inside one (emergency creation) it is what we need.
+    return await conn.fetchrow(
+        "SELECT id, partner_id, user_id, withdrawal_id, to_address, amount, currency, required_energy, "
+        "status, "
+        "queue_position, estimated_wait_time, pool_id, created_at, released_at, claimed_at, claim_count, "
+        "processed_at, tx_hash FROM energy_withdrawal_queue WHERE partner_id = $1 AND withdrawal_id = $2 "
+        "FOR UPDATE",
+        partner_id,
+        withdrawal_id,
+    )
+
+
+async def user_waiting(conn: Any, partner_id: int, user_id: str) -> Record | None:
+    """The user's oldest waiting entry with the count and energy of waiting entries ahead."""
+    return await conn.fetchrow(
+        "SELECT q.id, q.required_energy, a.n AS ahead, a.e AS energy_ahead FROM energy_withdrawal_queue q, "
+        "LATERAL ("
+        "SELECT count(*) AS n, coalesce(sum(required_energy), 0)::bigint AS e FROM energy_withdrawal_queue "
+        "WHERE status = 'waiting' AND id < q.id) a "
+        "WHERE q.partner_id = $1 AND q.user_id = $2 AND q.status = 'waiting' ORDER BY q.id LIMIT 1",
+        partner_id,
+        user_id,
+    )
+
+
+async def set_status(conn: Any, entry_id: int, status: str, *, only_from: str) -> bool:
+    """Move one entry between statuses; False when it was not in `only_from`."""
+    done: str = await conn.execute(
+        "UPDATE energy_withdrawal_queue SET status = $2 WHERE id = $1 AND status = $3",
+        entry_id,
+        status,
+        only_from,
+    )
+    return done != "UPDATE 0"
+
+
+async def waiting_batch(conn: Any, limit: int) -> list[Record]:
+    """The oldest waiting entries, locked (skipping any another transaction holds)."""
+    rows: list[Record] = await conn.fetch(
+        "SELECT id, required_energy FROM energy_withdrawal_queue WHERE status = 'waiting' ORDER BY id "
+        "LIMIT $1 "
+        "FOR UPDATE SKIP LOCKED",
+        limit,
+    )
+    return rows
+
+
+async def release(conn: Any, ids: list[int], pool_ids: list[int], now: datetime) -> int:
+    """Release waiting entries to their pools; returns how many moved."""
+    done: str = await conn.execute(
+        "UPDATE energy_withdrawal_queue q SET status = 'released', pool_id = r.pool_id, released_at = $3 "
+        "FROM unnest($1::bigint[], $2::bigint[]) AS r(id, pool_id) WHERE q.id = r.id AND q.status = "
+        "'waiting'",
+        ids,
+        pool_ids,
+        now,
+    )
+    return int(done.split()[-1])
+
+
+async def inflight(conn: Any, pool_ids: list[int], settled_before: list[datetime]) -> dict[int, int]:
+    """Energy per pool of released/claimed entries and of completions no scrape has seen yet."""
+    rows = await conn.fetch(
+        "SELECT q.pool_id, sum(q.required_energy)::bigint AS e FROM energy_withdrawal_queue q "
+        "JOIN unnest($1::bigint[], $2::timestamptz[]) AS c(pool_id, cutoff) ON c.pool_id = q.pool_id "
+        "WHERE q.status IN ('released', 'processing') "
+        "OR (q.status = 'completed' AND q.processed_at > c.cutoff) GROUP BY q.pool_id",
+        pool_ids,
+        settled_before,
+    )
+    return {r["pool_id"]: r["e"] for r in rows}
+
+
+async def claim(conn: Any, partner_id: int, limit: int, now: datetime) -> list[Record]:
+    """Released entries of this partner, oldest first, now claimed (SKIP LOCKED: never twice)."""
+    rows: list[Record] = await conn.fetch(
+        "WITH c AS (SELECT id FROM energy_withdrawal_queue WHERE partner_id = $1 AND status = 'released' "
+        "ORDER BY id "
+        "LIMIT $2 FOR UPDATE SKIP LOCKED) UPDATE energy_withdrawal_queue q SET status = 'processing', "
+        "claimed_at = $3, "
+        "claim_count = q.claim_count + 1 FROM c, energy_pools p WHERE q.id = c.id AND p.id = q.pool_id "
+        "RETURNING q.id, q.withdrawal_id, q.user_id, q.to_address, q.amount, q.currency, "
+        "q.required_energy, q.claimed_at, p.name AS pool_name, p.wallet_address AS from_address",
+        partner_id,
+        limit,
+        now,
+    )
+    return rows
+
+
+async def complete(conn: Any, partner_id: int, entry_id: int, tx_hash: str, now: datetime) -> Record | None:
+    """Mark a claimed entry completed with the executor's tx (locked row read first by the caller)."""
+    return await conn.fetchrow(
+        "UPDATE energy_withdrawal_queue SET status = 'completed', tx_hash = $3, processed_at = $4 "
+        "WHERE partner_id = $1 AND id = $2 RETURNING id, partner_id, user_id, withdrawal_id, to_address, "
+        "amount, currency, required_energy, status, "
+        "queue_position, estimated_wait_time, pool_id, created_at, released_at, claimed_at, claim_count, "
+        "processed_at, tx_hash",
+        partner_id,
+        entry_id,
+        tx_hash,
+        now,
+    )
+
+
+async def lock(conn: Any, partner_id: int, entry_id: int) -> Record | None:
+    """One entry, locked for update."""
+    return await conn.fetchrow(
+        "SELECT id, partner_id, user_id, withdrawal_id, to_address, amount, currency, required_energy, "
+        "status, "
+        "queue_position, estimated_wait_time, pool_id, created_at, released_at, claimed_at, claim_count, "
+        "processed_at, tx_hash FROM energy_withdrawal_queue WHERE partner_id = $1 AND id = $2 FOR UPDATE",
+        partner_id,
+        entry_id,
+    )
+
+
+async def return_stale(conn: Any, claimed_before: datetime) -> int:
+    """Claims older than the timeout go back to waiting; their old ids put them at the head."""
+    done: str = await conn.execute(
+        "UPDATE energy_withdrawal_queue SET status = 'waiting', pool_id = NULL, released_at = NULL, "
+        "claimed_at = NULL "
+        "WHERE status = 'processing' AND claimed_at < $1",
+        claimed_before,
+    )
+    return int(done.split()[-1])
+
+
+async def figures(conn: Any) -> Record:
+    """Waiting count and the oldest waiting entry's creation time."""
+    return await conn.fetchrow(
+        "SELECT count(*) AS waiting, min(created_at) AS oldest FROM energy_withdrawal_queue WHERE status = "
+        "'waiting'"
+    )
+
+
+async def partners_with_work(conn: Any) -> list[int]:
+    """Partners with released entries or paid emergencies (the demo executor serves them all)."""
+    rows = await conn.fetch(
+        "SELECT partner_id FROM energy_withdrawal_queue WHERE status = 'released' "
+        "UNION SELECT partner_id FROM emergency_withdrawals WHERE status = 'paid'"
+    )
+    return [r["partner_id"] for r in rows]
