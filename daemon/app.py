@@ -7,10 +7,14 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 
+import asyncpg
 from aiohttp import web
 from prometheus_client import CollectorRegistry
 
 from daemon import keys
+from daemon.alerts.context import alerts_context
+from daemon.alerts.context import install as install_alerts
+from daemon.alerts.routes import alerts_endpoints
 from daemon.config import Settings
 from daemon.db import migrate
 from daemon.db.connect import connect, create_pool
@@ -62,6 +66,7 @@ def create_app(
     app[keys.endpoints] = {}
     install_support(app)
     install_withdrawals(app)
+    install_alerts(app)  # no I/O: rule files are read when the app starts
     runtime.energy = new_runtime(settings.energy)
     energy_metrics.register(registry, runtime.energy.holder)
     endpoints = [
@@ -71,6 +76,7 @@ def create_app(
         *energy_admin_endpoints(),
         *support_endpoints(),
         *withdrawal_endpoints(),
+        *alerts_endpoints(),
     ]
     add_endpoints(app, endpoints)
     app[keys.openapi_document] = build_document(endpoints)
@@ -79,7 +85,8 @@ def create_app(
     app.cleanup_ctx.append(jobs_context)
     app.cleanup_ctx.append(energy_context)
     app.cleanup_ctx.append(support_context)
-    app.cleanup_ctx.append(withdrawals_context)  # last: needs the database, the TRON node and energy
+    app.cleanup_ctx.append(withdrawals_context)  # needs the database, the TRON node and energy
+    app.cleanup_ctx.append(alerts_context)  # last: reads every other package's figures
     return app
 
 
@@ -109,7 +116,12 @@ async def database_context(app: web.Application) -> AsyncIterator[None]:
         yield
     finally:
         await stop_tasks([watcher])
-        await asyncio.wait_for(runtime.pool.close(), timeout=settings.server.shutdown_timeout)
+        try:
+            await asyncio.wait_for(runtime.pool.close(), timeout=settings.server.shutdown_timeout)
+        except (TimeoutError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            # A connection that is never released must not keep the pool (and its reconnects) alive.
+            log.warning("database pool did not close cleanly, terminating error=%r", exc)
+            runtime.pool.terminate()
         runtime.pool = None
 
 

@@ -1,4 +1,4 @@
-"""The `tronwatch` command line: run, migrate, config check, keys, devnode."""
+"""The `tronwatch` command line: run, migrate, config check, keys, devnode, rules."""
 
 from __future__ import annotations
 
@@ -101,6 +101,9 @@ def build_parser() -> argparse.ArgumentParser:
         pass
     else:
         add_devnode_parser(sub)
+    from daemon.alerts.cli import add_parser as add_rules_parser
+
+    add_rules_parser(sub)
     return parser
 
 
@@ -197,7 +200,7 @@ def _config_check(args: argparse.Namespace) -> int:
 def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "config":
         return _config_check(args)
-    if args.command == "devnode":
+    if args.command in ("devnode", "rules"):
         result: int = args.handler(args)
         return result
     settings = _settings(args)

@@ -12,6 +12,7 @@ import platformdirs
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from daemon.alerts.settings import AlertsSettings
 from daemon.support.settings import SupportSettings
 from daemon.withdrawals.settings import WithdrawalSettings
 
@@ -156,6 +157,7 @@ class Settings(_Section):
     energy: EnergySettings = EnergySettings()
     support: SupportSettings = SupportSettings()
     withdrawals: WithdrawalSettings = WithdrawalSettings()
+    alerts: AlertsSettings = AlertsSettings()
     logging: LoggingSettings = LoggingSettings()
     data_dir: Path = Field(default_factory=lambda: Path(platformdirs.user_data_dir("tronwatch")))
 

@@ -170,6 +170,24 @@ MATRIX: list[tuple[str, str, str, Any, dict[str, int]]] = [
         {"tx_hash": "aa" * 32},
         {**PARTNER_OWN, "partner": 409},
     ),
+    ("GET", "/api/v1/admin/alerts", "/api/v1/admin/alerts", None, ADMIN_ONLY),
+    ("GET", "/api/v1/admin/alerts/history", "/api/v1/admin/alerts/history", None, ADMIN_ONLY),
+    (
+        "POST",
+        "/api/v1/admin/alerts/silences",
+        "/api/v1/admin/alerts/silences",
+        {"matchers": {"alertname": "X"}, "duration_seconds": 60},
+        {**ADMIN_ONLY, "admin": 201},
+    ),
+    ("GET", "/api/v1/admin/alerts/silences", "/api/v1/admin/alerts/silences", None, ADMIN_ONLY),
+    (
+        "DELETE",
+        "/api/v1/admin/alerts/silences/{id}",
+        "/api/v1/admin/alerts/silences/{silence_id}",
+        None,
+        {**ADMIN_ONLY, "admin": 204},
+    ),
+    ("POST", "/api/v1/admin/rules/reload", "/api/v1/admin/rules/reload", None, ADMIN_ONLY),
 ]
 
 
@@ -202,6 +220,11 @@ async def _principals(
             partner_id,
             TO,
         )
+        silence_id = await conn.fetchval(
+            "INSERT INTO alert_silences (matchers, starts_at, ends_at, created_by, comment, created_at) "
+            "VALUES ('{\"alertname\":\"X\"}', now(), now() + interval '1 hour', 'matrix', '', now()) "
+            "RETURNING id"
+        )
         emergency_id = await conn.fetchval(
             "INSERT INTO emergency_withdrawals (partner_id, user_id, withdrawal_id, to_address, amount, "
             "currency, energy_estimate, energy_fee_sun, bandwidth_bytes, bandwidth_sun, fee_sun, "
@@ -228,6 +251,7 @@ async def _principals(
         "ticket_id": ticket_id,
         "queue_id": queue_id,
         "emergency_id": emergency_id,
+        "silence_id": silence_id,
     }
 
 

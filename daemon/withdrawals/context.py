@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -15,6 +14,7 @@ from aiohttp import web
 from daemon import keys
 from daemon.db.lease import LeaderLease
 from daemon.energy.status_routes import queue_lookup
+from daemon.tasks import stop_tasks
 from daemon.withdrawals.estimate import Estimator
 from daemon.withdrawals.metrics import WithdrawalMetrics
 from daemon.withdrawals.settings import WithdrawalSettings
@@ -127,7 +127,4 @@ async def withdrawals_context(app: web.Application) -> AsyncIterator[None]:
     try:
         yield
     finally:
-        for task in tasks:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await stop_tasks(tasks)

@@ -1,0 +1,34 @@
+"""Receiver types: slack, email, webhook, alertmanager and log."""
+
+from __future__ import annotations
+
+from daemon.alerts.channels.alertmanager import AlertmanagerChannel
+from daemon.alerts.channels.base import Channel, Outcome, Sessions
+from daemon.alerts.channels.email import EmailChannel
+from daemon.alerts.channels.log import LogChannel
+from daemon.alerts.channels.slack import SlackChannel
+from daemon.alerts.channels.webhook import WebhookChannel
+from daemon.alerts.settings import (
+    AlertmanagerReceiver,
+    EmailReceiver,
+    LogReceiver,
+    Receiver,
+    SlackReceiver,
+    WebhookReceiver,
+)
+
+__all__ = ["Channel", "Outcome", "Sessions", "channel_for"]
+
+
+def channel_for(receiver: Receiver, external_url: str) -> Channel:
+    """The channel that delivers to this receiver."""
+    if isinstance(receiver, SlackReceiver):
+        return SlackChannel(receiver)
+    if isinstance(receiver, WebhookReceiver):
+        return WebhookChannel(receiver, external_url)
+    if isinstance(receiver, AlertmanagerReceiver):
+        return AlertmanagerChannel(receiver)
+    if isinstance(receiver, EmailReceiver):
+        return EmailChannel(receiver)
+    assert isinstance(receiver, LogReceiver)
+    return LogChannel(receiver)

@@ -1,0 +1,45 @@
+"""`alertmanager`: POST /api/v2/alerts of a real Alertmanager (alerting.md §1 resend semantics)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from daemon.alerts.channels.base import Outcome, Sessions, post
+from daemon.alerts.settings import AlertmanagerReceiver
+
+
+def postable(p: dict[str, Any]) -> dict[str, Any]:
+    """One postableAlert; a firing alert is valid until its next re-send is due (then AM resolves it)."""
+    ends = p["endsAt"] if p["status"] == "resolved" else p.get("validUntil", p["endsAt"])
+    alert = {
+        "labels": p["labels"],
+        "annotations": p["annotations"],
+        "startsAt": p["startsAt"],
+        "generatorURL": p["generatorURL"],
+    }
+    if not ends.startswith("0001-"):
+        alert["endsAt"] = ends
+    return alert
+
+
+class AlertmanagerChannel:
+    """Everything due for this Alertmanager in one POST."""
+
+    max_batch = 100
+
+    def __init__(self, receiver: AlertmanagerReceiver) -> None:
+        self.receiver = receiver
+        self.url = receiver.url.get_secret_value().rstrip("/") + "/api/v2/alerts"
+        self.rate_key = self.url
+
+    async def send(self, rows: list[dict[str, Any]], sessions: Sessions) -> Outcome:
+        """POST the list."""
+        return await post(
+            sessions,
+            self.url,
+            allow_private=self.receiver.allow_private,
+            seconds=self.receiver.timeout,
+            body=json.dumps([postable(r["payload"]) for r in rows]).encode(),
+            headers={},
+        )

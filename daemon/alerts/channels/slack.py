@@ -1,0 +1,52 @@
+"""`slack`: incoming webhook, Block Kit + text fallback; a burst is one message (alerting.md §5)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from daemon.alerts.channels.base import Outcome, Sessions, post
+from daemon.alerts.channels.text import WORDS, body, title
+from daemon.alerts.settings import SlackReceiver
+
+SECTION_MAX = 3000  # characters in one section block
+TEXT_MAX = 40_000  # Slack truncates `text` here
+ALERTS_PER_MESSAGE = 10  # 1 header-ish section + context each: far below the 50-block cap
+
+
+def message(payloads: list[dict[str, Any]], language: str) -> dict[str, Any]:
+    """The webhook body: one section per alert, and a `text` fallback for notifications."""
+    blocks: list[dict[str, Any]] = []
+    for p in payloads[:ALERTS_PER_MESSAGE]:
+        text = f"*{title(p, language)}*\n{body(p, language)}"
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text[:SECTION_MAX]}})
+    extra = len(payloads) - ALERTS_PER_MESSAGE
+    if extra > 0:
+        more = WORDS.get(language, WORDS["en"])["more"]
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": f"+{extra} {more}"}]})
+    fallback = "\n".join(title(p, language) for p in payloads)[:TEXT_MAX]
+    return {"text": fallback, "blocks": blocks, "unfurl_links": False, "unfurl_media": False}
+
+
+class SlackChannel:
+    """Batches what is due for one webhook into one message (Slack allows about one a second)."""
+
+    max_batch = ALERTS_PER_MESSAGE
+
+    def __init__(self, receiver: SlackReceiver) -> None:
+        self.receiver = receiver
+        self.url = receiver.url.get_secret_value()
+        self.rate_key = self.url
+
+    async def send(self, rows: list[dict[str, Any]], sessions: Sessions) -> Outcome:
+        """POST; Slack answers a plain `ok`."""
+        doc = message([r["payload"] for r in rows], self.receiver.language)
+        return await post(
+            sessions,
+            self.url,
+            allow_private=self.receiver.allow_private,
+            seconds=self.receiver.timeout,
+            body=json.dumps(doc).encode(),
+            headers={},
+            success_text="ok",
+        )

@@ -1,0 +1,101 @@
+"""`webhook`: Alertmanager webhook v4 JSON signed per Standard Webhooks 1.0 (alerting.md §2, §5)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import time
+from typing import Any
+
+from daemon.alerts.channels.base import Outcome, Sessions, post
+from daemon.alerts.settings import WebhookReceiver
+
+REASONS = {
+    "firing": "new alerts added",
+    "repeat": "repeat interval elapsed",
+    "resolved": "some alerts resolved",
+}
+
+
+def secret_bytes(secret: str) -> bytes:
+    """`whsec_<base64>` -> key bytes (a secret without the prefix is used as given)."""
+    if secret.startswith("whsec_"):
+        return base64.b64decode(secret[len("whsec_") :])
+    return secret.encode()
+
+
+def sign(secret: str, msg_id: str, timestamp: int, body: bytes) -> str:
+    """`v1,<base64 HMAC-SHA256 of "id.timestamp.body">`."""
+    signed = f"{msg_id}.{timestamp}.".encode() + body
+    digest = hmac.new(secret_bytes(secret), signed, hashlib.sha256).digest()
+    return "v1," + base64.b64encode(digest).decode()
+
+
+def v4_body(receiver: str, external_url: str, payloads: list[dict[str, Any]]) -> dict[str, Any]:
+    """The Alertmanager webhook v4 document for these alerts (one group per alertname)."""
+    first = payloads[0]
+    labels = first["labels"]
+    common = {k: v for k, v in labels.items() if all(p["labels"].get(k) == v for p in payloads)}
+    notes = first["annotations"]
+    common_notes = {k: v for k, v in notes.items() if all(p["annotations"].get(k) == v for p in payloads)}
+    status = "firing" if any(p["status"] == "firing" for p in payloads) else "resolved"
+    return {
+        "version": "4",
+        "groupKey": "{}:" + json.dumps({"alertname": labels.get("alertname", "")}, separators=(",", ":")),
+        "truncatedAlerts": 0,
+        "status": status,
+        "receiver": receiver,
+        "groupLabels": {"alertname": labels.get("alertname", "")},
+        "commonLabels": common,
+        "commonAnnotations": common_notes,
+        "externalURL": external_url,
+        "notification_reason": REASONS.get(first.get("reason", first["status"]), "new alerts added"),
+        "alerts": [
+            {
+                k: p[k]
+                for k in (
+                    "status",
+                    "labels",
+                    "annotations",
+                    "startsAt",
+                    "endsAt",
+                    "generatorURL",
+                    "fingerprint",
+                )
+            }
+            for p in payloads
+        ],
+    }
+
+
+class WebhookChannel:
+    """One notification per request, so `webhook-id` is the notification's own stable id."""
+
+    max_batch = 1
+
+    def __init__(self, receiver: WebhookReceiver, external_url: str) -> None:
+        self.receiver = receiver
+        self.url = receiver.url.get_secret_value()
+        self.rate_key = self.url
+        self.external_url = external_url
+
+    async def send(self, rows: list[dict[str, Any]], sessions: Sessions) -> Outcome:
+        """POST the v4 body with Standard Webhooks headers."""
+        row = rows[0]
+        body = json.dumps(v4_body(self.receiver.name, self.external_url, [row["payload"]])).encode()
+        msg_id = row["notification_id"]
+        headers = {"webhook-id": msg_id}
+        if self.receiver.secret is not None:
+            ts = int(time.time())
+            headers["webhook-timestamp"] = str(ts)
+            headers["webhook-signature"] = sign(self.receiver.secret.get_secret_value(), msg_id, ts, body)
+        return await post(
+            sessions,
+            self.url,
+            allow_private=self.receiver.allow_private,
+            seconds=self.receiver.timeout,
+            body=body,
+            headers=headers,
+        )

@@ -1,0 +1,66 @@
+"""`tronwatch rules check FILE...` and `tronwatch rules test FILE...` (promtool-style)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from daemon.alerts.namespaces import BUILTIN
+from daemon.alerts.rules import RuleError, load_rules
+from daemon.alerts.ruletest import run_file
+
+
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register `tronwatch rules`."""
+    rules = subparsers.add_parser("rules", help="check alert rule files and run their unit tests")
+    sub = rules.add_subparsers(dest="rules_command", required=True, metavar="ACTION")
+    check = sub.add_parser("check", help="validate rule files (expressions, names, templates, durations)")
+    check.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    check.set_defaults(handler=check_files)
+    test = sub.add_parser("test", help="run promtool-style rule tests (input series -> expected alerts)")
+    test.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    test.set_defaults(handler=test_files)
+
+
+def check_files(args: argparse.Namespace) -> int:
+    """0 when every file loads; each problem on stderr as `file: group/rule: message`."""
+    fields = {ns.name: ns.fields for ns in BUILTIN}
+    per_instance = {ns.name for ns in BUILTIN if ns.per_instance}
+    bad = 0
+    for path in args.files:
+        try:
+            rules = load_rules(
+                [path],
+                fields,
+                per_instance=per_instance,
+                receivers=None,
+                default_receivers=(),
+                default_interval=30.0,
+            )
+        except RuleError as exc:
+            print(f"FAILED: {exc}", file=sys.stderr)
+            bad += 1
+            continue
+        print(f"SUCCESS: {path}: {len(rules.rules)} rules found")
+    return 1 if bad else 0
+
+
+def test_files(args: argparse.Namespace) -> int:
+    """0 when every test passes; failures on stderr."""
+    failed = 0
+    for path in args.files:
+        try:
+            result = run_file(path)
+        except (RuleError, ValueError, OSError, KeyError, TypeError) as exc:
+            print(f"FAILED: {path}: {exc}", file=sys.stderr)
+            failed += 1
+            continue
+        for line in result.failures:
+            print(f"FAILED: {path}: {line}", file=sys.stderr)
+        failed += len(result.failures)
+        print(
+            f"{'SUCCESS' if not result.failures else 'FAILED'}: {path}: {result.passed} passed, "
+            f"{len(result.failures)} failed"
+        )
+    return 1 if failed else 0

@@ -1,0 +1,187 @@
+"""Alerts at run time: per-app state, rule (re)loading, the evaluator (leader) and senders (every replica)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import aiohttp
+from aiohttp import web
+
+from daemon import keys
+from daemon.alerts import repo
+from daemon.alerts.channels import Sessions
+from daemon.alerts.evaluator import Evaluator
+from daemon.alerts.metrics import AlertMetrics
+from daemon.alerts.namespaces import Registry
+from daemon.alerts.outbox import DB_ERRORS, Sender, refresh_depth
+from daemon.alerts.readers import app_registry
+from daemon.alerts.rules import RuleError, RuleSet, load_rules
+from daemon.alerts.settings import AlertsSettings
+from daemon.alerts.ssrf import GuardedResolver
+from daemon.alerts.suppress import Silence
+from daemon.db.lease import LeaderLease
+from daemon.tasks import stop_tasks
+
+log = logging.getLogger(__name__)
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    """The wall clock, timezone-aware."""
+    return datetime.now(UTC)
+
+
+@dataclass
+class AlertsState:
+    """Everything the alert routes and jobs of one app share."""
+
+    settings: AlertsSettings
+    namespaces: Registry
+    evaluator: Evaluator
+    metrics: AlertMetrics
+    clock: Clock
+    sender: Sender | None = None
+    last_error: str | None = None
+    cycles: int = 0
+    loaded_at: datetime | None = None
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+
+alerts_state = web.AppKey("alerts_state", AlertsState)
+
+
+def load(settings: AlertsSettings, namespaces: Registry) -> RuleSet:
+    """Load the configured rule files against these namespaces (RuleError on the first problem)."""
+    return load_rules(
+        settings.rule_files,
+        namespaces.fields(),
+        per_instance={n for n, ns in namespaces.namespaces.items() if ns.per_instance},
+        receivers={r.name for r in settings.receivers},
+        default_receivers=settings.default_receivers,
+        default_interval=settings.evaluation_interval,
+    )
+
+
+def install(
+    app: web.Application, settings: AlertsSettings | None = None, *, clock: Clock = utc_now
+) -> AlertsState:
+    """Attach alert state and metrics (no I/O: the rule files are read when the app starts)."""
+    if settings is None:
+        settings = app[keys.settings].alerts
+    namespaces = app_registry(app)
+    holder: list[Evaluator] = []
+    metrics = AlertMetrics(app[keys.metrics].registry, lambda: holder[0].instances.values())
+    holder.append(Evaluator(RuleSet((), ()), settings, metrics))
+    state = AlertsState(settings, namespaces, holder[0], metrics, clock)
+    app[alerts_state] = state
+    return state
+
+
+def reload(state: AlertsState) -> RuleSet:
+    """Re-read the rule files; on any error the running rules stay and the error is kept and raised."""
+    try:
+        rules = load(state.settings, state.namespaces)
+    except RuleError as exc:
+        state.last_error = str(exc)
+        state.metrics.reload_ok.set(0)
+        log.error("rules reload failed, keeping the previous rules error=%s", exc)
+        raise
+    state.evaluator.replace_rules(rules)
+    state.last_error, state.loaded_at = None, state.clock()
+    state.metrics.reload_ok.set(1)
+    state.metrics.rules_loaded.set(len(rules.rules))
+    log.info("rules reloaded rules=%d files=%d", len(rules.rules), len(rules.files))
+    return rules
+
+
+async def evaluate_once(app: web.Application, *, all_groups: bool = True) -> int:
+    """One cycle of every rule now: evaluate, persist state + outbox together; returns rows enqueued."""
+    state, pool = app[alerts_state], app[keys.runtime].pool
+    async with state.lock:
+        now = state.clock()
+        ev = state.evaluator
+        with state.metrics.eval_duration.time():
+            snap = state.namespaces.snapshot()
+            async with pool.acquire() as conn:
+                silences = [
+                    Silence(s["id"], s["matchers"], s["starts_at"], s["ends_at"])
+                    for s in await repo.silences(conn, since=now)
+                ]
+                cycle = ev.evaluate(ev.rules.rules, snap, now.timestamp(), silences)
+                try:
+                    await ev.persist(conn, cycle)
+                except DB_ERRORS:
+                    # Memory ran ahead of the database: go back to what was stored, so the next
+                    # cycle produces the same notifications with the same ids.
+                    with contextlib.suppress(*DB_ERRORS):
+                        ev.restore(await repo.load_instances(conn))
+                    raise
+        state.cycles += 1
+    if cycle.outbox and state.sender is not None:
+        state.sender.wake.set()
+    return len(cycle.outbox)
+
+
+async def _evaluate_forever(app: web.Application) -> None:
+    state = app[alerts_state]
+    async with app[keys.runtime].pool.acquire() as conn:
+        state.evaluator.restore(await repo.load_instances(conn))
+    while True:
+        try:
+            await evaluate_once(app)
+        except DB_ERRORS as exc:
+            log.warning("rule evaluation not stored error=%s", exc)
+        # Re-read each time: a reload may have changed the intervals.
+        rules = state.evaluator.rules.rules
+        await asyncio.sleep(min((r.interval_s for r in rules), default=state.settings.evaluation_interval))
+
+
+async def alerts_context(app: web.Application) -> AsyncIterator[None]:
+    """Senders and the depth gauge on every replica; the evaluator on the lease holder; SIGHUP reloads."""
+    state, settings, runtime = app[alerts_state], app[keys.settings], app[keys.runtime]
+    reload(state)  # a broken rule file stops the start, with file, rule and reason (as Prometheus does)
+    guarded = aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(resolver=GuardedResolver(), limit=64), trust_env=False
+    )
+    private = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=64), trust_env=False)
+    sender = Sender(runtime.pool, state.settings, state.metrics, Sessions(guarded, private), state.clock)
+    state.sender = sender
+    lease = LeaderLease(
+        app[keys.database_url],
+        "alerts-evaluator",
+        lambda: _evaluate_forever(app),
+        interval=settings.jobs.lease_interval,
+        gauge=app[keys.metrics].leader,
+    )
+    tasks = [
+        asyncio.create_task(sender.run_forever(), name="alerts-sender"),
+        asyncio.create_task(
+            refresh_depth(runtime.pool, state.metrics, state.settings, state.clock), name="alerts-depth"
+        ),
+        asyncio.create_task(lease.run(), name="lease:alerts-evaluator"),
+    ]
+    loop = asyncio.get_running_loop()
+    hup = False
+    with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+        loop.add_signal_handler(signal.SIGHUP, _on_hup, state)
+        hup = True
+    try:
+        yield
+    finally:
+        if hup:
+            loop.remove_signal_handler(signal.SIGHUP)
+        await stop_tasks(tasks)
+        state.sender = None
+        await guarded.close()
+        await private.close()
+
+
+def _on_hup(state: AlertsState) -> None:
+    with contextlib.suppress(RuleError):  # reported by reload (log + metric); old rules keep running
+        reload(state)

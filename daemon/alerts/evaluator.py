@@ -1,0 +1,221 @@
+"""One evaluation cycle: rules over a snapshot -> state changes + outbox rows, stored together."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from daemon.alerts import repo
+from daemon.alerts.expr import NoData
+from daemon.alerts.metrics import AlertMetrics
+from daemon.alerts.namespaces import Snapshot
+from daemon.alerts.rules import Rule, RuleSet
+from daemon.alerts.settings import AlertsSettings
+from daemon.alerts.state import Event, Instance, Timing, expired, fingerprint, step
+from daemon.alerts.suppress import Silence, inhibited, silenced_by
+
+log = logging.getLogger(__name__)
+NEVER = "0001-01-01T00:00:00Z"  # Alertmanager's "no end" for a firing alert
+
+
+@dataclass
+class Cycle:
+    """What one evaluation changed."""
+
+    changed: list[Instance] = field(default_factory=list)
+    forgotten: list[str] = field(default_factory=list)
+    outbox: list[dict[str, Any]] = field(default_factory=list)
+
+
+def iso(ts: float) -> str:
+    """Epoch seconds as RFC 3339 UTC."""
+    return datetime.fromtimestamp(ts, UTC).isoformat().replace("+00:00", "Z")
+
+
+class Evaluator:
+    """Holds every instance; `evaluate` is pure (no I/O) so it can be timed and unit-tested alone."""
+
+    def __init__(self, rules: RuleSet, settings: AlertsSettings, metrics: AlertMetrics | None) -> None:
+        self.rules = rules
+        self.settings = settings
+        self.metrics = metrics
+        self.instances: dict[str, Instance] = {}
+        self._ids: dict[tuple[str, Any], tuple[str, dict[str, str]]] = {}
+        self._timing: dict[str, Timing] = {}
+        self.replace_rules(rules)
+
+    def replace_rules(self, rules: RuleSet) -> None:
+        """Swap in a newly loaded rule set; instances of vanished rules resolve on the next cycle."""
+        self.rules = rules
+        self._ids.clear()
+        self._timing = {r.name: Timing(r.for_s, r.keep_firing_for_s, r.repeat_s) for r in rules.rules}
+
+    def restore(self, rows: Iterable[Mapping[str, Any]]) -> None:
+        """Instances as persisted (after a restart, or after a failed write)."""
+        self.instances = {r["fingerprint"]: Instance(**r, dirty=False) for r in rows}
+
+    def evaluate(
+        self, rules: Iterable[Rule], snap: Snapshot, now: float, silences: Iterable[Silence] = ()
+    ) -> Cycle:
+        """Advance every instance of `rules` by one evaluation at `now` (epoch seconds)."""
+        events: list[tuple[Instance, Rule, Event, Mapping[str, Any]]] = []
+        evaluated: set[str] = set()
+        by_rule: dict[str, list[Instance]] = {}
+        for inst in self.instances.values():
+            by_rule.setdefault(inst.rule, []).append(inst)
+        for rule in rules:
+            if rule.for_each is not None and snap.instances.get(rule.for_each) is None:
+                continue  # the instance list is unknown right now: keep every instance as it is
+            timing = self._timing[rule.name]
+            for key, env in _envs(rule, snap):
+                fp, labels = self._identity(rule, key)
+                evaluated.add(fp)
+                active, value = self._test(rule, env)
+                found = self.instances.get(fp)
+                if found is None:
+                    if not active:
+                        continue
+                    found = self.instances[fp] = Instance(fp, rule.name, labels)
+                inst = found
+                event = step(inst, active, now, timing)
+                if value is not None and inst.state != "inactive":
+                    inst.value = value
+                if event is not None:
+                    events.append((inst, rule, event, env))
+            for inst in by_rule.get(rule.name, ()):
+                if inst.fingerprint not in evaluated:  # its pool/partner is gone: the condition is over
+                    event = step(inst, False, now, timing)
+                    if event is not None:
+                        events.append((inst, rule, event, snap.shared))
+        current = {r.name for r in self.rules.rules}
+        for inst in self.instances.values():
+            # A rule removed by a reload: its instances end quietly (its receivers are gone with it).
+            if inst.rule not in current and step(inst, False, now, Timing(0, 0, 0)) == "resolved":
+                inst.muted = "rule removed"
+        return self._finish(events, now, list(silences))
+
+    def _test(self, rule: Rule, env: Mapping[str, Any]) -> tuple[bool | None, float | None]:
+        try:
+            active = rule.expr.test(env)
+            value = float(rule.expr.value(env))
+        except NoData:
+            return {"ok": False, "alerting": True, "keep": None}[rule.no_data], None
+        except (ArithmeticError, TypeError, ValueError) as exc:
+            if self.metrics is not None:
+                self.metrics.eval_failures.labels(rule.name).inc()
+            log.warning("rule evaluation failed rule=%s error=%s", rule.name, type(exc).__name__)
+            return None, None
+        return active, value
+
+    def _identity(self, rule: Rule, key: Any) -> tuple[str, dict[str, str]]:
+        cached = self._ids.get((rule.name, key))
+        if cached is None:
+            labels = {**rule.labels, "alertname": rule.name}
+            if rule.for_each is not None:
+                labels[rule.for_each] = str(key)
+            cached = self._ids[(rule.name, key)] = (fingerprint(labels), labels)
+        return cached
+
+    def _finish(
+        self,
+        events: list[tuple[Instance, Rule, Event, Mapping[str, Any]]],
+        now: float,
+        silences: list[Silence],
+    ) -> Cycle:
+        cycle = Cycle()
+        firing = [i for i in self.instances.values() if i.state == "firing"]
+        wall = datetime.fromtimestamp(now, UTC)
+        for inst, rule, event, env in events:
+            if event != "resolved":
+                _render(inst, rule, env)
+                silence = silenced_by(silences, inst.labels, wall)
+                mute = f"silence {silence}" if silence is not None else None
+                if mute is None and inhibited(self.settings.inhibit_rules, firing, inst):
+                    mute = "inhibited"
+                if mute != inst.muted:
+                    inst.muted, inst.dirty = mute, True
+                if mute is not None:
+                    continue
+            elif inst.last_sent_at is None:
+                continue  # never told anyone it fired (muted throughout): nothing to resolve
+            inst.seq += 1
+            if event != "resolved":
+                inst.last_sent_at = now
+            inst.dirty = True
+            cycle.outbox += self._rows(inst, rule, event, now)
+        for fp, inst in list(self.instances.items()):
+            if expired(inst, now):
+                del self.instances[fp]
+                cycle.forgotten.append(fp)
+            elif inst.dirty:
+                cycle.changed.append(inst)
+        return cycle
+
+    def _rows(self, inst: Instance, rule: Rule, event: Event, now: float) -> list[dict[str, Any]]:
+        status = "resolved" if event == "resolved" else "firing"
+        payload = {
+            "reason": event,
+            # Until the next re-send is due (plus slack): an Alertmanager then resolves it by itself.
+            "validUntil": iso(now + rule.repeat_s + 4 * rule.interval_s),
+            "status": status,
+            "labels": inst.labels,
+            "annotations": inst.annotations,
+            "startsAt": iso(inst.fired_at if inst.fired_at is not None else now),
+            "endsAt": iso(inst.resolved_at) if status == "resolved" and inst.resolved_at else NEVER,
+            "generatorURL": f"{self.settings.external_url}/api/v1/admin/alerts",
+            "fingerprint": inst.fingerprint,
+            "value": inst.value,
+        }
+        out = []
+        for name in rule.receivers:
+            receiver = self.settings.receiver(name)
+            if receiver is None or (status == "resolved" and not receiver.send_resolved):
+                continue
+            out.append(
+                {
+                    "notification_id": f"{inst.fingerprint}:{status}:{inst.seq}",
+                    "receiver": name,
+                    "alertname": rule.name,
+                    "fingerprint": inst.fingerprint,
+                    "status": status,
+                    "payload": payload,
+                    "created_at": datetime.fromtimestamp(now, UTC),
+                }
+            )
+        return out
+
+    async def persist(self, conn: Any, cycle: Cycle) -> None:
+        """State and outbox together: after a crash either both or neither happened (no loss, no dupes)."""
+        async with conn.transaction():
+            await repo.save_instances(conn, [i.as_row() for i in cycle.changed])
+            await repo.delete_instances(conn, cycle.forgotten)
+            await repo.enqueue(conn, cycle.outbox)
+        for inst in cycle.changed:
+            inst.dirty = False
+
+
+def _envs(rule: Rule, snap: Snapshot) -> Iterable[tuple[Any, Mapping[str, Any]]]:
+    if rule.for_each is None:
+        return ((None, snap.shared),)
+    cache = snap.envs.get(rule.for_each)
+    if cache is None:
+        ns = rule.for_each
+        cache = snap.envs[ns] = [
+            (v.get("name"), {**snap.shared, ns: v}) for v in snap.instances.get(ns) or ()
+        ]
+    return cache
+
+
+def _render(inst: Instance, rule: Rule, env: Mapping[str, Any]) -> None:
+    ctx = {**env, "labels": inst.labels, "value": inst.value, "alertname": rule.name}
+    out = {}
+    for key, template in rule.annotations.items():
+        text, error = template.render(ctx)
+        if error is not None:
+            log.warning("annotation failed rule=%s annotation=%s error=%s", rule.name, key, error)
+        out[key] = text
+    if out != inst.annotations:
+        inst.annotations, inst.dirty = out, True

@@ -1,0 +1,183 @@
+"""What rules can name: declared namespaces with typed fields, and one snapshot of their values per cycle."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from daemon.alerts.expr import Kind
+from daemon.energy.snapshot import EnergySnapshot, PoolView
+
+SUN_PER_TRX = 1_000_000
+Values = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Namespace:
+    """A namespace: its fields and their kinds; `per_instance` ones are what `for_each` iterates."""
+
+    name: str
+    fields: Mapping[str, Kind]
+    per_instance: bool = False
+    doc: str = ""
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One evaluation's values: shared namespaces, and the instances of each per-instance namespace."""
+
+    shared: dict[str, Values]
+    # None: the list itself is unknown (e.g. pools not read yet after a start): instances keep their state.
+    instances: dict[str, list[Values] | None] = field(default_factory=dict)
+    at: float = 0.0
+    envs: dict[str, list[tuple[Any, dict[str, Any]]]] = field(default_factory=dict, compare=False)
+
+
+NUM: Kind = "number"
+POOL = Namespace(
+    "pool",
+    {
+        "name": "str",
+        "id": NUM,
+        "up": "bool",
+        "enabled": "bool",
+        "status": "str",
+        "energy_limit": NUM,
+        "energy_used": NUM,
+        "energy_available": NUM,
+        "usage_ratio": NUM,
+        "usage_percentage": NUM,
+        "available_percentage": NUM,
+        "frozen_trx": NUM,
+        "balance_trx": NUM,
+        "daily_consumption": NUM,
+        "runway_seconds": NUM,
+        "scrape_age_seconds": NUM,
+    },
+    per_instance=True,
+    doc="one energy pool (use with for_each: pool)",
+)
+ENERGY = Namespace(
+    "energy",
+    {
+        "available": NUM,
+        "limit": NUM,
+        "used": NUM,
+        "usage_ratio": NUM,
+        "usage_percentage": NUM,
+        "available_percentage": NUM,
+        "level": "str",
+        "pools": NUM,
+        "pools_up": NUM,
+        "energy_fee_sun": NUM,
+        "emergency_fee_trx": NUM,
+        "stale": "bool",
+        "data_age_seconds": NUM,
+    },
+    doc="totals over the enabled pools",
+)
+TICKETS = Namespace(
+    "tickets",
+    {
+        "open": NUM,
+        "open_critical": NUM,
+        "open_high": NUM,
+        "open_medium": NUM,
+        "open_low": NUM,
+        "sla_breached": NUM,
+        "oldest_unanswered_minutes": NUM,
+    },
+    doc="unresolved support tickets",
+)
+DB = Namespace("db", {"up": "bool", "pool_in_use": NUM, "pool_max": NUM}, doc="the database")
+TRON = Namespace(
+    "tron",
+    {"up": "bool", "head_block": NUM, "head_age_seconds": NUM},
+    doc="the TRON node this replica talks to",
+)
+API = Namespace(
+    "api",
+    {"requests": NUM, "response_time_ms": NUM, "p95_ms": NUM, "p99_ms": NUM, "error_rate": NUM},
+    doc="this replica's HTTP API over the last evaluation interval",
+)
+# queue.*, security.* and partner.* are declared by their own packages when they land (register()).
+BUILTIN = (POOL, ENERGY, TICKETS, DB, TRON, API)
+
+
+class Registry:
+    """The declared namespaces and, for each, the function that reads its values."""
+
+    def __init__(self) -> None:
+        self.namespaces: dict[str, Namespace] = {}
+        self.readers: dict[str, Callable[[], Values | list[Values] | None]] = {}
+
+    def register(self, ns: Namespace, reader: Callable[[], Values | list[Values] | None]) -> None:
+        """Declare a namespace (per-instance readers return one dict per instance)."""
+        self.namespaces[ns.name] = ns
+        self.readers[ns.name] = reader
+
+    def fields(self) -> dict[str, Mapping[str, Kind]]:
+        """namespace -> field -> kind, what the compiler checks names against."""
+        return {name: ns.fields for name, ns in self.namespaces.items()}
+
+    def snapshot(self) -> Snapshot:
+        """Read every namespace once; a reader that fails leaves its namespace empty (no_data)."""
+        shared: dict[str, Values] = {}
+        instances: dict[str, list[Values] | None] = {}
+        for name, read in self.readers.items():
+            try:
+                got = read()
+            except Exception:  # a broken reader must not stop the other rules; its names read as no_data
+                got = None
+            if self.namespaces[name].per_instance:
+                instances[name] = got if isinstance(got, list) else None
+            else:
+                shared[name] = got if isinstance(got, dict) else {}
+        return Snapshot(shared, instances, time.time())
+
+
+def pool_values(p: PoolView, now: float) -> Values:
+    """`pool.*` of one pool."""
+    known = p.has_data
+    return {
+        "name": p.name,
+        "id": p.id,
+        "up": p.up,
+        "enabled": p.enabled,
+        "status": p.status,
+        "energy_limit": p.energy_limit if known else None,
+        "energy_used": p.energy_used if known else None,
+        "energy_available": p.energy_available if known else None,
+        "usage_ratio": p.usage_ratio if known else None,
+        "usage_percentage": 100.0 * p.usage_ratio if known else None,
+        "available_percentage": 100.0 * (1 - p.usage_ratio) if known else None,
+        "frozen_trx": p.frozen_sun / SUN_PER_TRX if known else None,
+        "balance_trx": p.balance_sun / SUN_PER_TRX if known else None,
+        "daily_consumption": p.daily_consumption,
+        "runway_seconds": p.runway_seconds,
+        "scrape_age_seconds": now - p.last_scraped_at.timestamp() if p.last_scraped_at else None,
+    }
+
+
+def energy_values(s: EnergySnapshot, now: float) -> Values:
+    """`energy.*` from the snapshot's totals; no pools read yet means no data."""
+    t = s.totals
+    if not t.pools:
+        return {"pools": 0, "pools_up": 0, "stale": s.stale(now), "level": s.level}
+    return {
+        "available": t.energy_available,
+        "limit": t.energy_limit,
+        "used": t.energy_used,
+        "usage_ratio": t.usage_ratio,
+        "usage_percentage": 100.0 * t.usage_ratio,
+        "available_percentage": t.available_percentage,
+        "level": s.level,
+        "pools": t.pools,
+        "pools_up": t.pools_up,
+        "energy_fee_sun": s.energy_fee_sun,
+        "emergency_fee_trx": float(s.quote.total_trx) if s.quote is not None else None,
+        "stale": s.stale(now),
+        "data_age_seconds": now - s.data_time.timestamp() if s.data_time else None,
+    }

@@ -1,0 +1,194 @@
+"""Outbox senders (every replica): claim due rows with SKIP LOCKED, deliver, record the outcome."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import asyncpg
+
+from daemon.alerts import repo
+from daemon.alerts.channels import Channel, Outcome, Sessions, channel_for
+from daemon.alerts.metrics import AlertMetrics
+from daemon.alerts.ratelimit import Bucket
+from daemon.alerts.settings import AlertsSettings
+from daemon.alerts.ssrf import redact
+
+log = logging.getLogger(__name__)
+Clock = Callable[[], datetime]
+DB_ERRORS = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError)
+MAX_INLINE_WAIT = 2.0  # a longer rate-limit wait hands the rows back to the table instead of holding them
+
+
+def backoff(attempt: int, base: float, cap: float) -> float:
+    """Full-jitter exponential backoff: uniform in [0, min(cap, base·2^attempt)]."""
+    return random.uniform(0, min(cap, base * 2 ** min(attempt, 30)))
+
+
+class Sender:
+    """Delivers the outbox; any number of Senders (replicas) can run against one table."""
+
+    def __init__(
+        self, pool: Any, settings: AlertsSettings, metrics: AlertMetrics, sessions: Sessions, clock: Clock
+    ) -> None:
+        self.pool = pool
+        self.settings = settings
+        self.metrics = metrics
+        self.sessions = sessions
+        self.clock = clock
+        self.wake = asyncio.Event()
+        self.buckets: dict[str, Bucket] = {}
+        self.channels: dict[str, Channel] = {}
+        self.configure(settings)
+        self._inflight: set[asyncio.Task[None]] = set()
+
+    def configure(self, settings: AlertsSettings) -> None:
+        """(Re)build the channels from the receivers."""
+        self.settings = settings
+        self.channels = {r.name: channel_for(r, settings.external_url) for r in settings.receivers}
+        for r in settings.receivers:
+            key = self.channels[r.name].rate_key
+            if key not in self.buckets:
+                self.buckets[key] = Bucket(r.rate_per_second, r.burst)
+
+    async def run_forever(self) -> None:
+        """Poll the outbox; a notify from the evaluator (wake) cuts the idle wait short."""
+        sem = asyncio.Semaphore(self.settings.sender_concurrency)
+        try:
+            while True:
+                try:
+                    claimed = await self.claim_once(sem)
+                except DB_ERRORS as exc:
+                    log.warning("outbox claim failed error=%s", exc)
+                    claimed = 0
+                if claimed < self.settings.sender_batch:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self.wake.wait(), timeout=self.settings.sender_idle)
+                    self.wake.clear()
+        finally:
+            for task in list(self._inflight):
+                task.cancel()
+            await asyncio.gather(*self._inflight, return_exceptions=True)
+
+    async def claim_once(self, sem: asyncio.Semaphore) -> int:
+        """Claim one batch and start its deliveries; returns how many rows were claimed."""
+        now = self.clock()
+        lease = now + timedelta(seconds=self.settings.claim_seconds)
+        async with self.pool.acquire() as conn:
+            rows = await repo.claim(conn, now, lease, self.settings.sender_batch)
+        by_receiver: dict[str, list[dict[str, Any]]] = {}
+        for row in rows:
+            by_receiver.setdefault(row["receiver"], []).append(row)
+        for name, group in by_receiver.items():
+            channel = self.channels.get(name)
+            if channel is None:
+                await self._record(name, group, Outcome("permanent", None, f"no receiver named {name!r}"))
+                continue
+            for i in range(0, len(group), channel.max_batch):
+                await sem.acquire()
+                task = asyncio.create_task(
+                    self._deliver(name, channel, group[i : i + channel.max_batch], sem)
+                )
+                self._inflight.add(task)
+                task.add_done_callback(self._inflight.discard)
+        return len(rows)
+
+    async def drain(self) -> None:
+        """Wait for deliveries in flight (tests and benches)."""
+        while self._inflight:
+            await asyncio.gather(*list(self._inflight), return_exceptions=True)
+
+    async def _deliver(
+        self, name: str, channel: Channel, rows: list[dict[str, Any]], sem: asyncio.Semaphore
+    ) -> None:
+        try:
+            bucket = self.buckets[channel.rate_key]
+            wait = bucket.wait_time()
+            if wait > MAX_INLINE_WAIT:
+                async with self.pool.acquire() as conn:
+                    await repo.defer(conn, [r["id"] for r in rows], self.clock() + timedelta(seconds=wait))
+                self.metrics.notifications.labels(name, "deferred").inc(len(rows))
+                return
+            if wait > 0:
+                await asyncio.sleep(wait)
+            bucket.take()
+            outcome = await channel.send(rows, self.sessions)
+            if outcome.retry_after is not None:
+                bucket.hold(min(outcome.retry_after, self.settings.retry_after_max))
+            await self._record(name, rows, outcome)
+        except DB_ERRORS as exc:
+            # The rows stay claimed until their lease ends, then another attempt delivers them again.
+            log.warning("outbox update failed receiver=%s error=%s", name, exc)
+        finally:
+            sem.release()
+
+    async def _record(self, name: str, rows: list[dict[str, Any]], outcome: Outcome) -> None:
+        now = self.clock()
+        ids = [r["id"] for r in rows]
+        attempts = max(r["attempts"] for r in rows)
+        kind = outcome.kind
+        if kind == "retry" and attempts >= self.settings.max_attempts:
+            kind = "permanent"
+        async with self.pool.acquire() as conn:
+            if kind == "sent":
+                await repo.mark_sent(conn, ids, now, outcome.status)
+            elif kind == "permanent":
+                await repo.mark_failed(conn, ids, now, outcome.error, outcome.status)
+            else:
+                delay = (
+                    min(outcome.retry_after, self.settings.retry_after_max)
+                    if outcome.retry_after is not None
+                    else backoff(attempts, self.settings.backoff_base, self.settings.backoff_max)
+                )
+                await repo.mark_retry(
+                    conn, ids, now + timedelta(seconds=delay), outcome.error, outcome.status
+                )
+        label = {"sent": "sent", "permanent": "failed"}.get(kind) or (
+            "rate_limited" if outcome.status == 429 else "retry"
+        )
+        self.metrics.notifications.labels(name, label).inc(len(rows))
+        if kind == "sent":
+            for r in rows:
+                self.metrics.latency.labels(name).observe(max(0.0, (now - r["created_at"]).total_seconds()))
+        elif kind == "permanent":
+            channel = self.channels.get(name)
+            where = redact(getattr(channel, "url", "")) if channel is not None else "?"
+            log.error(
+                "notification failed permanently receiver=%s target=%s status=%s error=%s ids=%s",
+                name,
+                where,
+                outcome.status,
+                outcome.error,
+                ",".join(r["notification_id"] for r in rows),
+            )
+        else:
+            log.info(
+                "notification will be retried receiver=%s status=%s error=%s",
+                name,
+                outcome.status,
+                outcome.error,
+            )
+
+
+async def refresh_depth(
+    pool: Any, metrics: AlertMetrics, settings: AlertsSettings, clock: Clock, interval: float = 5.0
+) -> None:
+    """Keep the queue-depth gauge current and prune old history (every replica; both are cheap)."""
+    while True:
+        try:
+            async with pool.acquire() as conn:
+                metrics.queue_depth.set(await repo.queue_depth(conn))
+                await repo.prune_history(conn, clock() - timedelta(days=settings.history_days))
+        except DB_ERRORS as exc:
+            log.warning("outbox depth not read error=%s", exc)
+        await asyncio.sleep(interval)
+
+
+def utc_now() -> datetime:
+    """Wall clock."""
+    return datetime.now(UTC)

@@ -1,0 +1,126 @@
+"""Where each namespace's values come from in a running app (one read per evaluation)."""
+
+from __future__ import annotations
+
+import math
+import time
+
+from aiohttp import web
+
+from daemon import keys
+from daemon.alerts.namespaces import (
+    API,
+    DB,
+    ENERGY,
+    POOL,
+    TICKETS,
+    TRON,
+    Registry,
+    Values,
+    energy_values,
+    pool_values,
+)
+
+
+def app_registry(app: web.Application) -> Registry:
+    """The built-in namespaces, read from this app's runtime and metrics."""
+    runtime = app[keys.runtime]
+    reg = Registry()
+
+    def pools() -> list[Values] | None:
+        energy, now = runtime.energy, time.time()
+        if energy is None:
+            return []
+        current = energy.holder.current
+        if not current.pools and current.serial == 0:
+            return None  # nothing loaded yet after a start: not "every pool is gone"
+        return [pool_values(p, now) for p in current.pools if p.enabled]
+
+    def energy() -> Values | None:
+        return energy_values(runtime.energy.holder.current, time.time()) if runtime.energy else None
+
+    def db() -> Values:
+        pool = runtime.pool
+        up = app[keys.metrics].registry.get_sample_value("tronwatch_db_up")
+        out: Values = {"up": bool(up) if up is not None else None}
+        if pool is not None:
+            out |= {"pool_in_use": pool.get_size() - pool.get_idle_size(), "pool_max": pool.get_max_size()}
+        return out
+
+    def tron() -> Values | None:
+        health = runtime.chain_health
+        if health is None:
+            return None
+        age = time.monotonic() - health.last_ok if health.last_ok is not None else math.inf
+        return {"up": health.fresh(), "head_block": health.head_block, "head_age_seconds": age}
+
+    def tickets() -> Values | None:
+        from daemon.support.context import support_state  # optional package: absent in slim builds
+
+        state = app.get(support_state)
+        return dict(state.figures.current.namespace()) if state is not None else None
+
+    reg.register(POOL, pools)
+    reg.register(ENERGY, energy)
+    reg.register(TICKETS, tickets)
+    reg.register(DB, db)
+    reg.register(TRON, tron)
+    reg.register(API, ApiWindow(app).read)
+    return reg
+
+
+class ApiWindow:
+    """`api.*` over the time since the previous read, from the HTTP histogram's cumulative buckets."""
+
+    def __init__(self, app: web.Application) -> None:
+        self.metrics = app[keys.metrics]
+        self.prev: tuple[dict[float, float], float, float, float] | None = None
+
+    def _totals(self) -> tuple[dict[float, float], float, float, float]:
+        buckets: dict[float, float] = {}
+        total = count = errors = 0.0
+        for family in self.metrics.http_duration.collect():
+            for s in family.samples:
+                if s.labels.get("route") == "/metrics":
+                    continue  # scrapes are not API traffic
+                if s.name.endswith("_bucket"):
+                    le = float(s.labels["le"])
+                    buckets[le] = buckets.get(le, 0.0) + s.value
+                elif s.name.endswith("_sum"):
+                    total += s.value
+                elif s.name.endswith("_count"):
+                    count += s.value
+                    if s.labels.get("status", "").startswith("5"):
+                        errors += s.value
+        return buckets, total, count, errors
+
+    def read(self) -> Values | None:
+        """Mean and p95/p99 in ms, error rate 0–1; no data when there were no requests."""
+        now = self._totals()
+        prev, self.prev = self.prev, now
+        if prev is None:
+            return None
+        count = now[2] - prev[2]
+        if count <= 0:
+            return {"requests": 0}
+        deltas = sorted((le, now[0][le] - prev[0].get(le, 0.0)) for le in now[0])
+        return {
+            "requests": count,
+            "response_time_ms": 1000 * (now[1] - prev[1]) / count,
+            "p95_ms": 1000 * _quantile(0.95, deltas, count),
+            "p99_ms": 1000 * _quantile(0.99, deltas, count),
+            "error_rate": (now[3] - prev[3]) / count,
+        }
+
+
+def _quantile(q: float, buckets: list[tuple[float, float]], count: float) -> float:
+    """histogram_quantile: linear interpolation inside the bucket holding the q-th observation."""
+    rank, lower, below = q * count, 0.0, 0.0
+    for le, cumulative in buckets:
+        if cumulative >= rank:
+            if math.isinf(le):
+                return lower
+            span = cumulative - below
+            return lower + (le - lower) * ((rank - below) / span if span > 0 else 1.0)
+        lower, below = le, cumulative
+    return lower

@@ -1,0 +1,205 @@
+"""Admin alert API: alert state, notification history, silences and rule reload."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from aiohttp import web
+
+from daemon import keys
+from daemon.alerts import repo
+from daemon.alerts.context import alerts_state, reload
+from daemon.alerts.models import (
+    AlertList,
+    AlertView,
+    HistoryQuery,
+    Notification,
+    NotificationPage,
+    ReloadResult,
+    RulesInfo,
+    SilenceCreate,
+    SilenceList,
+    SilenceQuery,
+    SilenceView,
+)
+from daemon.alerts.rules import RuleError
+from daemon.errors import NotFound, ValidationFailed
+from daemon.http.body import read_json, read_query
+from daemon.http.endpoints import Endpoint, json_response, path_id
+
+ALERTS = "/api/v1/admin/alerts"
+SILENCES = f"{ALERTS}/silences"
+
+
+def _ts(value: float | None) -> datetime | None:
+    return datetime.fromtimestamp(value, UTC) if value is not None else None
+
+
+async def list_alerts(request: web.Request) -> web.Response:
+    """Pending and firing instances (and those resolved in the last 15 minutes), from any replica."""
+    state = request.app[alerts_state]
+    async with request.app[keys.runtime].pool.acquire() as conn:
+        rows = await repo.load_instances(conn)
+    order = {"firing": 0, "pending": 1, "inactive": 2}
+    rows.sort(key=lambda r: (order[r["state"]], r["rule"], r["fingerprint"]))
+    rules = state.evaluator.rules
+    return json_response(
+        AlertList(
+            alerts=[
+                AlertView(
+                    fingerprint=r["fingerprint"],
+                    alertname=r["rule"],
+                    state=r["state"],
+                    labels=r["labels"],
+                    annotations=r["annotations"],
+                    value=r["value"],
+                    active_at=_ts(r["active_at"]),
+                    fired_at=_ts(r["fired_at"]),
+                    resolved_at=_ts(r["resolved_at"]),
+                    last_notified_at=_ts(r["last_sent_at"]),
+                    notifications=r["seq"],
+                    muted=r["muted"],
+                )
+                for r in rows
+            ],
+            rules=RulesInfo(
+                loaded=len(rules.rules),
+                files=list(rules.files),
+                loaded_at=state.loaded_at,
+                last_reload_error=state.last_error,
+            ),
+        )
+    )
+
+
+async def alert_history(request: web.Request) -> web.Response:
+    """Every notification: when, to whom, outcome and attempts; newest first."""
+    q = read_query(request, HistoryQuery)
+    async with request.app[keys.runtime].pool.acquire() as conn:
+        rows = await repo.history(conn, before_id=q.before, limit=q.limit + 1, receiver=q.receiver)
+    items = [
+        Notification(
+            **{k: v for k, v in r.items() if k != "payload"},
+            labels=r["payload"].get("labels", {}),
+            annotations=r["payload"].get("annotations", {}),
+        )
+        for r in rows[: q.limit]
+    ]
+    return json_response(
+        NotificationPage(items=items, next_before=items[-1].id if len(rows) > q.limit else None)
+    )
+
+
+def _silence(row: dict[str, object], now: datetime) -> SilenceView:
+    view = SilenceView.model_validate({**row, "active": False})
+    view.active = view.starts_at <= now < view.ends_at
+    return view
+
+
+async def create_silence(request: web.Request) -> web.Response:
+    """Mute matching alerts for a while."""
+    body = await read_json(request, SilenceCreate)
+    now = request.app[alerts_state].clock()
+    if (body.ends_at is None) == (body.duration_seconds is None):
+        raise ValidationFailed("give exactly one of ends_at and duration_seconds", field="ends_at")
+    starts = body.starts_at or now
+    ends = body.ends_at or starts + timedelta(seconds=body.duration_seconds or 0)
+    if ends <= starts or ends <= now:
+        raise ValidationFailed("ends_at must be after starts_at and in the future", field="ends_at")
+    if starts - now > timedelta(days=366) or ends - starts > timedelta(days=366):
+        raise ValidationFailed("silences may start and last at most a year", field="ends_at")
+    p = request[keys.principal]
+    async with request.app[keys.runtime].pool.acquire() as conn:
+        row = await repo.add_silence(conn, body.matchers, starts, ends, f"admin:{p.admin_id}", body.comment)
+    return json_response(_silence(row, now), 201)
+
+
+async def list_silences(request: web.Request) -> web.Response:
+    """Active and future silences (and ended ones with ?expired=true)."""
+    q = read_query(request, SilenceQuery)
+    now = request.app[alerts_state].clock()
+    async with request.app[keys.runtime].pool.acquire() as conn:
+        rows = await repo.silences(conn, since=None if q.expired else now)
+    return json_response(SilenceList(items=[_silence(r, now) for r in rows]))
+
+
+async def delete_silence(request: web.Request) -> web.Response:
+    """End a silence now (it stays listed with ?expired=true)."""
+    silence_id = path_id(request)
+    now = request.app[alerts_state].clock()
+    async with request.app[keys.runtime].pool.acquire() as conn:
+        if not await repo.expire_silence(conn, silence_id, now):
+            raise NotFound(f"no silence {silence_id}")
+    return json_response(None)
+
+
+async def reload_rules(request: web.Request) -> web.Response:
+    """Re-read the rule files; a broken file keeps the running rules and answers 422 naming the problem."""
+    state = request.app[alerts_state]
+    try:
+        rules = reload(state)
+    except RuleError as exc:
+        raise ValidationFailed(
+            f"rules not reloaded, previous rules stay in force: {exc}", field="rules"
+        ) from None
+    return json_response(ReloadResult(loaded=len(rules.rules), files=list(rules.files)))
+
+
+def alerts_endpoints() -> list[Endpoint]:
+    """The alert routes (admin only)."""
+    tag = "alerts"
+    return [
+        Endpoint(
+            "GET", ALERTS, list_alerts, "admin", "Alert instances and rule status", tag, response=AlertList
+        ),
+        Endpoint(
+            "GET",
+            f"{ALERTS}/history",
+            alert_history,
+            "admin",
+            "Notification history",
+            tag,
+            query=HistoryQuery,
+            response=NotificationPage,
+        ),
+        Endpoint(
+            "POST",
+            SILENCES,
+            create_silence,
+            "admin",
+            "Create a silence",
+            tag,
+            body=SilenceCreate,
+            response=SilenceView,
+            status=201,
+        ),
+        Endpoint(
+            "GET",
+            SILENCES,
+            list_silences,
+            "admin",
+            "List silences",
+            tag,
+            query=SilenceQuery,
+            response=SilenceList,
+        ),
+        Endpoint(
+            "DELETE",
+            f"{SILENCES}/{{id}}",
+            delete_silence,
+            "admin",
+            "End a silence",
+            tag,
+            status=204,
+            errors=(404,),
+        ),
+        Endpoint(
+            "POST",
+            "/api/v1/admin/rules/reload",
+            reload_rules,
+            "admin",
+            "Reload alert rules",
+            tag,
+            response=ReloadResult,
+        ),
+    ]

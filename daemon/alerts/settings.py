@@ -1,0 +1,138 @@
+"""The `alerts:` config section: rule files, receivers, inhibitions and delivery tuning."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+
+DEFAULT_RULES = Path(__file__).resolve().parents[2] / "rules"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class _Receiver(_Section):
+    name: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
+    send_resolved: bool = True
+    language: Literal["en", "ko"] = "en"
+    allow_private: bool = Field(False, description="let the URL point at loopback/private addresses")
+    timeout: float = Field(10.0, gt=0, le=120)
+
+
+class SlackReceiver(_Receiver):
+    """A Slack incoming webhook (Block Kit + text fallback)."""
+
+    type: Literal["slack"]
+    url: SecretStr
+    rate_per_second: float = Field(1.0, gt=0, description="Slack allows about one message a second")
+    burst: int = Field(3, ge=1)
+
+
+class WebhookReceiver(_Receiver):
+    """Alertmanager webhook v4 JSON, signed per Standard Webhooks when a secret is set."""
+
+    type: Literal["webhook"]
+    url: SecretStr
+    secret: SecretStr | None = Field(None, description="whsec_<base64>; signs webhook-signature")
+    rate_per_second: float = Field(20.0, gt=0)
+    burst: int = Field(20, ge=1)
+
+
+class AlertmanagerReceiver(_Receiver):
+    """A real Alertmanager: POST {url}/api/v2/alerts."""
+
+    type: Literal["alertmanager"]
+    url: SecretStr
+    rate_per_second: float = Field(20.0, gt=0)
+    burst: int = Field(20, ge=1)
+
+
+class EmailReceiver(_Receiver):
+    """SMTP via aiosmtplib: STARTTLS (587) or implicit TLS (465); plain text + HTML."""
+
+    type: Literal["email"]
+    send_resolved: bool = False
+    smarthost: str = Field(min_length=1, description="host:port")
+    sender: str = Field(alias="from", min_length=3)
+    to: list[str] = Field(min_length=1)
+    username: str | None = None
+    password: SecretStr | None = None
+    tls: Literal["starttls", "implicit", "none"] = "starttls"
+    validate_certs: bool = True
+    ca_file: str | None = None
+    rate_per_second: float = Field(5.0, gt=0)
+    burst: int = Field(5, ge=1)
+
+
+class LogReceiver(_Receiver):
+    """Writes notifications to the log (demo mode)."""
+
+    type: Literal["log"]
+    rate_per_second: float = Field(1000.0, gt=0)
+    burst: int = Field(1000, ge=1)
+
+
+Receiver = Annotated[
+    SlackReceiver | WebhookReceiver | AlertmanagerReceiver | EmailReceiver | LogReceiver,
+    Field(discriminator="type"),
+]
+
+
+class Inhibition(_Section):
+    """A firing `source` alert mutes `target` alerts that share the `equal` labels."""
+
+    source: dict[str, str] = Field(min_length=1)
+    target: dict[str, str] = Field(min_length=1)
+    equal: list[str] = []
+
+
+def _default_inhibitions() -> list[Inhibition]:
+    # The seed's ladder: a higher severity of the same alert family on the same pool mutes the lower one.
+    ladder = (("emergency", "critical"), ("emergency", "warning"), ("critical", "warning"))
+    return [
+        Inhibition(source={"severity": hi}, target={"severity": lo}, equal=["family", "pool"])
+        for hi, lo in ladder
+    ]
+
+
+def _log_receiver() -> Receiver:
+    return LogReceiver(type="log", name="log")
+
+
+class AlertsSettings(_Section):
+    """Alert rules and notification delivery."""
+
+    rule_files: list[Path] = Field(default_factory=lambda: [DEFAULT_RULES])
+    evaluation_interval: float = Field(30.0, gt=0, le=3600, description="default group interval, seconds")
+    resend_delay: float = Field(60.0, ge=0, description="re-send resolved notifications at most this often")
+    default_receivers: list[str] = Field(default_factory=lambda: ["log"])
+    receivers: list[Receiver] = Field(default_factory=lambda: [_log_receiver()])
+    inhibit_rules: list[Inhibition] = Field(default_factory=_default_inhibitions)
+    external_url: str = "http://localhost:8080"
+    history_days: float = Field(30.0, gt=0, description="sent/failed notifications kept this long")
+    sender_batch: int = Field(50, ge=1, le=1000)
+    sender_concurrency: int = Field(8, ge=1, le=256)
+    sender_idle: float = Field(1.0, gt=0, description="seconds between outbox polls when idle")
+    claim_seconds: float = Field(
+        60.0, gt=0, description="a claimed row is retried after this if its sender died"
+    )
+    max_attempts: int = Field(50, ge=1)
+    backoff_base: float = Field(1.0, gt=0)
+    backoff_max: float = Field(600.0, gt=0)
+    retry_after_max: float = Field(900.0, gt=0, description="cap on a receiver's Retry-After")
+
+    @field_validator("receivers")
+    @classmethod
+    def _unique(cls, value: list[Receiver]) -> list[Receiver]:
+        names = [r.name for r in value]
+        dup = {n for n in names if names.count(n) > 1}
+        if dup:
+            raise ValueError(f"receiver names must be unique: {', '.join(sorted(dup))}")
+        return value
+
+    def receiver(self, name: str) -> Receiver | None:
+        """The receiver called `name`."""
+        return next((r for r in self.receivers if r.name == name), None)

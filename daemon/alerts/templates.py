@@ -1,0 +1,195 @@
+"""Annotation templates: a whitelisted jinja2 subset in ImmutableSandboxedEnvironment (alerting.md §4)."""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Callable, Collection, Mapping
+from typing import Any
+
+from jinja2 import StrictUndefined, TemplateError, nodes
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+MAX_TEMPLATE = 2000
+MAX_OUTPUT = 4000
+
+
+class TemplateRejected(ValueError):
+    """The template is not allowed or does not compile; the message says why."""
+
+
+def percent(value: Any, digits: int = 1) -> str:
+    """A 0–1 ratio as a percentage: 0.953 -> '95.3%'."""
+    return f"{float(value) * 100:.{int(digits)}f}%"
+
+
+def trx(value: Any, digits: int = 2) -> str:
+    """A TRX amount with thousands separators: 1234.5 -> '1,234.50 TRX'."""
+    return f"{float(value):,.{int(digits)}f} TRX"
+
+
+def duration(value: Any) -> str:
+    """Seconds as '1d 2h', '5m 3s' or '∞'."""
+    seconds = float(value)
+    if math.isinf(seconds):
+        return "∞"
+    s = int(abs(seconds))
+    parts = [(s // 86400, "d"), (s % 86400 // 3600, "h"), (s % 3600 // 60, "m"), (s % 60, "s")]
+    shown = [f"{n}{u}" for n, u in parts if n][:2]
+    return ("-" if seconds < 0 else "") + (" ".join(shown) or "0s")
+
+
+def humanize(value: Any) -> str:
+    """A number with an SI suffix: 1234567 -> '1.23M'."""
+    v = float(value)
+    if math.isinf(v) or math.isnan(v):
+        return str(v)
+    for factor, suffix in ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if abs(v) >= factor:
+            return f"{v / factor:.3g}{suffix}"
+    return f"{v:.4g}"
+
+
+FILTERS: dict[str, Callable[..., Any]] = {
+    "percent": percent,
+    "trx": trx,
+    "duration": duration,
+    "humanize": humanize,
+}
+# Jinja's own filters that only format values (no `attr`, `format`, `map`, `map`-like reflection).
+SAFE_BUILTIN_FILTERS = frozenset(
+    {"round", "upper", "lower", "title", "capitalize", "default", "string", "int", "float", "trim", "abs"}
+)
+_ALLOWED_NODES = (
+    nodes.Template,
+    nodes.Output,
+    nodes.TemplateData,
+    nodes.Const,
+    nodes.Name,
+    nodes.Getattr,
+    nodes.Getitem,
+    nodes.Filter,
+    nodes.If,
+    nodes.CondExpr,
+    nodes.Compare,
+    nodes.Operand,
+    nodes.And,
+    nodes.Or,
+    nodes.Not,
+    nodes.Neg,
+    nodes.Pos,
+    nodes.Add,
+    nodes.Sub,
+    nodes.Mul,
+    nodes.Div,
+    nodes.Mod,
+    nodes.Concat,
+)
+
+
+class _Env(ImmutableSandboxedEnvironment):
+    """The sandbox, with arithmetic that could allocate without bound intercepted."""
+
+    intercepted_binops = frozenset({"*", "**", "//", "/", "%"})
+
+    def call_binop(self, context: Any, operator_: str, left: Any, right: Any) -> Any:
+        """Refuse repetition of sequences and huge powers before computing them."""
+        if operator_ == "*" and (
+            isinstance(left, str | list | tuple) or isinstance(right, str | list | tuple)
+        ):
+            raise SecurityError("repeating strings or sequences is not allowed in alert templates")
+        if operator_ == "**":
+            raise SecurityError("** is not allowed in alert templates")
+        return super().call_binop(context, operator_, left, right)
+
+
+def environment() -> ImmutableSandboxedEnvironment:
+    """The one template environment: strict about undefined names, no globals (no range, no lipsum)."""
+    env = _Env(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False)
+    env.globals.clear()
+    env.filters = {name: env.filters[name] for name in SAFE_BUILTIN_FILTERS} | FILTERS
+    return env
+
+
+class AnnotationTemplate:
+    """One checked, compiled template; `render(ctx)` never raises (falls back to the source text)."""
+
+    def __init__(self, env: ImmutableSandboxedEnvironment, source: str, names: Mapping[str, Collection[str]]):
+        if not isinstance(source, str):
+            raise TemplateRejected("a template must be a string")
+        if len(source) > MAX_TEMPLATE:
+            raise TemplateRejected(f"template is {len(source)} characters long; the limit is {MAX_TEMPLATE}")
+        if "\x00" in source:
+            raise TemplateRejected("template contains a NUL character")
+        try:
+            tree = env.parse(source)
+        except (TemplateError, RecursionError, MemoryError) as exc:
+            raise TemplateRejected(f"template syntax error: {exc}") from None
+        _check(tree, names)
+        self.source = source
+        self.template = env.from_string(tree)
+
+    def render(self, ctx: Mapping[str, Any]) -> tuple[str, str | None]:
+        """(text, error): on any failure the raw source is used so the notification still goes out."""
+        try:
+            out = self.template.render(ctx)
+        except Exception as exc:  # a template error must not lose the alert; the error is reported
+            return self.source, f"{type(exc).__name__}: {exc}"
+        return (out[:MAX_OUTPUT], None)
+
+
+def _check(tree: nodes.Node, names: Mapping[str, Collection[str]]) -> None:
+    """Refuse every node, name, attribute and filter outside the whitelist (before anything runs)."""
+    for node in _walk(tree):
+        if not isinstance(node, _ALLOWED_NODES):
+            raise TemplateRejected(f"{type(node).__name__} is not allowed in alert templates")
+        if isinstance(node, nodes.Const) and isinstance(node.value, int | float) and abs(node.value) > 10**15:
+            raise TemplateRejected("number literal too large")
+        if isinstance(node, nodes.Const) and isinstance(node.value, str) and len(node.value) > 500:
+            raise TemplateRejected("string literal too long")
+        if isinstance(node, nodes.Mul) and any(_stringy(side) for side in (node.left, node.right)):
+            raise TemplateRejected("repeating strings is not allowed in alert templates")
+        if isinstance(node, nodes.Name) and node.name not in names:
+            close = difflib.get_close_matches(node.name, list(names), n=1, cutoff=0.5)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise TemplateRejected(f"unknown name {node.name!r} in template{hint}")
+        if isinstance(node, nodes.Getattr):
+            _check_field(node.node, node.attr, names)
+        if isinstance(node, nodes.Getitem):
+            if not isinstance(node.arg, nodes.Const) or not isinstance(node.arg.value, str):
+                raise TemplateRejected("only ['constant string'] lookups are allowed in templates")
+            _check_field(node.node, node.arg.value, names)
+        if isinstance(node, nodes.Filter):
+            if node.name not in FILTERS and node.name not in SAFE_BUILTIN_FILTERS:
+                allowed = ", ".join(sorted(set(FILTERS) | SAFE_BUILTIN_FILTERS))
+                raise TemplateRejected(f"filter {node.name!r} is not allowed (allowed: {allowed})")
+            if node.kwargs or node.dyn_args or node.dyn_kwargs:
+                raise TemplateRejected(f"filter {node.name!r} takes positional constants only")
+
+
+def _check_field(base: nodes.Node, key: str, names: Mapping[str, Collection[str]]) -> None:
+    if not isinstance(base, nodes.Name):
+        raise TemplateRejected("only name.field lookups are allowed in templates (no chains)")
+    if key.startswith("_") or not key.isascii():
+        raise TemplateRejected(f"field {key!r} is not allowed in templates")
+    fields = names.get(base.name)
+    if fields is None:
+        return  # the unknown base name is reported by the Name check
+    if "*" not in fields and key not in fields:
+        close = difflib.get_close_matches(key, list(fields), n=1, cutoff=0.5)
+        hint = f"; did you mean {base.name}.{close[0]}?" if close else ""
+        raise TemplateRejected(f"unknown field {base.name}.{key} in template{hint}")
+
+
+def _stringy(node: nodes.Node) -> bool:
+    return isinstance(node, nodes.Concat) or (isinstance(node, nodes.Const) and isinstance(node.value, str))
+
+
+def _walk(node: nodes.Node) -> list[nodes.Node]:
+    out, stack = [], [node]
+    while stack:
+        n = stack.pop()
+        out.append(n)
+        stack.extend(n.iter_child_nodes())
+    return out
