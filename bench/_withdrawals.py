@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import threading
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -69,40 +67,3 @@ async def publish_pools(url: str, app: web.Application, available: list[int], li
     energy = app[app_keys.runtime].energy
     assert energy is not None
     energy.holder.publish(snap, local=True)
-
-
-class Served:
-    """An app on a free port in its own thread and event loop."""
-
-    def __init__(self, app: web.Application) -> None:
-        self.app = app
-        self.loop = asyncio.new_event_loop()
-        self.ready = threading.Event()
-        self.port = 0
-        self.thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        asyncio.set_event_loop(self.loop)
-        runner = web.AppRunner(self.app, handle_signals=False, access_log=None)
-        self.loop.run_until_complete(runner.setup())
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        self.loop.run_until_complete(site.start())
-        self.port = runner.addresses[0][1]
-        self.ready.set()
-        self.loop.run_forever()
-        self.loop.run_until_complete(runner.cleanup())
-        self.loop.close()
-
-    def call(self, coro: Any) -> Any:
-        """Run a coroutine on the app's loop and wait for it."""
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(120)
-
-    def __enter__(self) -> Served:
-        self.thread.start()
-        if not self.ready.wait(60):
-            raise RuntimeError("app did not start")
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(30)

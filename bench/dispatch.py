@@ -17,7 +17,8 @@ import time
 from datetime import UTC, datetime
 
 import asyncpg
-from _withdrawals import Served, build_app, publish_pools
+from _withdrawals import build_app, publish_pools
+from served import Served
 from ticket_create import bench_database, partner_key, verdict
 
 from daemon.withdrawals import dispatcher

@@ -24,8 +24,9 @@ from typing import Any
 
 import aiohttp
 import asyncpg
-from _withdrawals import POOL_MAX, Served, build_app, publish_pools
+from _withdrawals import POOL_MAX, build_app, publish_pools
 from loadgen import LoadResult, _percentile
+from served import Served
 from ticket_create import _combined, bench_database, partner_key, verdict
 
 MIN_RPS, MAX_P99_MS, MIN_RATIO = 800.0, 50.0, 0.50

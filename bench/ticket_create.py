@@ -20,7 +20,6 @@ import platform
 import statistics
 import sys
 import tempfile
-import threading
 import time
 import warnings
 from collections.abc import Iterator
@@ -31,9 +30,9 @@ from typing import Any
 
 import aiohttp
 import asyncpg
-from aiohttp import web
 from loadgen import LoadResult, _percentile
 from prometheus_client import CollectorRegistry
+from served import Served
 
 from daemon import accounts
 from daemon.app import create_app
@@ -122,8 +121,8 @@ def run_post_load(url: str, *, headers: dict[str, str], duration: float, connect
         parent.close()
 
 
-class ServedSupport:
-    """create_app + support endpoints on a free port, in its own thread and event loop."""
+class ServedSupport(Served):
+    """The full app (support routes included) on a free port, in its own thread and event loop."""
 
     def __init__(self, database_url: str, data_dir: Path) -> None:
         settings = load_settings(
@@ -134,33 +133,7 @@ class ServedSupport:
                 "data_dir": str(data_dir),
             },
         )
-        self.app = create_app(settings, database_url=database_url, registry=CollectorRegistry())
-        self.loop = asyncio.new_event_loop()
-        self.ready = threading.Event()
-        self.port = 0
-        self.thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        asyncio.set_event_loop(self.loop)
-        runner = web.AppRunner(self.app, handle_signals=False, access_log=None)
-        self.loop.run_until_complete(runner.setup())
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        self.loop.run_until_complete(site.start())
-        self.port = runner.addresses[0][1]
-        self.ready.set()
-        self.loop.run_forever()
-        self.loop.run_until_complete(runner.cleanup())
-        self.loop.close()
-
-    def __enter__(self) -> ServedSupport:
-        self.thread.start()
-        if not self.ready.wait(60):
-            raise RuntimeError("app did not start")
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(30)
+        super().__init__(create_app(settings, database_url=database_url, registry=CollectorRegistry()))
 
 
 @contextmanager
