@@ -102,8 +102,13 @@ API = Namespace(
     {"requests": NUM, "response_time_ms": NUM, "p95_ms": NUM, "p99_ms": NUM, "error_rate": NUM},
     doc="this replica's HTTP API over the last evaluation interval",
 )
-# queue.*, security.* and partner.* are declared by their own packages when they land (register()).
-BUILTIN = (POOL, ENERGY, TICKETS, DB, TRON, API)
+QUEUE = Namespace(
+    "queue",
+    {"waiting": NUM, "oldest_wait_minutes": NUM},
+    doc="withdrawals waiting for energy (as of the last queue gauge refresh)",
+)
+# security.* and partner.* are declared when their packages land (register()).
+BUILTIN = (POOL, ENERGY, QUEUE, TICKETS, DB, TRON, API)
 
 
 class Registry:

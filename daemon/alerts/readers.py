@@ -13,6 +13,7 @@ from daemon.alerts.namespaces import (
     DB,
     ENERGY,
     POOL,
+    QUEUE,
     TICKETS,
     TRON,
     Registry,
@@ -60,7 +61,16 @@ def app_registry(app: web.Application) -> Registry:
         state = app.get(support_state)
         return dict(state.figures.current.namespace()) if state is not None else None
 
+    def queue() -> Values | None:
+        registry = app[keys.metrics].registry
+        waiting = registry.get_sample_value("tronwatch_queue_waiting")
+        oldest = registry.get_sample_value("tronwatch_queue_oldest_wait_seconds")
+        if waiting is None or oldest is None:
+            return None
+        return {"waiting": waiting, "oldest_wait_minutes": oldest / 60}
+
     reg.register(POOL, pools)
+    reg.register(QUEUE, queue)
     reg.register(ENERGY, energy)
     reg.register(TICKETS, tickets)
     reg.register(DB, db)

@@ -89,3 +89,8 @@ async def test_queue_gauges(wd_app: AppFactory, keys: Keys) -> None:
             break
         await asyncio.sleep(0.1)
     assert await metric(client, "tronwatch_queue_waiting") == 2
+    # The alert rules read the same figures as `queue.*` (rules/system.yml: WithdrawalQueueWaitTooLong).
+    from daemon.alerts.context import alerts_state
+
+    queue = client.app[alerts_state].namespaces.snapshot().shared["queue"]
+    assert queue["waiting"] == 2 and 0 <= queue["oldest_wait_minutes"] < 5
