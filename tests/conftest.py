@@ -129,3 +129,9 @@ def keys(database_url: str) -> Keys:
 def bearer(key: str) -> dict[str, str]:
     """The Authorization header for a key."""
     return {"Authorization": f"Bearer {key}"}
+
+
+@pytest.fixture
+def aiohttp_client(database_url: str, aiohttp_client: Any) -> Any:
+    """pytest-aiohttp's client factory, set up after the test database so apps close before it is dropped."""
+    return aiohttp_client
