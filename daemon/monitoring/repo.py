@@ -23,7 +23,8 @@ async def transaction_counts(conn: Any) -> Record:
     return await conn.fetchrow(
         "SELECT "
         "(SELECT count(*) FROM energy_withdrawal_queue WHERE created_at > now() - interval '1 hour') "
-        "AS queued, (SELECT count(*) FROM emergency_withdrawals WHERE created_at > now() - interval '1 hour') "
+        "AS queued, "
+        "(SELECT count(*) FROM emergency_withdrawals WHERE created_at > now() - interval '1 hour') "
         "AS emergency,"
         "(SELECT count(*) FROM energy_withdrawal_queue WHERE status = 'waiting') AS waiting,"
         "(SELECT count(*) FROM emergency_withdrawals WHERE status IN "
