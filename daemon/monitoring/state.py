@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import secrets
 import socket
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from aiohttp import web
@@ -33,12 +34,14 @@ class MonitoringState:
     current_message: str | None = None  # `current` as a metrics_update, serialised once
     local: ReplicaFigures | None = None
     leading: bool = False
+    arrived: asyncio.Event = field(default_factory=asyncio.Event)  # set by the first snapshot
 
     def adopt(self, snap: MonitoringSnapshot, text: str) -> bool:
         """Make a received snapshot current; False for an older one (NOTIFY and table reads may race)."""
         if self.current is not None and snap.collected_at <= self.current.collected_at:
             return False
         self.current, self.current_message = snap, text
+        self.arrived.set()
         return True
 
     def fresh(self) -> MonitoringSnapshot | None:
