@@ -77,10 +77,36 @@ class Collector:
         """Measure this replica, store its figures, and publish the snapshot if this replica leads."""
         figures = await self.replica_figures()
         self.state.local = figures
-        async with self.app[keys.runtime].pool.acquire() as conn:
-            await repo.save_replica(conn, self.state.replica, figures.model_dump_json())
-            if self.state.leading:
-                await self.publish(conn, figures)
+        try:
+            async with self.app[keys.runtime].pool.acquire() as conn:
+                await repo.save_replica(conn, self.state.replica, figures.model_dump_json())
+                if self.state.leading:
+                    await self.publish(conn, figures)
+        except DB_ERRORS:
+            self._local_fallback(figures)
+            raise
+
+    def _local_fallback(self, own: ReplicaFigures) -> None:
+        """Without the database no snapshot arrives: this replica's clients get its own figures."""
+        last = self.state.current
+        if last is None:
+            return
+        age = (own.collected_at - last.collected_at).total_seconds()
+        if age < 2 * self.state.settings.collect_interval:
+            return  # the lease holder may still get through
+        snap = last.model_copy(
+            update={
+                "collected_at": own.collected_at,
+                "leader": own.replica,
+                "source": "local",
+                "api": own.api,
+                "db": own.db,
+                "replicas": [own],
+            }
+        )
+        text = metrics_message(snap)
+        if self.state.adopt(snap, text):
+            self.state.hub.broadcast(text)
 
     async def replica_figures(self) -> ReplicaFigures:
         """Self-probe, the request window since the last cycle, and the database pool."""

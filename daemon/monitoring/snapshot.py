@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -79,6 +79,9 @@ class MonitoringSnapshot(_Figures):
     collected_at: datetime
     interval_seconds: float
     leader: str
+    source: Literal["leader", "local"] = Field(
+        "leader", description="local: the database is unreachable; this replica's own figures only"
+    )
     api: ApiFigures = Field(description="over every replica: sums, weighted means, worst quantiles")
     db: DbFigures
     energy: EnergyFigures | None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime
+from typing import Any
 
 import aiohttp
 import pytest
@@ -117,3 +118,38 @@ async def test_alert_and_energy_events_reach_the_stream(mon_app: AppFactory, key
         energy_changed(state, snapshot_at(0.5), snapshot_at(0.96), True)
         event = await next_of(ws, "energy_state")
         assert (event["data"]["previous"], event["data"]["level"]) == ("ok", "critical")
+
+
+class _Unreachable:
+    """A pool whose every acquire fails, as when PostgreSQL is down."""
+
+    def __init__(self, real: Any) -> None:
+        self.real = real
+
+    def acquire(self, **_: Any) -> Any:
+        raise OSError("connection refused")
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real, name)
+
+
+async def test_without_the_database_clients_still_get_this_replicas_figures(
+    mon_app: AppFactory, keys: Keys
+) -> None:
+    from daemon import keys as app_keys
+
+    client = await mon_app()
+    admin, _ = await keys.admin()
+    runtime = client.app[app_keys.runtime]
+    async with client.ws_connect(WS, headers=bearer(admin)) as ws:
+        await next_of(ws, "metrics_update")
+        real, runtime.pool = runtime.pool, _Unreachable(runtime.pool)
+        try:
+            for _ in range(10):
+                update = await next_of(ws, "metrics_update", timeout=4 * INTERVAL + 2)
+                if update["data"]["source"] == "local":
+                    break
+        finally:
+            runtime.pool = real
+        assert update["data"]["source"] == "local" and update["data"]["db"]["up"] is False
+        assert update["data"]["api"]["probe_ms"] > 0  # the HTTP side still answers
