@@ -153,3 +153,37 @@ async def test_without_the_database_clients_still_get_this_replicas_figures(
             runtime.pool = real
         assert update["data"]["source"] == "local" and update["data"]["db"]["up"] is False
         assert update["data"]["api"]["probe_ms"] > 0  # the HTTP side still answers
+
+
+RULE = """
+groups:
+  - name: live
+    interval: 1h
+    rules:
+      - alert: DatabaseAnswers
+        expr: db.up
+        labels: {severity: info}
+        annotations: {summary: "the database answers"}
+"""
+
+
+async def test_a_rule_that_fires_is_announced_on_the_stream(
+    mon_app: AppFactory, keys: Keys, tmp_path: Any
+) -> None:
+    from daemon.alerts.context import alerts_state, evaluate_once, reload
+
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    client = await mon_app()
+    client.app[alerts_state].settings = client.app[alerts_state].settings.model_copy(
+        update={"rule_files": (rules,)}
+    )
+    admin, _ = await keys.admin()
+    async with client.ws_connect(WS, headers=bearer(admin)) as ws:
+        await next_of(ws, "hello")
+        (rules / "live.yml").write_text(RULE)
+        reload(client.app[alerts_state])
+        await evaluate_once(client.app)
+        event = await next_of(ws, "alert_firing")
+    assert event["data"]["alertname"] == "DatabaseAnswers"
+    assert event["data"]["annotations"] == {"summary": "the database answers"}
