@@ -7,7 +7,7 @@ import json
 import logging
 from collections.abc import AsyncIterator
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 from aiohttp import web
@@ -21,6 +21,7 @@ from daemon.monitoring.collector import Collector
 from daemon.monitoring.hub import Hub
 from daemon.monitoring.snapshot import MonitoringSnapshot, message
 from daemon.monitoring.state import MonitoringState, monitoring_state, replica_name
+from daemon.monitoring.ws_routes import UNAUTHORIZED
 from daemon.tasks import stop_tasks
 
 if TYPE_CHECKING:
@@ -117,6 +118,25 @@ def alerts_changed(state: MonitoringState, cycle: Cycle, now: float) -> None:
         state.publisher.publish_soon(text)
 
 
+async def recheck_keys(state: MonitoringState, pool: Any, every: float) -> None:
+    """Close streams whose key was revoked (as HTTP requests stop within the key cache's lifetime)."""
+    while True:
+        await asyncio.sleep(every)
+        hashes = list({c.key_hash for c in state.hub.clients})
+        if not hashes:
+            continue
+        try:
+            async with pool.acquire(timeout=every) as conn:
+                live = await repo.live_keys(conn, hashes)
+        except DB_ERRORS as exc:
+            log.warning("stream keys not rechecked error=%s", exc)
+            continue
+        for client in list(state.hub.clients):
+            if client.key_hash not in live:
+                log.info("ws client closed: key revoked client=%s", client.name)
+                state.hub.close(client, UNAUTHORIZED, b"the API key was revoked")
+
+
 async def _lead(state: MonitoringState, collector: Collector) -> None:
     state.leading = True
     collector.wake.set()  # publish at once, not an interval later
@@ -157,6 +177,10 @@ async def monitoring_context(app: web.Application) -> AsyncIterator[None]:
         asyncio.create_task(state.publisher.run(runtime.pool), name="monitoring-publish"),
         asyncio.create_task(collector.run(), name="monitoring-collect"),
         asyncio.create_task(lease.run(), name="lease:monitoring-collector"),
+        asyncio.create_task(
+            recheck_keys(state, runtime.pool, max(1.0, settings.auth.key_cache_seconds)),
+            name="monitoring-keys",
+        ),
     ]
     try:
         yield

@@ -23,7 +23,10 @@ class Client:
     transport: Any  # asyncio.Transport, aborted when the client is dropped
     queue: asyncio.Queue[bytes | None]  # None: close politely
     name: str
+    key_hash: bytes = b""  # the key it authenticated with: re-checked for revocation
     writer: asyncio.Task[None] | None = field(default=None)
+    close_code: int = 1001
+    close_reason: bytes = b"server shutting down"
 
 
 class Hub:
@@ -41,9 +44,9 @@ class Hub:
         )
         self.closing = False
 
-    def attach(self, ws: web.WebSocketResponse, transport: Any, name: str) -> Client:
+    def attach(self, ws: web.WebSocketResponse, transport: Any, name: str, key_hash: bytes = b"") -> Client:
         """Start a client's writer task."""
-        client = Client(ws, transport, asyncio.Queue(self.queue_size), name)
+        client = Client(ws, transport, asyncio.Queue(self.queue_size), name, key_hash)
         client.writer = asyncio.create_task(self._write(client), name=f"ws-writer:{name}")
         self.clients.add(client)
         return client
@@ -74,6 +77,14 @@ class Hub:
         except asyncio.QueueFull:
             self._drop(client)
 
+    def close(self, client: Client, code: int, reason: bytes) -> None:
+        """Close one client after what is already queued for it."""
+        client.close_code, client.close_reason = code, reason
+        try:
+            client.queue.put_nowait(None)
+        except asyncio.QueueFull:
+            self._drop(client)
+
     def _drop(self, client: Client) -> None:
         self.dropped.inc(1 + client.queue.qsize())
         log.warning("ws client too slow, disconnected client=%s queued=%d", client.name, client.queue.qsize())
@@ -89,7 +100,7 @@ class Hub:
                 data = await queue.get()
                 if data is None:
                     await asyncio.wait_for(
-                        ws.close(code=1001, message=b"server shutting down"), timeout=CLOSE_GRACE
+                        ws.close(code=client.close_code, message=client.close_reason), timeout=CLOSE_GRACE
                     )
                     return
                 await ws.send_frame(data, WSMsgType.TEXT)
@@ -103,10 +114,7 @@ class Hub:
         self.closing = True
         writers = [c.writer for c in self.clients if c.writer is not None]
         for client in list(self.clients):
-            try:
-                client.queue.put_nowait(None)
-            except asyncio.QueueFull:
-                self._drop(client)
+            self.close(client, 1001, b"server shutting down")
         if writers:
             _, stuck = await asyncio.wait(writers, timeout=CLOSE_GRACE + 1)
             for task in stuck:

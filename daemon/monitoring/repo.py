@@ -75,6 +75,14 @@ async def load_snapshot(conn: Any) -> str | None:
     return text
 
 
+async def live_keys(conn: Any, hashes: list[bytes]) -> set[bytes]:
+    """Which of these key hashes still belong to unrevoked keys."""
+    rows = await conn.fetch(
+        "SELECT key_hash FROM api_keys WHERE key_hash = ANY($1::bytea[]) AND revoked_at IS NULL", hashes
+    )
+    return {bytes(r["key_hash"]) for r in rows}
+
+
 async def notify(conn: Any, payload: str) -> None:
     """Tell every replica (delivered at commit when inside a transaction)."""
     await conn.execute("SELECT pg_notify($1, $2)", CHANNEL, payload)

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import WSMsgType, web
 
+from daemon import accounts
 from daemon.accounts import Principal
 from daemon.errors import Forbidden, ProblemError
 from daemon.http.auth import lookup_principal
@@ -55,7 +56,9 @@ def check_origin(request: web.Request, settings: MonitoringSettings) -> None:
     raise Forbidden(f"origin {origin[:100]!r} may not open this stream")
 
 
-async def _authenticate(request: web.Request, ws: web.WebSocketResponse, wait: float) -> Principal | None:
+async def _authenticate(
+    request: web.Request, ws: web.WebSocketResponse, wait: float
+) -> tuple[Principal, bytes] | None:
     """The admin behind the Authorization header, or behind the first message {"type":"auth","token":...}."""
     scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
     if not (scheme.lower() == "bearer" and secret.strip()):
@@ -66,8 +69,11 @@ async def _authenticate(request: web.Request, ws: web.WebSocketResponse, wait: f
         if msg.type is not WSMsgType.TEXT:
             return None
         secret = _token(msg.data)
-    principal = await lookup_principal(request.app, secret.strip()) if secret.strip() else None
-    return principal if principal is not None and principal.role == "admin" else None
+    secret = secret.strip()
+    principal = await lookup_principal(request.app, secret) if secret else None
+    if principal is None or principal.role != "admin":
+        return None
+    return principal, accounts.hash_key(secret)
 
 
 def _token(text: str) -> str:
@@ -92,11 +98,12 @@ async def monitoring_ws(request: web.Request) -> web.StreamResponse:
         raise Unavailable("the monitoring stream is not accepting connections now")
     ws = web.WebSocketResponse(heartbeat=settings.ws_heartbeat, max_msg_size=MAX_MESSAGE)
     await ws.prepare(request)
-    principal = await _authenticate(request, ws, settings.ws_auth_timeout)
-    if principal is None:
+    found = await _authenticate(request, ws, settings.ws_auth_timeout)
+    if found is None:
         await ws.close(code=UNAUTHORIZED, message=b"an admin API key is required")
         return ws
-    client = hub.attach(ws, request.transport, f"key:{principal.key_id}")
+    principal, key_hash = found
+    client = hub.attach(ws, request.transport, f"key:{principal.key_id}", key_hash)
     log.info("ws client connected key_id=%s clients=%d", principal.key_id, len(hub.clients))
     hub.send(
         client, message("hello", {"replica": state.replica, "interval_seconds": settings.collect_interval})

@@ -27,9 +27,9 @@ AppFactory = Callable[..., Awaitable[TestClient[Any, Any]]]
 def mon_app(aiohttp_client: Any, database_url: str, tmp_path: Path) -> AppFactory:
     """Start an app (a replica) on the test database with a short collect interval."""
 
-    async def start(**monitoring: Any) -> TestClient[Any, Any]:
+    async def start(auth: dict[str, Any] | None = None, **monitoring: Any) -> TestClient[Any, Any]:
         values = {"collect_interval": INTERVAL, "ws_auth_timeout": 0.5, **monitoring}
-        settings = make_settings(database_url, tmp_path, monitoring=values)
+        settings = make_settings(database_url, tmp_path, monitoring=values, auth=auth or {})
         app = create_app(settings, database_url=database_url, registry=CollectorRegistry())
         client: TestClient[Any, Any] = await aiohttp_client(app)
         # What runner.py does once the server listens: the self-probe's target.

@@ -187,3 +187,18 @@ async def test_a_rule_that_fires_is_announced_on_the_stream(
         event = await next_of(ws, "alert_firing")
     assert event["data"]["alertname"] == "DatabaseAnswers"
     assert event["data"]["annotations"] == {"summary": "the database answers"}
+
+
+async def test_a_stream_ends_4401_when_its_key_is_revoked(mon_app: AppFactory, keys: Keys) -> None:
+    client = await mon_app(auth={"key_cache_seconds": 0.5})
+    admin, _ = await keys.admin("alice")
+    other, other_id = await keys.admin("bob")
+    async with (
+        client.ws_connect(WS, headers=bearer(other)) as ws,
+        client.ws_connect(WS, headers=bearer(admin)) as stays,
+    ):
+        await next_of(ws, "hello")
+        resp = await client.delete(f"/api/v1/admin/keys/{other_id}", headers=bearer(admin))
+        assert resp.status == 200
+        assert await closed_with(ws) == 4401
+        await next_of(stays, "metrics_update")  # another admin's stream goes on
