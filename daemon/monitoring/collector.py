@@ -69,6 +69,8 @@ class Collector:
                 await self.cycle()
             except DB_ERRORS as exc:
                 log.warning("monitoring figures not stored error=%s", exc)
+            except Exception:  # a bug in one cycle must not end live monitoring for good
+                log.exception("monitoring cycle failed")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.wake.wait(), timeout=interval)
             self.wake.clear()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any
 from urllib.parse import urlsplit
 
 from aiohttp import WSMsgType, web
@@ -14,6 +13,8 @@ from daemon.accounts import Principal
 from daemon.errors import Forbidden, ProblemError
 from daemon.http.auth import lookup_principal
 from daemon.http.endpoints import Endpoint
+from daemon.monitoring.bus import DB_ERRORS
+from daemon.monitoring.hub import Client
 from daemon.monitoring.settings import MonitoringSettings
 from daemon.monitoring.snapshot import message
 from daemon.monitoring.state import monitoring_state
@@ -21,6 +22,7 @@ from daemon.monitoring.state import monitoring_state
 log = logging.getLogger(__name__)
 PATH = "/ws/monitoring"
 UNAUTHORIZED = 4401  # 4000–4999 are the application's; 4401 mirrors HTTP 401
+TRY_AGAIN_LATER = 1013
 MAX_MESSAGE = 16 * 1024
 
 
@@ -98,7 +100,12 @@ async def monitoring_ws(request: web.Request) -> web.StreamResponse:
         raise Unavailable("the monitoring stream is not accepting connections now")
     ws = web.WebSocketResponse(heartbeat=settings.ws_heartbeat, max_msg_size=MAX_MESSAGE)
     await ws.prepare(request)
-    found = await _authenticate(request, ws, settings.ws_auth_timeout)
+    try:
+        found = await _authenticate(request, ws, settings.ws_auth_timeout)
+    except DB_ERRORS as exc:  # the key could not be checked: not the client's fault
+        log.warning("ws key check failed error=%s", type(exc).__name__)
+        await ws.close(code=TRY_AGAIN_LATER, message=b"try again later")
+        return ws
     if found is None:
         await ws.close(code=UNAUTHORIZED, message=b"an admin API key is required")
         return ws
@@ -120,7 +127,7 @@ async def monitoring_ws(request: web.Request) -> web.StreamResponse:
     return ws
 
 
-def _answer(request: web.Request, client: Any, text: str) -> None:
+def _answer(request: web.Request, client: Client, text: str) -> None:
     state = request.app[monitoring_state]
     try:
         body = json.loads(text)
