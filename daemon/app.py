@@ -32,6 +32,9 @@ from daemon.http.keycache import KeyCache
 from daemon.http.middlewares import metrics_middleware, problem_middleware, request_id_middleware
 from daemon.http.openapi import build_document
 from daemon.metrics import AppMetrics
+from daemon.monitoring.context import install as install_monitoring
+from daemon.monitoring.context import monitoring_context
+from daemon.monitoring.routes import monitoring_endpoints
 from daemon.runtime import Runtime
 from daemon.support.context import install as install_support
 from daemon.support.context import support_context
@@ -69,6 +72,7 @@ def create_app(
     install_alerts(app)  # no I/O: rule files are read when the app starts
     runtime.energy = new_runtime(settings.energy)
     energy_metrics.register(registry, runtime.energy.holder)
+    install_monitoring(app)  # hooks into the alerts and energy runtimes made above
     endpoints = [
         *core_endpoints("public" if settings.server.metrics_public else "admin", registry),
         *admin_endpoints(),
@@ -77,6 +81,7 @@ def create_app(
         *support_endpoints(),
         *withdrawal_endpoints(),
         *alerts_endpoints(),
+        *monitoring_endpoints(),
     ]
     add_endpoints(app, endpoints)
     app[keys.openapi_document] = build_document(endpoints)
@@ -86,7 +91,8 @@ def create_app(
     app.cleanup_ctx.append(energy_context)
     app.cleanup_ctx.append(support_context)
     app.cleanup_ctx.append(withdrawals_context)  # needs the database, the TRON node and energy
-    app.cleanup_ctx.append(alerts_context)  # last: reads every other package's figures
+    app.cleanup_ctx.append(alerts_context)  # reads every other package's figures
+    app.cleanup_ctx.append(monitoring_context)
     return app
 
 

@@ -13,6 +13,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from daemon.alerts.settings import AlertsSettings
+from daemon.monitoring.settings import MonitoringSettings
 from daemon.support.settings import SupportSettings
 from daemon.withdrawals.settings import WithdrawalSettings
 
@@ -158,6 +159,7 @@ class Settings(_Section):
     support: SupportSettings = SupportSettings()
     withdrawals: WithdrawalSettings = WithdrawalSettings()
     alerts: AlertsSettings = AlertsSettings()
+    monitoring: MonitoringSettings = MonitoringSettings()
     logging: LoggingSettings = LoggingSettings()
     data_dir: Path = Field(default_factory=lambda: Path(platformdirs.user_data_dir("tronwatch")))
 

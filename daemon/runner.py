@@ -79,6 +79,7 @@ async def serve(settings: Settings) -> int:
                 )
                 return 1
             host, port = runner.addresses[0][:2]
+            app[keys.runtime].listen_address = (host, port)
             print(_banner(settings, app[keys.runtime], target, f"{host}:{port}", new_keys), flush=True)
             log.info("ready address=%s:%s", host, port)
             await stop.wait()

@@ -23,3 +23,4 @@ class Runtime:
     chain_health: ChainHealth | None = None
     devnode: Devnode | None = None
     energy: EnergyRuntime | None = None  # set by create_app; its scraper only while this replica leads
+    listen_address: tuple[str, int] | None = None  # set once the server listens (the self-probe's target)

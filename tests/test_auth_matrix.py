@@ -26,6 +26,10 @@ WITHDRAWAL = {"withdrawal_id": "m1", "user_id": "u1", "to_address": TO, "amount"
 
 # (method, route template, concrete path, body, expected status per principal)
 MATRIX: list[tuple[str, str, str, Any, dict[str, int]]] = [
+    # 503 until the first snapshot; tests/monitoring cover the figures.
+    ("GET", "/api/v1/admin/monitoring/metrics", "/api/v1/admin/monitoring/metrics", None, ADMIN_ONLY),
+    # Plain HTTP (no Upgrade) to the stream: admins learn it is a WebSocket; tests/monitoring cover 4401.
+    ("GET", "/ws/monitoring", "/ws/monitoring", None, {**ADMIN_ONLY, "admin": 426}),
     ("GET", "/healthz", "/healthz", None, ANYONE),
     ("GET", "/readyz", "/readyz", None, ANYONE),
     ("GET", "/metrics", "/metrics", None, ANYONE),

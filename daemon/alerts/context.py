@@ -16,7 +16,7 @@ from aiohttp import web
 from daemon import keys
 from daemon.alerts import repo
 from daemon.alerts.channels import Sessions
-from daemon.alerts.evaluator import Evaluator
+from daemon.alerts.evaluator import Cycle, Evaluator
 from daemon.alerts.metrics import AlertMetrics
 from daemon.alerts.namespaces import Registry
 from daemon.alerts.outbox import DB_ERRORS, Sender, refresh_depth
@@ -51,6 +51,8 @@ class AlertsState:
     cycles: int = 0
     loaded_at: datetime | None = None
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    # Called as (cycle, now) after each stored evaluation (e.g. the live stream); must not block.
+    listeners: list[Callable[[Cycle, float], None]] = field(default_factory=list)
 
 
 alerts_state = web.AppKey("alerts_state", AlertsState)
@@ -123,6 +125,8 @@ async def evaluate_once(app: web.Application, *, all_groups: bool = True) -> int
                         ev.restore(await repo.load_instances(conn))
                     raise
         state.cycles += 1
+        for listener in state.listeners:
+            listener(cycle, now.timestamp())
     if cycle.outbox and state.sender is not None:
         state.sender.wake.set()
     return len(cycle.outbox)

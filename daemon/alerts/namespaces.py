@@ -91,7 +91,11 @@ TICKETS = Namespace(
     },
     doc="unresolved support tickets",
 )
-DB = Namespace("db", {"up": "bool", "pool_in_use": NUM, "pool_max": NUM}, doc="the database")
+DB = Namespace(
+    "db",
+    {"up": "bool", "pool_in_use": NUM, "pool_max": NUM, "latency_ms": NUM, "pool_idle": NUM},
+    doc="the database (latency_ms: slowest replica's SELECT 1, from the system snapshot)",
+)
 TRON = Namespace(
     "tron",
     {"up": "bool", "head_block": NUM, "head_age_seconds": NUM},
@@ -99,8 +103,15 @@ TRON = Namespace(
 )
 API = Namespace(
     "api",
-    {"requests": NUM, "response_time_ms": NUM, "p95_ms": NUM, "p99_ms": NUM, "error_rate": NUM},
-    doc="this replica's HTTP API over the last evaluation interval",
+    {
+        "requests": NUM,
+        "response_time_ms": NUM,
+        "p95_ms": NUM,
+        "p99_ms": NUM,
+        "error_rate": NUM,
+        "probe_ms": NUM,
+    },
+    doc="this replica's HTTP API over the last evaluation interval (probe_ms: slowest self-probe, snapshot)",
 )
 QUEUE = Namespace(
     "queue",

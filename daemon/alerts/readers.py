@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import time
+from typing import Any
 
 from aiohttp import web
 
@@ -46,7 +47,7 @@ def app_registry(app: web.Application) -> Registry:
         out: Values = {"up": bool(up) if up is not None else None}
         if pool is not None:
             out |= {"pool_in_use": pool.get_size() - pool.get_idle_size(), "pool_max": pool.get_max_size()}
-        return out
+        return out | _snapshot_db(app)
 
     def tron() -> Values | None:
         health = runtime.chain_health
@@ -75,15 +76,40 @@ def app_registry(app: web.Application) -> Registry:
     reg.register(TICKETS, tickets)
     reg.register(DB, db)
     reg.register(TRON, tron)
-    reg.register(API, ApiWindow(app).read)
+    window = ApiWindow(app)
+    reg.register(API, lambda: _with_probe(app, window.read()))
     return reg
+
+
+def _fresh_snapshot(app: web.Application) -> Any:
+    from daemon.monitoring.state import monitoring_state  # optional package
+
+    state = app.get(monitoring_state)
+    return state.fresh() if state is not None else None
+
+
+def _snapshot_db(app: web.Application) -> Values:
+    """`db.latency_ms` (slowest replica) and `db.pool_idle` from the system snapshot."""
+    snap = _fresh_snapshot(app)
+    return {"latency_ms": snap.db.latency_ms, "pool_idle": snap.db.pool_idle} if snap is not None else {}
+
+
+def _with_probe(app: web.Application, values: Values | None) -> Values | None:
+    """`api.probe_ms` (slowest replica's self-probe) from the system snapshot."""
+    snap = _fresh_snapshot(app)
+    if snap is None or snap.api.probe_ms is None:
+        return values
+    return {**(values or {}), "probe_ms": snap.api.probe_ms}
 
 
 class ApiWindow:
     """`api.*` over the time since the previous read, from the HTTP histogram's cumulative buckets."""
 
-    def __init__(self, app: web.Application) -> None:
+    def __init__(
+        self, app: web.Application, exclude: tuple[str, ...] = ("/metrics", "/ws/monitoring")
+    ) -> None:
         self.metrics = app[keys.metrics]
+        self.exclude = exclude  # scrapes and WebSocket lifetimes are not API traffic
         self.prev: tuple[dict[float, float], float, float, float] | None = None
 
     def _totals(self) -> tuple[dict[float, float], float, float, float]:
@@ -91,8 +117,8 @@ class ApiWindow:
         total = count = errors = 0.0
         for family in self.metrics.http_duration.collect():
             for s in family.samples:
-                if s.labels.get("route") == "/metrics":
-                    continue  # scrapes are not API traffic
+                if s.labels.get("route") in self.exclude:
+                    continue
                 if s.name.endswith("_bucket"):
                     le = float(s.labels["le"])
                     buckets[le] = buckets.get(le, 0.0) + s.value

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -157,12 +158,16 @@ class SnapshotHolder:
             reserve_energy=reserve_energy,
         )
         self.published_locally_at: float | None = None  # monotonic; set by this replica's scraper
+        # Called as (previous, current, local) after each publish; must not block or raise.
+        self.listeners: list[Callable[[EnergySnapshot, EnergySnapshot, bool], None]] = []
 
     def publish(self, snapshot: EnergySnapshot, *, local: bool) -> None:
         """Make `snapshot` current."""
-        self.current = snapshot
+        previous, self.current = self.current, snapshot
         if local:
             self.published_locally_at = time.monotonic()
+        for listener in self.listeners:
+            listener(previous, snapshot, local)
 
 
 def assemble(

@@ -12,13 +12,14 @@ from daemon.http.endpoints import Handler
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="tronwatch"'}
 
 
-async def _principal(request: web.Request, secret: str) -> Principal | None:
-    cache = request.app[keys.key_cache]
+async def lookup_principal(app: web.Application, secret: str) -> Principal | None:
+    """The principal of a live key (cached briefly), or None."""
+    cache = app[keys.key_cache]
     key_hash = accounts.hash_key(secret)
     hit, principal = cache.get(key_hash)
     if hit:
         return principal
-    async with request.app[keys.runtime].pool.acquire() as conn:
+    async with app[keys.runtime].pool.acquire() as conn:
         principal = await accounts.authenticate(conn, secret)
     cache.put(key_hash, principal)
     return principal
@@ -30,10 +31,12 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
     endpoint = request.app[keys.endpoints].get(request.match_info.route)
     if endpoint is None or endpoint.access == "public":
         return await handler(request)
+    if endpoint.websocket and request.headers.get("Upgrade", "").strip().lower() == "websocket":
+        return await handler(request)  # browsers cannot send headers: the handler authenticates
     scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
         raise Unauthorized("an API key is required: Authorization: Bearer <key>", headers=_CHALLENGE)
-    principal = await _principal(request, secret.strip())
+    principal = await lookup_principal(request.app, secret.strip())
     if principal is None:
         raise Unauthorized("the API key is invalid or revoked", headers=_CHALLENGE)
     if endpoint.access != "any_key" and principal.role != endpoint.access:

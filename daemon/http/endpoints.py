@@ -35,6 +35,8 @@ class Endpoint:
     media_type: str = "application/json"
     # Error statuses whose body is `response` rather than a problem (e.g. /readyz's 503).
     errors_with_response: tuple[int, ...] = ()
+    # A WebSocket route: upgrade requests skip the auth middleware and authenticate in the handler.
+    websocket: bool = False
 
 
 def json_response(payload: BaseModel | dict[str, Any] | None, status: int = 200) -> web.Response:

@@ -24,6 +24,7 @@ _STATUS_TEXT = {
     413: "Body too large",
     415: "Body is not JSON",
     422: "Invalid field (named in errors)",
+    426: "A WebSocket endpoint: connect with Upgrade: websocket",
     503: "Unavailable (not ready, or the TRON node cannot answer)",
 }
 PROBLEM_SCHEMA: dict[str, Any] = {
