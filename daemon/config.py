@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from daemon.alerts.settings import AlertsSettings
 from daemon.support.settings import SupportSettings
+from daemon.web.settings import StatusPageSettings
 from daemon.withdrawals.settings import WithdrawalSettings
 
 ENV_PREFIX = "TRONWATCH_"
@@ -157,6 +158,7 @@ class Settings(_Section):
     energy: EnergySettings = EnergySettings()
     support: SupportSettings = SupportSettings()
     withdrawals: WithdrawalSettings = WithdrawalSettings()
+    status_page: StatusPageSettings = StatusPageSettings()
     alerts: AlertsSettings = AlertsSettings()
     logging: LoggingSettings = LoggingSettings()
     data_dir: Path = Field(default_factory=lambda: Path(platformdirs.user_data_dir("tronwatch")))
