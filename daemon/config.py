@@ -13,6 +13,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from daemon.alerts.settings import AlertsSettings
+from daemon.demo_settings import DemoSettings
 from daemon.support.settings import SupportSettings
 from daemon.web.settings import StatusPageSettings
 from daemon.withdrawals.settings import WithdrawalSettings
@@ -159,6 +160,7 @@ class Settings(_Section):
     support: SupportSettings = SupportSettings()
     withdrawals: WithdrawalSettings = WithdrawalSettings()
     status_page: StatusPageSettings = StatusPageSettings()
+    demo_scenario: DemoSettings = DemoSettings()
     alerts: AlertsSettings = AlertsSettings()
     logging: LoggingSettings = LoggingSettings()
     data_dir: Path = Field(default_factory=lambda: Path(platformdirs.user_data_dir("tronwatch")))
