@@ -13,7 +13,7 @@ class DemoSettings(BaseModel):
     enabled: bool = Field(True, description="play the story (demo mode with the in-process devnode only)")
     busy_speed: float = Field(10.0, gt=0, description="devnode chain seconds per wall second while busy")
     busy_transfers_per_hour: float = Field(1500.0, gt=0, description="USDT transfers per pool, chain time")
-    hold_seconds: float = Field(90.0, ge=0, description="wall seconds to stay congested, then normal, per round")
+    hold_seconds: float = Field(90.0, ge=0, description="wall seconds congested, then normal, per round")
     recover_speed: float = Field(120.0, gt=0, description="devnode speed while the pools recover")
     poll_seconds: float = Field(1.0, gt=0, description="how often the story checks the energy figures")
     sample_ticket: bool = Field(True, description="the demo partner opens a ticket when withdrawals queue")
