@@ -93,6 +93,9 @@ async def play(app: web.Application, cfg: DemoSettings) -> None:
     node: Any = app[keys.runtime].devnode
     quiet_rate = app[keys.settings].tron.devnode_traffic_per_hour
     pools = [a.name for a in node.chain.accounts.values() if a.pool]
+    # A calm spell on a fast clock first, so the daily consumption and runway figures have a baseline.
+    node.set_speed(cfg.recover_speed)
+    await asyncio.sleep(cfg.calm_seconds)
     while True:
         await _busy_spell(app, cfg, node, pools)
         await _until(app, cfg, lambda s: not sufficiency(s).sufficient)

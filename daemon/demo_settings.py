@@ -11,6 +11,7 @@ class DemoSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     enabled: bool = Field(True, description="play the story (demo mode with the in-process devnode only)")
+    calm_seconds: float = Field(10.0, ge=0, description="first, quiet traffic on the fast clock (wall s)")
     busy_speed: float = Field(10.0, gt=0, description="devnode chain seconds per wall second while busy")
     busy_transfers_per_hour: float = Field(1500.0, gt=0, description="USDT transfers per pool, chain time")
     hold_seconds: float = Field(90.0, ge=0, description="wall seconds congested, then normal, per round")

@@ -1,0 +1,116 @@
+"""Every dashboard panel's query, run by a real Prometheus against the demo daemon, returns data."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+from tests.stack.conftest import DASHBOARDS, ROOT, Demo, Prometheus, http_get, http_json
+
+# Metrics the dashboards chart that this build does not export yet (issue 8 adds them); the lead
+# empties this set when they land. Everything else a dashboard names must exist and have data.
+AWAITING_METRICS: set[str] = {
+    "tronwatch_ws_clients",
+    "tronwatch_ws_messages_dropped_total",
+    "tronwatch_security_events_total",
+    "tronwatch_rate_limited_total",
+}
+# What Grafana substitutes at query time (a 1 s scrape interval here; pool "All" is the regex .+).
+VARIABLES = {"$__rate_interval": "10s", "$__interval": "2s", "$__range": "2m", "$pool": ".+"}
+METRIC = re.compile(r"\btronwatch_[a-z0-9_]+")
+
+
+def panels(path: Path) -> list[dict[str, Any]]:
+    """Every non-row panel of one dashboard file (rows nest collapsed panels)."""
+    out = []
+    for p in json.loads(path.read_text())["panels"]:
+        out.extend(p.get("panels", []) if p["type"] == "row" else [p])
+    return out
+
+
+def family(sample: str) -> str:
+    """The exposition name a query's series name belongs to (histogram parts → the histogram)."""
+    return re.sub(r"_(bucket|count|sum)$", "", sample)
+
+
+def _substitute(expr: str) -> str:
+    for var, value in VARIABLES.items():
+        expr = expr.replace(var, value)
+    return expr
+
+
+def _trigger_events(demo: Demo) -> None:
+    """Events some panels need: client errors (error rate) and an emergency withdrawal (by status)."""
+    partner = {"Authorization": f"Bearer {demo.partner}"}
+    for _ in range(5):
+        assert http_get(f"{demo.url}/api/v1/me")[0] == 401
+        assert http_get(f"{demo.url}/api/v1/me", partner)[0] == 200
+    status, body = http_json(
+        "POST",
+        f"{demo.url}/api/v1/energy/emergency-withdrawal",
+        {
+            "withdrawal_id": f"dash-{time.time_ns()}",
+            "user_id": "u-dash",
+            "to_address": "TLsV52sRDL79HXGGm9yzwKibb6BeruhUzy",
+            "amount": "5",
+            "currency": "USDT",
+        },
+        partner,
+    )
+    assert status == 201, body
+
+
+def _has_values(result: list[dict[str, Any]]) -> bool:
+    return any(not math.isnan(float(v)) for series in result for _, v in series.get("values", []))
+
+
+def test_every_panel_query_returns_data_from_a_real_prometheus(demo: Demo, prometheus: Prometheus) -> None:
+    _trigger_events(demo)
+    _, body = http_get(f"{demo.url}/metrics")
+    exported = {family(line.split("{")[0].split(" ")[0]) for line in body.decode().splitlines() if line[:1] != "#"}
+    deadline = time.monotonic() + 60
+    failures: list[str] = []
+    while True:
+        failures = []
+        for path in DASHBOARDS:
+            for panel in panels(path):
+                for target in panel["targets"]:
+                    names = {family(n) for n in METRIC.findall(target["expr"])}
+                    missing = names - exported - AWAITING_METRICS
+                    if missing:
+                        failures.append(f"{path.name} / {panel['title']}: not in /metrics: {sorted(missing)}")
+                        continue
+                    answer = prometheus.query_range(_substitute(target["expr"]))
+                    where = f"{path.name} / {panel['title']} / {target['refId']}"
+                    if answer["status"] != "success":
+                        failures.append(f"{where}: {answer.get('error')}")
+                    elif not names & AWAITING_METRICS and not _has_values(answer["data"]["result"]):
+                        failures.append(f"{where}: no data")
+        if not failures or time.monotonic() > deadline:
+            break
+        time.sleep(3)  # rates need a few scrapes after the triggered events
+    assert not failures, "\n".join(failures)
+
+
+def test_the_pool_variable_selects_one_pool(demo: Demo, prometheus: Prometheus) -> None:
+    energy = json.loads((ROOT / "dashboards/json/energy-pools.json").read_text())
+    query = energy["templating"]["list"][0]["query"]["query"]
+    assert query == "label_values(tronwatch_pool_energy_limit, pool)"
+    for panel in panels(ROOT / "dashboards/json/energy-pools.json"):
+        for target in panel["targets"]:
+            if "$pool" not in target["expr"]:
+                continue
+            expr = _substitute(target["expr"].replace("$pool", "pool-beta"))
+            result = prometheus.query_range(expr)["data"]["result"]
+            assert {s["metric"].get("pool") for s in result} == {"pool-beta"}, panel["title"]
+
+
+def test_metrics_exposition_passes_promtool(demo: Demo) -> None:
+    _, body = http_get(f"{demo.url}/metrics")
+    check = subprocess.run(["promtool", "check", "metrics"], input=body, capture_output=True, check=False)
+    assert check.returncode == 0 and not check.stdout.strip() and not check.stderr.strip(), check
