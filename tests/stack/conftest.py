@@ -39,9 +39,10 @@ def http_get(url: str, headers: dict[str, str] | None = None, timeout: float = 1
         return exc.code, exc.read()
 
 
-def http_json(method: str, url: str, body: Any = None, headers: dict[str, str] | None = None) -> tuple[int, Any]:
-    data = None if body is None else json.dumps(body).encode()
-    req = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json", **(headers or {})})
+def http_json(method: str, url: str, body: Any, headers: dict[str, str]) -> tuple[int, Any]:
+    data = json.dumps(body).encode()
+    headers = {"Content-Type": "application/json", **headers}
+    req = urllib.request.Request(url, data=data, method=method, headers=headers)
     try:
         with urllib.request.urlopen(req, timeout=10) as resp:
             return resp.status, json.loads(resp.read() or b"null")

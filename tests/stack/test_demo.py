@@ -35,7 +35,8 @@ def test_the_demo_drains_pools_alerts_congests_and_opens_a_ticket(demo: Demo, pr
             first_alpha = g[alpha] if first_alpha is None else first_alpha
             if g[alpha] < first_alpha - 2_000_000:
                 seen.setdefault("pools draining", at)
-        level = next((lv for (n, lb), v in g.items() if n == "tronwatch_energy_state" and v == 1 for _, lv in lb), None)
+        states = [lb for (n, lb), v in g.items() if n == "tronwatch_energy_state" and v == 1]
+        level = states[0][0][1] if states else None
         if level is not None and (not levels or levels[-1] != level):
             levels.append(level)
         if len(levels) > 1:

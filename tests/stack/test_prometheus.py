@@ -72,7 +72,8 @@ def _has_values(result: list[dict[str, Any]]) -> bool:
 def test_every_panel_query_returns_data_from_a_real_prometheus(demo: Demo, prometheus: Prometheus) -> None:
     _trigger_events(demo)
     _, body = http_get(f"{demo.url}/metrics")
-    exported = {family(line.split("{")[0].split(" ")[0]) for line in body.decode().splitlines() if line[:1] != "#"}
+    lines = [line for line in body.decode().splitlines() if line and not line.startswith("#")]
+    exported = {family(re.split(r"[{ ]", line)[0]) for line in lines}
     deadline = time.monotonic() + 60
     failures: list[str] = []
     while True:

@@ -20,7 +20,7 @@ async def _page(client: Any, path: str = "/status", **headers: str) -> tuple[int
     return resp.status, await resp.text(), resp.headers
 
 
-async def test_full_pools_say_free_in_korean_by_default_and_english_on_request(status_app: AppFactory) -> None:
+async def test_full_pools_say_free_in_korean_by_default_english_on_request(status_app: AppFactory) -> None:
     client = await status_app()
     status, html, headers = await _page(client)
     assert status == 200 and headers["Content-Type"].startswith("text/html")
