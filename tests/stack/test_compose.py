@@ -1,4 +1,4 @@
-"""docker-compose.yml agrees with prometheus.yml, Grafana provisioning, Alertmanager and tronwatch's config."""
+"""docker-compose.yml agrees with prometheus.yml, Grafana provisioning, Alertmanager and the daemon config."""
 
 from __future__ import annotations
 
