@@ -56,7 +56,8 @@ def _start_story(
     settings: Settings, app: web.Application, target: DatabaseTarget
 ) -> list[asyncio.Task[None]]:
     """Demo mode's scenario on the in-process devnode (never against a real network or database)."""
-    if not (target.embedded and settings.demo_scenario.enabled and app[keys.runtime].devnode is not None):
+    quiet = settings.tron.devnode_traffic_per_hour <= 0  # a devnode asked to stay still stays still
+    if quiet or not (target.embedded and settings.demo_scenario.enabled and app[keys.runtime].devnode):
         return []
     from daemon.demo_scenario import play
 

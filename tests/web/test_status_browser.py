@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -49,3 +50,42 @@ async def test_a_user_sees_free_then_congested_with_both_choices(status_app: App
     text, choices, _ = await _visit(url, ARTIFACTS / "status-congested-en.png", lang="en-US")
     assert "The network is congested right now" in text and "Estimated wait: about" in choices[0]
     assert (ARTIFACTS / "status-congested.png").stat().st_size > 5_000
+
+
+async def test_the_widget_loads_in_a_partner_iframe_and_nowhere_else(
+    status_app: AppFactory, aiohttp_server: Any
+) -> None:
+    from aiohttp import web
+    from playwright.async_api import async_playwright
+
+    async def partner_page(request: web.Request) -> web.Response:
+        src = request.query["src"]
+        html = f'<!doctype html><title>pay</title><iframe id="w" src="{src}" width="600" height="300"></iframe>'
+        return web.Response(text=html, content_type="text/html")
+
+    partner_app = web.Application()
+    partner_app.router.add_get("/withdraw", partner_page)
+    partner = await aiohttp_server(partner_app)
+    allowed = f"http://127.0.0.1:{partner.port}"
+    client = await status_app(status_page={"frame_ancestors": [allowed]})
+    other = f"http://localhost:{partner.port}"  # same server, another origin: not on the list
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        try:
+            page = await browser.new_page(locale="en-US")
+            texts = {}
+            for origin in (allowed, other):
+                for path in ("/status/embed", "/status"):
+                    src = str(client.make_url(path)).replace("localhost", "127.0.0.1")
+                    await page.goto(f"{origin}/withdraw?src={src}")
+                    await page.wait_for_timeout(300)
+                    frame = page.frame_locator("#w")
+                    try:
+                        texts[origin, path] = await frame.get_by_role("status").inner_text(timeout=1500)
+                    except Exception:  # blocked by frame-ancestors: the frame has no such element
+                        texts[origin, path] = None
+        finally:
+            await browser.close()
+    assert texts[allowed, "/status/embed"] is not None and "No network fee" in texts[allowed, "/status/embed"]
+    assert texts[other, "/status/embed"] is None  # not on the allow-list
+    assert texts[allowed, "/status"] is None and texts[other, "/status"] is None  # the full page never frames
