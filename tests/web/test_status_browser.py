@@ -60,7 +60,7 @@ async def test_the_widget_loads_in_a_partner_iframe_and_nowhere_else(
 
     async def partner_page(request: web.Request) -> web.Response:
         src = request.query["src"]
-        html = f'<!doctype html><title>pay</title><iframe id="w" src="{src}" width="600" height="300"></iframe>'
+        html = f'<!doctype html><title>pay</title><iframe id="w" src="{src}" width="600"></iframe>'
         return web.Response(text=html, content_type="text/html")
 
     partner_app = web.Application()
