@@ -43,6 +43,8 @@ from daemon.tasks import stop_tasks
 from daemon.tron.client import TronClient
 from daemon.tron.health import ChainHealth, watch_chain
 from daemon.tron.options import TronClientOptions
+from daemon.web.status_page import install as install_status_page
+from daemon.web.status_page import status_page_endpoints
 from daemon.withdrawals.context import install as install_withdrawals
 from daemon.withdrawals.context import withdrawals_context
 from daemon.withdrawals.routes import withdrawal_endpoints
@@ -70,6 +72,7 @@ def create_app(
     install_support(app)
     install_withdrawals(app)
     install_alerts(app)  # no I/O: rule files are read when the app starts
+    install_status_page(app, settings.status_page)
     runtime.energy = new_runtime(settings.energy)
     energy_metrics.register(registry, runtime.energy.holder)
     install_monitoring(app)  # hooks into the alerts and energy runtimes made above
@@ -82,6 +85,7 @@ def create_app(
         *withdrawal_endpoints(),
         *alerts_endpoints(),
         *monitoring_endpoints(),
+        *status_page_endpoints(settings.status_page),
     ]
     add_endpoints(app, endpoints)
     app[keys.openapi_document] = build_document(endpoints)

@@ -13,8 +13,10 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from daemon.alerts.settings import AlertsSettings
+from daemon.demo_settings import DemoSettings
 from daemon.monitoring.settings import MonitoringSettings
 from daemon.support.settings import SupportSettings
+from daemon.web.settings import StatusPageSettings
 from daemon.withdrawals.settings import WithdrawalSettings
 
 ENV_PREFIX = "TRONWATCH_"
@@ -158,6 +160,8 @@ class Settings(_Section):
     energy: EnergySettings = EnergySettings()
     support: SupportSettings = SupportSettings()
     withdrawals: WithdrawalSettings = WithdrawalSettings()
+    status_page: StatusPageSettings = StatusPageSettings()
+    demo_scenario: DemoSettings = DemoSettings()
     alerts: AlertsSettings = AlertsSettings()
     monitoring: MonitoringSettings = MonitoringSettings()
     logging: LoggingSettings = LoggingSettings()

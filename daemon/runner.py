@@ -14,6 +14,7 @@ from daemon.app import create_app
 from daemon.config import Settings
 from daemon.db.target import DatabaseTarget, open_database
 from daemon.runtime import Runtime
+from daemon.tasks import stop_tasks
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +52,18 @@ def _banner(
     return "\n".join(lines)
 
 
+def _start_story(
+    settings: Settings, app: web.Application, target: DatabaseTarget
+) -> list[asyncio.Task[None]]:
+    """Demo mode's scenario on the in-process devnode (never against a real network or database)."""
+    quiet = settings.tron.devnode_traffic_per_hour <= 0  # a devnode asked to stay still stays still
+    if quiet or not (target.embedded and settings.demo_scenario.enabled and app[keys.runtime].devnode):
+        return []
+    from daemon.demo_scenario import play
+
+    return [asyncio.create_task(play(app, settings.demo_scenario), name="demo-scenario")]
+
+
 async def serve(settings: Settings) -> int:
     """Run until a stop signal; return the process exit code."""
     stop = asyncio.Event()
@@ -82,8 +95,10 @@ async def serve(settings: Settings) -> int:
             app[keys.runtime].listen_address = (host, port)
             print(_banner(settings, app[keys.runtime], target, f"{host}:{port}", new_keys), flush=True)
             log.info("ready address=%s:%s", host, port)
+            story = _start_story(settings, app, target)
             await stop.wait()
             log.info("stopping")
+            await stop_tasks(story)
         finally:
             await runner.cleanup()
     log.info("stopped")

@@ -34,6 +34,8 @@ MATRIX: list[tuple[str, str, str, Any, dict[str, int]]] = [
     ("GET", "/readyz", "/readyz", None, ANYONE),
     ("GET", "/metrics", "/metrics", None, ANYONE),
     ("GET", "/openapi.json", "/openapi.json", None, ANYONE),
+    ("GET", "/status", "/status", None, ANYONE),
+    ("GET", "/status/embed", "/status/embed", None, ANYONE),
     ("GET", "/api/v1/me", "/api/v1/me", None, ANY_KEY),
     (
         "POST",

@@ -243,3 +243,10 @@ async def active_figures(conn: Any) -> list[Any]:
         "FROM support_tickets WHERE status IN ('open', 'in_progress', 'pending') GROUP BY priority"
     )
     return rows
+
+
+async def partner_has_tickets(conn: Any, partner_id: int) -> bool:
+    """Whether this partner ever opened a ticket."""
+    return bool(
+        await conn.fetchval("SELECT EXISTS (SELECT 1 FROM support_tickets WHERE partner_id = $1)", partner_id)
+    )

@@ -203,3 +203,12 @@ async def partners_with_work(conn: Any) -> list[int]:
         "UNION SELECT partner_id FROM emergency_withdrawals WHERE status = 'paid'"
     )
     return [r["partner_id"] for r in rows]
+
+
+async def waiting_energy(conn: Any) -> int:
+    """Energy every waiting entry needs: what a withdrawal joining now queues behind."""
+    return int(
+        await conn.fetchval(
+            "SELECT coalesce(sum(required_energy), 0) FROM energy_withdrawal_queue WHERE status = 'waiting'"
+        )
+    )

@@ -1,0 +1,114 @@
+"""Demo mode's story: a busy spell drains the pools, withdrawals queue, a partner writes in; then recovery."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from aiohttp import web
+
+from daemon import accounts, keys
+from daemon.demo import DEMO_PARTNER
+from daemon.demo_settings import DemoSettings
+from daemon.energy.snapshot import EnergySnapshot
+from daemon.energy.status import sufficiency
+
+log = logging.getLogger(__name__)
+
+SAMPLE_TICKET = {
+    "title": "출금이 지연되고 있습니다 / Withdrawals are delayed",
+    "description": (
+        "고객 출금이 30분째 대기 중입니다. 에너지 부족 때문인가요? 긴급히 확인 부탁드립니다.\n"
+        "Customer withdrawals have been waiting for 30 minutes. Is energy short? Please check urgently."
+    ),
+}
+
+
+def _snapshot(app: web.Application) -> EnergySnapshot:
+    energy = app[keys.runtime].energy
+    assert energy is not None  # create_app always sets it
+    return energy.holder.current
+
+
+async def _until(app: web.Application, cfg: DemoSettings, done: Callable[[EnergySnapshot], bool]) -> None:
+    while True:
+        snap = _snapshot(app)
+        if snap.pools and not snap.stale() and done(snap):
+            return
+        await asyncio.sleep(cfg.poll_seconds)
+
+
+async def sample_ticket(app: web.Application) -> int | None:
+    """The demo partner's ticket about delayed withdrawals, once per database; its id (None: had one)."""
+    from daemon.support import repo, service
+    from daemon.support.context import support_state
+    from daemon.support.models import TicketCreate
+
+    state = app[support_state]
+    async with app[keys.runtime].pool.acquire() as conn:
+        partner = await accounts.partner_by_name(conn, DEMO_PARTNER, create=True)
+        if await repo.partner_has_tickets(conn, partner["id"]):
+            return None
+        actor = service.Actor("partner", partner["id"])
+        body = TicketCreate(**SAMPLE_TICKET)
+        row = await service.create_ticket(conn, actor, body, state.clock(), state.settings, state.rules)
+    state.metrics.created.labels(row["category"], row["priority"]).inc()
+    state.touched()
+    await state.notifier.ticket_created(row)
+    log.info("demo: %s opened ticket id=%s priority=%s", DEMO_PARTNER, row["id"], row["priority"])
+    return int(row["id"])
+
+
+def _spent(node: Any, name: str, transfer_energy: int) -> bool:
+    """Whether the simulated pool can no longer fund a transfer (the devnode's own books, not a scrape)."""
+    from daemon.devnode.resources import energy_limit_of, energy_used
+
+    chain = node.chain
+    acc = node.account(name)
+    limit = energy_limit_of(acc, chain.params, chain.energy_weight())
+    return bool(limit - energy_used(acc, chain.head_slot) < transfer_energy)
+
+
+async def _busy_spell(app: web.Application, cfg: DemoSettings, node: Any, pools: list[str]) -> None:
+    """Users withdraw fast until every pool is spent; each pool's traffic stops when it is (no TRX burned)."""
+    transfer_energy = app[keys.settings].energy.transfer_energy
+    log.info("demo: a busy spell starts, pools drain transfers_per_hour=%s", cfg.busy_transfers_per_hour)
+    node.set_speed(cfg.busy_speed)
+    busy = list(pools)
+    for pool in busy:
+        node.start_traffic(pool, cfg.busy_transfers_per_hour)
+    while busy:
+        await asyncio.sleep(cfg.poll_seconds)
+        for pool in [p for p in busy if _spent(node, p, transfer_energy)]:
+            node.stop_traffic(pool)
+            busy.remove(pool)
+            log.info("demo: pool spent pool=%s", pool)
+    node.set_speed(1.0)
+
+
+async def play(app: web.Application, cfg: DemoSettings) -> None:
+    """Loop the story forever (cancelled at shutdown)."""
+    node: Any = app[keys.runtime].devnode
+    quiet_rate = app[keys.settings].tron.devnode_traffic_per_hour
+    pools = [a.name for a in node.chain.accounts.values() if a.pool]
+    # A calm spell on a fast clock first, so the daily consumption and runway figures have a baseline.
+    node.set_speed(cfg.recover_speed)
+    await asyncio.sleep(cfg.calm_seconds)
+    while True:
+        await _busy_spell(app, cfg, node, pools)
+        await _until(app, cfg, lambda s: not sufficiency(s).sufficient)
+        log.info("demo: no pool can fund a transfer, withdrawals queue level=%s", _snapshot(app).level)
+        if cfg.sample_ticket:
+            await sample_ticket(app)
+        await asyncio.sleep(cfg.hold_seconds)
+        node.set_speed(cfg.recover_speed)  # no traffic: it would scale with the clock and outpace recovery
+        log.info("demo: the busy spell is over, pools recover speed=%s", cfg.recover_speed)
+        await _until(app, cfg, lambda s: s.level == "ok")
+        node.set_speed(1.0)
+        for pool in pools:
+            if quiet_rate > 0:
+                node.start_traffic(pool, quiet_rate)
+        log.info("demo: energy is back to normal")
+        await asyncio.sleep(cfg.hold_seconds)
