@@ -28,3 +28,17 @@ async def stop_tasks(tasks: Iterable[asyncio.Task[None]], grace: float = STOP_TI
             log.warning(
                 "background task failed while stopping task=%s error=%r", task.get_name(), task.exception()
             )
+
+
+async def wait_event(event: asyncio.Event, seconds: float) -> bool:
+    """Wait for `event` at most `seconds`; True if it was set.
+
+    Not `asyncio.wait_for`: on Python 3.11 it swallows a cancellation that arrives as the event is set,
+    and the task then sleeps through shutdown.
+    """
+    try:
+        async with asyncio.timeout(seconds):
+            await event.wait()
+    except TimeoutError:
+        return False
+    return True

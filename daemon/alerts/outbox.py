@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
 from collections.abc import Callable
@@ -18,6 +17,7 @@ from daemon.alerts.metrics import AlertMetrics
 from daemon.alerts.ratelimit import Bucket
 from daemon.alerts.settings import AlertsSettings
 from daemon.alerts.ssrf import redact
+from daemon.tasks import wait_event
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
@@ -67,8 +67,7 @@ class Sender:
                     log.warning("outbox claim failed error=%s", exc)
                     claimed = 0
                 if claimed < self.settings.sender_batch:
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self.wake.wait(), timeout=self.settings.sender_idle)
+                    await wait_event(self.wake, self.settings.sender_idle)
                     self.wake.clear()
         finally:
             for task in list(self._inflight):

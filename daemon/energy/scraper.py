@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import math
 import time
@@ -19,6 +18,7 @@ from daemon.energy.quote import FeeQuote, quote_usdt_transfer
 from daemon.energy.reading import PoolReading, read_pool
 from daemon.energy.snapshot import EnergySnapshot, PoolView, SnapshotHolder, assemble
 from daemon.energy.status import pool_status
+from daemon.tasks import wait_event
 from daemon.tron.client import TronClient
 from daemon.tron.energy import SECONDS_PER_DAY, runway_seconds
 from daemon.tron.errors import TronApiError, TronError
@@ -215,8 +215,7 @@ class Scraper:
                 await after_cycle(snapshot)
             self.wake.clear()
             wait = max(0.0, self.settings.scrape_interval - (time.monotonic() - started))
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.wake.wait(), timeout=wait)
+            await wait_event(self.wake, wait)
 
 
 def runway_hours(seconds: float | None) -> float | None:

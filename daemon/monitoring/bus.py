@@ -11,6 +11,7 @@ import asyncpg
 
 from daemon.db.connect import DatabaseUnavailable, connect
 from daemon.monitoring import repo
+from daemon.tasks import wait_event
 
 log = logging.getLogger(__name__)
 NOTIFY_LIMIT = 7900  # PostgreSQL refuses payloads of 8000 bytes and more
@@ -62,11 +63,8 @@ class Listener:
                 await conn.add_listener(repo.CHANNEL, self._notified)
                 self.connected.set()
                 await self.on_connect()
-                while not lost.is_set():
-                    try:
-                        await asyncio.wait_for(lost.wait(), timeout=self.check_every)
-                    except TimeoutError:
-                        await asyncio.wait_for(conn.fetchval("SELECT 1"), timeout=self.check_every)
+                while not await wait_event(lost, self.check_every):
+                    await conn.fetchval("SELECT 1", timeout=self.check_every)
             except DB_ERRORS as exc:
                 log.warning("monitoring listener lost its connection error=%s", exc)
             finally:

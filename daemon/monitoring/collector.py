@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from datetime import UTC, datetime
@@ -30,6 +29,7 @@ from daemon.monitoring.snapshot import (
     metrics_message,
 )
 from daemon.monitoring.state import monitoring_state
+from daemon.tasks import wait_event
 
 log = logging.getLogger(__name__)
 # Infrastructure traffic (and WebSocket lifetimes) would distort the API's figures.
@@ -71,8 +71,7 @@ class Collector:
                 log.warning("monitoring figures not stored error=%s", exc)
             except Exception:  # a bug in one cycle must not end live monitoring for good
                 log.exception("monitoring cycle failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.wake.wait(), timeout=interval)
+            await wait_event(self.wake, interval)
             self.wake.clear()
 
     async def cycle(self) -> None:

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-
 from aiohttp import web
 
 from daemon.http.endpoints import Endpoint, json_response
 from daemon.monitoring.snapshot import MonitoringSnapshot
 from daemon.monitoring.state import monitoring_state
 from daemon.monitoring.ws_routes import Unavailable, ws_endpoints
+from daemon.tasks import wait_event
 
 FIRST_SNAPSHOT_WAIT = 2.0
 
@@ -19,8 +17,7 @@ async def monitoring_metrics(request: web.Request) -> web.Response:
     """The snapshot the stream last sent."""
     state = request.app[monitoring_state]
     if state.current is None:  # just started: the lease holder publishes its first snapshot at once
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(state.arrived.wait(), timeout=FIRST_SNAPSHOT_WAIT)
+        await wait_event(state.arrived, FIRST_SNAPSHOT_WAIT)
     snap = state.current
     if snap is None:
         raise Unavailable("no system snapshot has been collected yet; retry after one collect_interval")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -20,7 +19,7 @@ from daemon.support.figures import FiguresHolder, ticket_figures
 from daemon.support.metrics import SupportMetrics
 from daemon.support.notify import LogNotifier, Notifier
 from daemon.support.settings import SupportSettings
-from daemon.tasks import stop_tasks
+from daemon.tasks import stop_tasks, wait_event
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
@@ -91,8 +90,7 @@ async def _refresh_forever(app: web.Application) -> None:
             await refresh_figures(app)
         except DB_ERRORS as exc:
             log.warning("ticket figures not refreshed error=%s", exc)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(state.changed.wait(), timeout=state.settings.figures_interval)
+        await wait_event(state.changed, state.settings.figures_interval)
         state.changed.clear()
         await asyncio.sleep(MIN_REFRESH_GAP)
 

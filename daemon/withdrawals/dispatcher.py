@@ -10,8 +10,6 @@ than every pool's limit never hold a pool (they would block it forever); their w
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
@@ -22,6 +20,7 @@ from aiohttp import web
 from daemon import keys
 from daemon.db.lease import lock_id
 from daemon.energy.snapshot import EnergySnapshot
+from daemon.tasks import wait_event
 from daemon.withdrawals import queue_repo
 from daemon.withdrawals.context import withdrawal_state
 
@@ -110,6 +109,5 @@ async def run_forever(app: web.Application) -> None:
             await cycle(app)
         except DB_ERRORS as exc:
             log.warning("dispatch failed, retrying error=%s", exc)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(state.dispatch_now.wait(), timeout=state.settings.dispatch_interval)
+        await wait_event(state.dispatch_now, state.settings.dispatch_interval)
         state.dispatch_now.clear()
