@@ -13,6 +13,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from daemon.alerts.settings import AlertsSettings
+from daemon.monitoring.profiler import ProfilerSettings
+from daemon.monitoring.security_settings import SecuritySettings
 from daemon.support.settings import SupportSettings
 from daemon.withdrawals.settings import WithdrawalSettings
 
@@ -158,6 +160,8 @@ class Settings(_Section):
     support: SupportSettings = SupportSettings()
     withdrawals: WithdrawalSettings = WithdrawalSettings()
     alerts: AlertsSettings = AlertsSettings()
+    security: SecuritySettings = SecuritySettings()
+    profiler: ProfilerSettings = ProfilerSettings()
     logging: LoggingSettings = LoggingSettings()
     data_dir: Path = Field(default_factory=lambda: Path(platformdirs.user_data_dir("tronwatch")))
 

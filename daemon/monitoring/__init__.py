@@ -1,0 +1,1 @@
+"""Live monitoring: system collector, WebSocket hub, profiler, security monitor and rate limits."""
