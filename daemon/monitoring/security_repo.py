@@ -69,6 +69,15 @@ async def hit(conn: Any, bucket: str, start: int, length: int) -> tuple[int, int
     return int(row["current"]), int(row["previous"])
 
 
+async def unhit(conn: Any, bucket: str, start: int) -> None:
+    """Take back a call that was refused."""
+    await conn.execute(
+        "UPDATE rate_limit_counters SET count = count - 1 WHERE bucket = $1 AND window_start = $2 AND count > 0",
+        bucket,
+        start,
+    )
+
+
 async def purge(conn: Any, *, events_before: datetime, minutes_before: datetime, window_before: int) -> None:
     """Forget old events, minute buckets, rate-limit windows (before epoch second `window_before`)."""
     await conn.execute("DELETE FROM security_events WHERE last_seen_at < $1", events_before)
