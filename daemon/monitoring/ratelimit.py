@@ -15,7 +15,6 @@ from daemon.monitoring import security_repo
 from daemon.monitoring.profiler import profiled
 from daemon.monitoring.security_settings import RateLimit
 
-
 EPSILON = 1e-6  # epoch seconds as floats: a call exactly on the boundary must not be refused by rounding
 
 

@@ -72,7 +72,8 @@ async def hit(conn: Any, bucket: str, start: int, length: int) -> tuple[int, int
 async def unhit(conn: Any, bucket: str, start: int) -> None:
     """Take back a call that was refused."""
     await conn.execute(
-        "UPDATE rate_limit_counters SET count = count - 1 WHERE bucket = $1 AND window_start = $2 AND count > 0",
+        "UPDATE rate_limit_counters SET count = count - 1 "
+        "WHERE bucket = $1 AND window_start = $2 AND count > 0",
         bucket,
         start,
     )

@@ -57,7 +57,9 @@ async def test_withdrawal_limit_holds_across_two_replicas(sec_app: AppFactory, k
     assert all(e["partner_id"] == partner_id and e["details"]["action"] == "withdrawal" for e in refused)
 
 
-async def test_api_call_limit_per_key_across_replicas_and_retry_after(sec_app: AppFactory, keys: Keys) -> None:
+async def test_api_call_limit_per_key_across_replicas_and_retry_after(
+    sec_app: AppFactory, keys: Keys
+) -> None:
     clock = Clock(MID)
     limits = {"withdrawal": {"limit": 10**9}, "api_call": {"limit": 5, "window_seconds": 60}}
     a = await sec_app(rate_limits=limits, clock=clock)
@@ -77,7 +79,9 @@ async def test_api_call_limit_per_key_across_replicas_and_retry_after(sec_app: A
     assert (await b.get("/api/v1/me", headers=bearer(partner))).status == 200
 
 
-async def test_refusals_are_one_event_per_window_but_every_one_is_counted(sec_app: AppFactory, keys: Keys) -> None:
+async def test_refusals_are_one_event_per_window_but_every_one_is_counted(
+    sec_app: AppFactory, keys: Keys
+) -> None:
     clock = Clock(MID)
     client = await sec_app(rate_limits={"api_call": {"limit": 1}}, clock=clock)
     partner, _ = await keys.partner()

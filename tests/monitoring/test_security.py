@@ -11,7 +11,9 @@ from tests.monitoring.conftest import AppFactory, Clock, events, metric, state
 SQLI, XSS, TRAVERSAL = "' OR 1=1 --", "<script>alert(1)</script>", "../../etc/passwd"
 
 
-async def test_the_seed_patterns_are_recorded_once_per_day_with_a_count(sec_app: AppFactory, keys: Keys) -> None:
+async def test_the_seed_patterns_are_recorded_once_per_day_with_a_count(
+    sec_app: AppFactory, keys: Keys
+) -> None:
     client = await sec_app()
     partner, partner_id = await keys.partner()
     admin, _ = await keys.admin()
@@ -117,7 +119,9 @@ async def test_five_bad_keys_in_a_minute_are_multiple_failed_auth(sec_app: AppFa
     assert (await client.get("/api/v1/me", headers=bearer(admin))).status == 200
 
 
-async def test_the_temporary_block_refuses_keyed_routes_until_it_ends(sec_app: AppFactory, keys: Keys) -> None:
+async def test_the_temporary_block_refuses_keyed_routes_until_it_ends(
+    sec_app: AppFactory, keys: Keys
+) -> None:
     clock = Clock(1_800_000_030.0)
     client = await sec_app(clock=clock, trusted_proxies=["127.0.0.1/32"], failed_auth={"block_seconds": 120})
     admin, _ = await keys.admin()
@@ -128,7 +132,9 @@ async def test_the_temporary_block_refuses_keyed_routes_until_it_ends(sec_app: A
     assert resp.status == 429 and resp.content_type == "application/problem+json"
     assert 1 <= int(resp.headers["Retry-After"]) <= 120
     assert (await client.get("/healthz", headers=attacker)).status == 200  # public routes stay open
-    assert (await client.get("/api/v1/me", headers={"X-Forwarded-For": "198.51.100.1", **bearer(admin)})).status == 200
+    assert (
+        await client.get("/api/v1/me", headers={"X-Forwarded-For": "198.51.100.1", **bearer(admin)})
+    ).status == 200
     [event] = await events(client, admin, type="MULTIPLE_FAILED_AUTH")
     assert "blocked_until" in event["details"]
     assert metric(client, "tronwatch_rate_limited_total", action="failed_auth_block") == 1
@@ -138,7 +144,11 @@ async def test_the_temporary_block_refuses_keyed_routes_until_it_ends(sec_app: A
 
 async def test_a_block_made_on_one_replica_holds_on_another(sec_app: AppFactory, keys: Keys) -> None:
     clock = Clock(1_800_000_030.0)
-    opts: dict[str, Any] = {"clock": clock, "trusted_proxies": ["127.0.0.1/32"], "failed_auth": {"block_seconds": 300}}
+    opts: dict[str, Any] = {
+        "clock": clock,
+        "trusted_proxies": ["127.0.0.1/32"],
+        "failed_auth": {"block_seconds": 300},
+    }
     a, b = await sec_app(**opts), await sec_app(**opts)
     admin, _ = await keys.admin()
     attacker = {"X-Forwarded-For": "198.51.100.66"}
