@@ -56,7 +56,7 @@ class EventPage(BaseModel):
     next_cursor: str | None
 
 
-async def list_events(request: web.Request) -> web.Response:
+async def list_security_events(request: web.Request) -> web.Response:
     """Security events, newest first."""
     q = read_query(request, EventQuery)
     before = int(q.cursor) if q.cursor is not None else None
@@ -75,7 +75,7 @@ def security_endpoints() -> list[Endpoint]:
         Endpoint(
             "GET",
             "/api/v1/admin/security/events",
-            list_events,
+            list_security_events,
             "admin",
             "Security events (suspicious patterns, failed auth, rate limits), newest first",
             "monitoring",

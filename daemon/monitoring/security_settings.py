@@ -21,13 +21,23 @@ class RateLimit(_Section):
     window_seconds: int = Field(60, ge=1, le=86_400)
 
 
+class WithdrawalLimit(RateLimit):
+    """Queue + emergency creations per end user of a partner (the seed: 3 a minute)."""
+
+    limit: int = Field(3, ge=1, le=10**9)
+
+
+class ApiCallLimit(RateLimit):
+    """Authenticated requests per API key (the seed: 100 a minute)."""
+
+    limit: int = Field(100, ge=1, le=10**9)
+
+
 class RateLimits(_Section):
     """One limit per action."""
 
-    withdrawal: RateLimit = Field(
-        RateLimit(limit=3), description="queue + emergency creations per end user of a partner"
-    )
-    api_call: RateLimit = Field(RateLimit(limit=100), description="authenticated requests per API key")
+    withdrawal: WithdrawalLimit = WithdrawalLimit()
+    api_call: ApiCallLimit = ApiCallLimit()
 
 
 class FailedAuthSettings(_Section):
