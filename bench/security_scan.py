@@ -2,8 +2,8 @@
 
 Issue 8 figure: with the scan on, >= 90% of the request rate with it off. Two apps (create_app, full
 middleware stack) serve in threads of this process on one migrated database; bench/loadgen.py loads
-them in alternating rounds. The request is a partner's `GET /api/v1/energy/status?user_id=...&lang=en`
-with a browser User-Agent and Referer (path, two query values and two headers scanned). Rate limits
+them in alternating rounds. The request is a partner's `GET /api/v1/energy/status?user_id=...`
+with a browser User-Agent and Referer (path, the query and two headers scanned). Rate limits
 are off in both apps (bench/ratelimit.py measures those), so the only difference is `security.scan_enabled`.
 Also printed: the scan's own cost per request (the same values, scanned in a loop).
 
@@ -34,8 +34,8 @@ from daemon.monitoring.security_scan import scan
 
 MIN_RATIO = 0.90
 UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36"
-HEADERS = {"User-Agent": UA, "Referer": "https://gateway.example.com/withdraw?id=7"}
-PATH = "/api/v1/energy/status?user_id=user-20261123-0042&lang=en"
+HEADERS = {"User-Agent": UA, "Referer": "https://gateway.example.com/withdraw?id=7", "Accept-Language": "ko"}
+PATH = "/api/v1/energy/status?user_id=user-20261123-0042"
 
 
 def served(url: str, data_dir: Path, scan_enabled: bool) -> Served:
@@ -74,9 +74,7 @@ def scan_cost_us(n: int = 20_000) -> float:
         ("path", PATH),
         ("path", "/api/v1/energy/status"),
         ("query:user_id", "user-20261123-0042"),
-        ("query:lang", "en"),
         ("query:user_id", "user_id"),
-        ("query:lang", "lang"),
         ("header:User-Agent", UA),
         ("header:Referer", HEADERS["Referer"]),
     ]
@@ -135,7 +133,7 @@ def main() -> int:
     print(f"  scan off (baseline)   {off_r}")
     print(f"  scan on               {on_r}")
     print(f"  server CPU/request    on {per_req[True]:.0f} µs, off {per_req[False]:.0f} µs")
-    print(f"  scan alone            {scan_cost_us():.1f} µs per request (8 values)")
+    print(f"  scan alone            {scan_cost_us():.1f} µs per request (6 values)")
     print(f"  ratio rps on ÷ off    {ratio:.3f}  (target >= {MIN_RATIO:.2f})   {verdict(ratio >= MIN_RATIO)}")
     print(f"security_scan: {verdict(ok)}")
     return 1 if args.strict and not ok else 0

@@ -15,6 +15,7 @@ from aiohttp import web
 from prometheus_client import CollectorRegistry, Counter
 
 from daemon import keys
+from daemon.db.connect import create_pool
 from daemon.errors import TooManyRequests
 from daemon.monitoring import ratelimit, security_repo
 from daemon.monitoring.security_events import SEVERE, SEVERITY, TYPES, dedup_hash, redact
@@ -52,11 +53,16 @@ class SecurityState:
     ) -> None:
         self.settings = settings
         self.metrics = SecurityMetrics(registry)
-        self.pool = pool
+        self.shared_pool = pool
+        self.own_pool: Any = None  # asyncpg.Pool of its own while the app runs (see security_context)
         self.clock: Callable[[], float] = time.time
         self.blocks: dict[IP, float] = {}  # client IP -> blocked until (epoch seconds), refreshed from the DB
         self.refused: dict[str, int] = {}  # bucket -> window whose refusal is already an event
         self.figures: dict[str, Any] | None = None
+
+    def pool(self) -> Any:
+        """The security pool (the app's pool until the own one is open)."""
+        return self.own_pool if self.own_pool is not None else self.shared_pool()
 
     def now(self) -> datetime:
         """The clock as an aware datetime."""
@@ -242,13 +248,32 @@ async def _refresh_forever(state: SecurityState) -> None:
         await asyncio.sleep(state.settings.figures_interval)
 
 
+async def _no_reset(conn: Any) -> None:
+    """Nothing to undo: this pool only runs single autocommit statements without session state."""
+
+
 async def security_context(app: web.Application) -> AsyncIterator[None]:
-    """Refresh blocks and figures (and purge old rows) on every replica while the app runs."""
-    task = asyncio.create_task(_refresh_forever(app[security_state]), name="security-refresh")
+    """A small pool of its own; refresh blocks and figures (and purge old rows) while the app runs."""
+    state, settings = app[security_state], app[keys.settings]
+    # Its own pool, because asyncpg's default reset on release is one more round trip (RESET ALL,
+    # UNLISTEN, ...) on every rate-limit check; and limit checks never wait behind handlers' queries.
+    state.own_pool = await create_pool(
+        app[keys.database_url],
+        min_size=1,
+        max_size=state.settings.pool_max,
+        connect_timeout=settings.database.connect_timeout,
+        reset=_no_reset,
+    )
+    task = asyncio.create_task(_refresh_forever(state), name="security-refresh")
     try:
         yield
     finally:
         await stop_tasks([task])
+        pool, state.own_pool = state.own_pool, None
+        try:
+            await asyncio.wait_for(pool.close(), timeout=settings.server.shutdown_timeout)
+        except (*DB_ERRORS, TimeoutError):
+            pool.terminate()
 
 
 def install(app: web.Application) -> SecurityState:

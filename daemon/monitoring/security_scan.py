@@ -36,16 +36,52 @@ _TRAVERSAL = [
 
 
 def _compile(kind: str, patterns: list[tuple[str, str]]) -> re.Pattern[str]:
-    return re.compile("|".join(f"(?P<{kind}__{name}>{rx})" for name, rx in patterns), re.IGNORECASE)
+    # Searched in the lower-cased value: no IGNORECASE, which is markedly slower.
+    return re.compile("|".join(f"(?P<{kind}__{name}>{rx})" for name, rx in patterns))
 
 
-_COMBINED = [
-    (SQL_INJECTION, _compile("sqli", _SQLI)),
-    (XSS, _compile("xss", _XSS)),
-    (PATH_TRAVERSAL, _compile("traversal", _TRAVERSAL)),
+def _maybe_sqli(low: str) -> bool:
+    return (
+        "'" in low
+        or '"' in low
+        or "`" in low
+        or "union" in low
+        or (
+            ";" in low
+            and any(
+                w in low
+                for w in (
+                    "drop",
+                    "delete",
+                    "insert",
+                    "update",
+                    "alter",
+                    "truncate",
+                    "create",
+                    "exec",
+                    "shutdown",
+                )
+            )
+        )
+        or ("or" in low and "=" in low)
+        or ("(" in low and any(w in low for w in ("sleep", "benchmark", "waitfor")))
+    )
+
+
+def _maybe_xss(low: str) -> bool:
+    return "<" in low or "script" in low or "text/html" in low
+
+
+def _maybe_traversal(low: str) -> bool:
+    return ".." in low or "%2e" in low or "/etc/" in low or ".ini" in low or "/proc/" in low
+
+
+# Each pattern set runs only when cheap substring tests say it could match: most values skip them all.
+_CHECKS = [
+    (SQL_INJECTION, _maybe_sqli, _compile("sqli", _SQLI)),
+    (XSS, _maybe_xss, _compile("xss", _XSS)),
+    (PATH_TRAVERSAL, _maybe_traversal, _compile("traversal", _TRAVERSAL)),
 ]
-# Characters at least one pattern needs; a value without any of them cannot match, so it is skipped.
-_NEEDS = re.compile(r"['\"`;<:.%/\\(]|\bor\b|\bunion\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,11 +97,9 @@ class Finding:
 def scan_value(value: str, location: str, max_length: int) -> Finding | None:
     """The first suspicious pattern in one value (cut to `max_length`)."""
     text = value[:max_length]
-    if not _NEEDS.search(text):
-        return None
-    for kind, rx in _COMBINED:
-        m = rx.search(text)
-        if m is not None:
+    low = text.lower()
+    for kind, maybe, rx in _CHECKS:
+        if maybe(low) and (m := rx.search(low)) is not None:
             name = (m.lastgroup or "").partition("__")[2]
             return Finding(kind, name, location, text[max(0, m.start() - 20) : m.end() + 20])
     return None
@@ -80,7 +114,7 @@ def scan(values: Iterable[tuple[str, str]], *, max_length: int, max_values: int)
         finding = scan_value(value, location, max_length)
         if finding is not None and finding.type not in found:
             found[finding.type] = finding
-            if len(found) == len(_COMBINED):
+            if len(found) == len(_CHECKS):
                 break
     return list(found.values())
 

@@ -64,6 +64,7 @@ class SecuritySettings(_Section):
     )
     failed_auth: FailedAuthSettings = FailedAuthSettings()
     rate_limits: RateLimits = RateLimits()
+    pool_max: int = Field(4, ge=1, le=100, description="connections of the security pool (limits, events)")
     figures_interval: float = Field(15.0, gt=0, le=3600, description="seconds between security.* refreshes")
     retention_days: float = Field(90.0, gt=0, description="security events kept this long")
 
