@@ -12,13 +12,13 @@ from typing import Any
 
 import asyncpg
 from aiohttp import web
-from prometheus_client import CollectorRegistry, Counter
+from prometheus_client import CollectorRegistry
 
 from daemon import keys
 from daemon.db.connect import create_pool
 from daemon.errors import TooManyRequests
 from daemon.monitoring import ratelimit, security_repo
-from daemon.monitoring.security_events import SEVERE, SEVERITY, TYPES, dedup_hash, redact
+from daemon.monitoring.security_events import SEVERE, SEVERITY, SecurityMetrics, dedup_hash, figures, redact
 from daemon.monitoring.security_settings import RateLimit, SecuritySettings
 from daemon.tasks import stop_tasks
 
@@ -26,23 +26,6 @@ log = logging.getLogger(__name__)
 IP = IPv4Address | IPv6Address
 DB_ERRORS = (OSError, asyncio.TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError)
 MAX_LOCAL = 10_000  # bounded per-replica memories (blocks, refusals already recorded)
-
-
-class SecurityMetrics:
-    """`tronwatch_security_events_total{type,severity}` and `tronwatch_rate_limited_total{action}`."""
-
-    def __init__(self, registry: CollectorRegistry) -> None:
-        self.events = Counter(
-            "tronwatch_security_events", "Security events seen", ["type", "severity"], registry=registry
-        )
-        self.rate_limited = Counter(
-            "tronwatch_rate_limited",
-            "Requests refused by a rate limit or an IP block",
-            ["action"],
-            registry=registry,
-        )
-        for t in TYPES:
-            self.events.labels(t, SEVERITY[t])
 
 
 class SecurityState:
@@ -126,19 +109,26 @@ class SecurityState:
             else None
         )
         now = self.clock()
-        async with self.pool().acquire() as conn:
-            decision = await ratelimit.check(conn, f"failed_auth:{ip}", rule, now) if rule else None
+        try:
+            async with self.pool().acquire() as conn:
+                decision = await ratelimit.check(conn, f"failed_auth:{ip}", rule, now) if rule else None
+        except DB_ERRORS as exc:  # the 401 stands; only the counting is lost
+            log.warning("failed authentication not counted error=%s", type(exc).__name__)
+            return
         if decision is not None and decision.allowed:
             return
         details: dict[str, Any] = {"threshold": cfg.threshold, "window_seconds": cfg.window_seconds}
         if cfg.block_seconds > 0:
             until = now + cfg.block_seconds
-            self._remember_block(ip, until)
+            self._remember_block(ip, until)  # this replica at once; the others at their next refresh
             details["blocked_until"] = datetime.fromtimestamp(until, UTC).isoformat()
-            async with self.pool().acquire() as conn:
-                await security_repo.block(
-                    conn, ip, datetime.fromtimestamp(until, UTC), "MULTIPLE_FAILED_AUTH", self.now()
-                )
+            try:
+                async with self.pool().acquire() as conn:
+                    await security_repo.block(
+                        conn, ip, datetime.fromtimestamp(until, UTC), "MULTIPLE_FAILED_AUTH", self.now()
+                    )
+            except DB_ERRORS as exc:
+                log.warning("block not stored (this replica only) error=%s", type(exc).__name__)
         await self.record(
             "MULTIPLE_FAILED_AUTH", ip=ip, partner_id=None, method=method, route=route, details=details
         )
@@ -156,8 +146,14 @@ class SecurityState:
         if not rule.enabled:
             return
         bucket = f"{action}:{subject}"
-        async with self.pool().acquire() as conn:
-            decision = await ratelimit.check(conn, bucket, rule, self.clock())
+        try:
+            async with self.pool().acquire() as conn:
+                decision = await ratelimit.check(conn, bucket, rule, self.clock())
+        except DB_ERRORS as exc:
+            # Fail open: without the database the limit cannot be counted, and refusing every call
+            # would turn a database hiccup into an outage of routes that need no database.
+            log.warning("rate limit not checked action=%s error=%s", action, type(exc).__name__)
+            return
         if decision.allowed:
             return
         self.metrics.rate_limited.labels(action).inc()
@@ -211,25 +207,6 @@ class SecurityState:
                 minutes_before=now - timedelta(hours=1),
                 window_before=int(now.timestamp() - 2 * longest),
             )
-
-
-def figures(counts: list[Any], blocked: int) -> dict[str, Any]:
-    """`security.*` values from (type, severity, n) rows of the last five minutes."""
-    by_type = dict.fromkeys(TYPES, 0)
-    total = severe = 0
-    for row in counts:
-        n = int(row["n"])
-        by_type[row["type"]] = by_type.get(row["type"], 0) + n
-        total += n
-        severe += n if row["severity"] in SEVERE else 0
-    values: dict[str, Any] = {
-        "events_last_5m": total,
-        "severe_last_5m": severe,
-        "failed_auth_last_5m": by_type["AUTH_FAILED"],
-        "blocked_ips": blocked,
-    }
-    values |= {f"{t.lower()}_last_5m": by_type[t] for t in TYPES if t != "AUTH_FAILED"}
-    return values
 
 
 security_state = web.AppKey("security_state", SecurityState)

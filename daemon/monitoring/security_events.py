@@ -1,10 +1,12 @@
-"""Security event types, severities, redaction and dedup identity."""
+"""Security event types and severities, redaction, dedup identity, their metrics and `security.*` values."""
 
 from __future__ import annotations
 
 import hashlib
 import re
 from typing import Any, Literal
+
+from prometheus_client import CollectorRegistry, Counter
 
 Severity = Literal["low", "medium", "high", "critical"]
 SEVERE: frozenset[str] = frozenset({"high", "critical"})
@@ -43,3 +45,39 @@ def redact(text: str, limit: int = EXCERPT_CHARS) -> str:
 def dedup_hash(type: str, *parts: Any) -> bytes:
     """The event's identity within a day: same type, client, partner, route and location count as one."""
     return hashlib.sha256("\x1f".join([type, *map(str, parts)]).encode("utf-8", "replace")).digest()
+
+
+class SecurityMetrics:
+    """`tronwatch_security_events_total{type,severity}` and `tronwatch_rate_limited_total{action}`."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.events = Counter(
+            "tronwatch_security_events", "Security events seen", ["type", "severity"], registry=registry
+        )
+        self.rate_limited = Counter(
+            "tronwatch_rate_limited",
+            "Requests refused by a rate limit or an IP block",
+            ["action"],
+            registry=registry,
+        )
+        for t in TYPES:
+            self.events.labels(t, SEVERITY[t])
+
+
+def figures(counts: list[Any], blocked: int) -> dict[str, Any]:
+    """`security.*` values from (type, severity, n) rows of the last five minutes."""
+    by_type = dict.fromkeys(TYPES, 0)
+    total = severe = 0
+    for row in counts:
+        n = int(row["n"])
+        by_type[row["type"]] = by_type.get(row["type"], 0) + n
+        total += n
+        severe += n if row["severity"] in SEVERE else 0
+    values: dict[str, Any] = {
+        "events_last_5m": total,
+        "severe_last_5m": severe,
+        "failed_auth_last_5m": by_type["AUTH_FAILED"],
+        "blocked_ips": blocked,
+    }
+    values |= {f"{t.lower()}_last_5m": by_type[t] for t in TYPES if t != "AUTH_FAILED"}
+    return values
