@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import Keys, bearer
-from tests.monitoring.conftest import AppFactory, Clock, events, metric
+from tests.monitoring.conftest import AppFactory, Clock, events, metric, state
 
 TO = "TLsV52sRDL79HXGGm9yzwKibb6BeruhUzy"
 MID = 1_800_000_030.0  # 30 s into a minute window
@@ -98,4 +98,13 @@ async def test_a_disabled_limit_is_not_checked(sec_app: AppFactory, keys: Keys) 
     client = await sec_app(rate_limits={"api_call": {"limit": 1, "enabled": False}})
     partner, _ = await keys.partner()
     for _ in range(5):
+        assert (await client.get("/api/v1/me", headers=bearer(partner))).status == 200
+
+
+async def test_without_its_database_the_limit_fails_open(sec_app: AppFactory, keys: Keys) -> None:
+    client = await sec_app(rate_limits={"api_call": {"limit": 1}})
+    partner, _ = await keys.partner()
+    assert (await client.get("/api/v1/me", headers=bearer(partner))).status == 200
+    await state(client).own_pool.close()  # the security pool is gone: nothing can be counted
+    for _ in range(3):
         assert (await client.get("/api/v1/me", headers=bearer(partner))).status == 200
