@@ -154,9 +154,7 @@ def main() -> int:
     print(f"  scan on               {on_r}")
     print(f"  server CPU/request    on {per_req[True]:.0f} µs, off {per_req[False]:.0f} µs")
     print(f"  scan alone            {scan_cost_us():.1f} µs per request (6 values)")
-    print(
-        f"  JSON body             {body_scan_cost_us():.1f} µs to parse, walk, scan {len(BODY)} bytes"
-    )
+    print(f"  JSON body             {body_scan_cost_us():.1f} µs to parse, walk, scan {len(BODY)} bytes")
     print(f"  ratio rps on ÷ off    {ratio:.3f}  (target >= {MIN_RATIO:.2f})   {verdict(ratio >= MIN_RATIO)}")
     print(f"security_scan: {verdict(ok)}")
     return 1 if args.strict and not ok else 0
