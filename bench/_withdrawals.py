@@ -10,6 +10,7 @@ from typing import Any
 import asyncpg
 from aiohttp import web
 from prometheus_client import CollectorRegistry
+from served import NO_RATE_LIMITS
 from tronpy.keys import PrivateKey
 
 from daemon import keys as app_keys
@@ -30,6 +31,7 @@ def build_app(database_url: str, data_dir: Path, **withdrawals: Any) -> web.Appl
             "database": {"url": database_url, "run_migrations": False, "pool_max": POOL_MAX},
             "data_dir": str(data_dir),
             "withdrawals": withdrawals,
+            "security": NO_RATE_LIMITS,
         },
     )
     return create_app(settings, database_url=database_url, registry=CollectorRegistry())

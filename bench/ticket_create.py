@@ -32,7 +32,7 @@ import aiohttp
 import asyncpg
 from loadgen import LoadResult, _percentile
 from prometheus_client import CollectorRegistry
-from served import Served
+from served import NO_RATE_LIMITS, Served
 
 from daemon import accounts
 from daemon.app import create_app
@@ -131,6 +131,7 @@ class ServedSupport(Served):
             overrides={
                 "database": {"url": database_url, "run_migrations": False, "pool_max": POOL_MAX},
                 "data_dir": str(data_dir),
+                "security": NO_RATE_LIMITS,
             },
         )
         super().__init__(create_app(settings, database_url=database_url, registry=CollectorRegistry()))

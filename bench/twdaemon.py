@@ -18,6 +18,11 @@ from typing import NoReturn
 import psutil
 
 _ADMIN_RE = re.compile(r"^\s+admin:\s+(tw_\S+)")
+# Benches load one key far past the default api_call limit (100/min): limits off unless a bench says so.
+NO_RATE_LIMITS_ENV = {
+    "TRONWATCH_SECURITY__RATE_LIMITS__API_CALL__ENABLED": "false",
+    "TRONWATCH_SECURITY__RATE_LIMITS__WITHDRAWAL__ENABLED": "false",
+}
 
 
 def free_port() -> int:
@@ -78,7 +83,7 @@ class Daemon:
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=self._stderr,
-            env={**os.environ, **(env or {})},
+            env={**os.environ, **NO_RATE_LIMITS_ENV, **(env or {})},
             text=True,
         )
         self._reader = threading.Thread(target=self._read_stdout, daemon=True)

@@ -9,6 +9,7 @@ from typing import Any, Literal
 
 from daemon.db import accounts_repo as repo
 from daemon.errors import Conflict, NotFound
+from daemon.monitoring.profiler import profiled
 
 Role = Literal["partner", "admin"]
 KEY_PREFIX = "tw_"
@@ -94,6 +95,7 @@ async def create_key(
     return NewKey(secret=secret, record=dict(row))
 
 
+@profiled("db.authenticate")
 async def authenticate(conn: Any, secret: str) -> Principal | None:
     """The principal for a live key, or None for unknown and revoked keys."""
     if not secret.startswith(KEY_PREFIX) or len(secret) > 128:

@@ -32,9 +32,12 @@ from daemon.http.keycache import KeyCache
 from daemon.http.middlewares import metrics_middleware, problem_middleware, request_id_middleware
 from daemon.http.openapi import build_document
 from daemon.metrics import AppMetrics
+from daemon.monitoring import profiler_wiring, security_context
 from daemon.monitoring.context import install as install_monitoring
 from daemon.monitoring.context import monitoring_context
 from daemon.monitoring.routes import monitoring_endpoints
+from daemon.monitoring.security_middleware import ratelimit_middleware, security_middleware
+from daemon.monitoring.security_routes import security_endpoints
 from daemon.runtime import Runtime
 from daemon.support.context import install as install_support
 from daemon.support.context import support_context
@@ -58,7 +61,14 @@ def create_app(
 ) -> web.Application:
     """The tronwatch application for these settings and this database."""
     app = web.Application(
-        middlewares=[request_id_middleware, metrics_middleware, problem_middleware, auth_middleware],
+        middlewares=[
+            request_id_middleware,
+            metrics_middleware,
+            problem_middleware,
+            security_middleware,  # before auth: sees unauthenticated attacks and refused keys
+            auth_middleware,
+            ratelimit_middleware,  # after auth: limits per key
+        ],
         client_max_size=settings.server.max_body_bytes,
     )
     runtime = Runtime()
@@ -73,6 +83,8 @@ def create_app(
     install_withdrawals(app)
     install_alerts(app)  # no I/O: rule files are read when the app starts
     install_status_page(app, settings.status_page)
+    profiler_wiring.install(app)
+    security_context.install(app)  # after alerts: declares security.* for the rules
     runtime.energy = new_runtime(settings.energy)
     energy_metrics.register(registry, runtime.energy.holder)
     install_monitoring(app)  # hooks into the alerts and energy runtimes made above
@@ -86,17 +98,21 @@ def create_app(
         *alerts_endpoints(),
         *monitoring_endpoints(),
         *status_page_endpoints(settings.status_page),
+        *profiler_wiring.profiling_endpoints(),
+        *security_endpoints(),
     ]
     add_endpoints(app, endpoints)
     app[keys.openapi_document] = build_document(endpoints)
+    app.cleanup_ctx.append(profiler_wiring.profiler_context)  # first: later contexts' tasks inherit it
     app.cleanup_ctx.append(database_context)
     app.cleanup_ctx.append(tron_context)
     app.cleanup_ctx.append(jobs_context)
     app.cleanup_ctx.append(energy_context)
     app.cleanup_ctx.append(support_context)
     app.cleanup_ctx.append(withdrawals_context)  # needs the database, the TRON node and energy
+    app.cleanup_ctx.append(security_context.security_context)
     app.cleanup_ctx.append(alerts_context)  # reads every other package's figures
-    app.cleanup_ctx.append(monitoring_context)
+    app.cleanup_ctx.append(monitoring_context)  # streams what the alerts and energy report
     return app
 
 

@@ -14,6 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from daemon.alerts.settings import AlertsSettings
 from daemon.demo_settings import DemoSettings
+from daemon.monitoring.profiler import ProfilerSettings
+from daemon.monitoring.security_settings import SecuritySettings
 from daemon.monitoring.settings import MonitoringSettings
 from daemon.support.settings import SupportSettings
 from daemon.web.settings import StatusPageSettings
@@ -164,6 +166,8 @@ class Settings(_Section):
     demo_scenario: DemoSettings = DemoSettings()
     alerts: AlertsSettings = AlertsSettings()
     monitoring: MonitoringSettings = MonitoringSettings()
+    security: SecuritySettings = SecuritySettings()
+    profiler: ProfilerSettings = ProfilerSettings()
     logging: LoggingSettings = LoggingSettings()
     data_dir: Path = Field(default_factory=lambda: Path(platformdirs.user_data_dir("tronwatch")))
 

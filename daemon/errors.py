@@ -78,3 +78,10 @@ class ValidationFailed(ProblemError):
 
     status = 422
     title = "Unprocessable Content"
+
+
+class TooManyRequests(ProblemError):
+    """A rate limit or a temporary block; `Retry-After` says when to try again."""
+
+    status = 429
+    title = "Too Many Requests"

@@ -194,6 +194,8 @@ MATRIX: list[tuple[str, str, str, Any, dict[str, int]]] = [
         {**ADMIN_ONLY, "admin": 204},
     ),
     ("POST", "/api/v1/admin/rules/reload", "/api/v1/admin/rules/reload", None, ADMIN_ONLY),
+    ("GET", "/api/v1/admin/monitoring/profiling", "/api/v1/admin/monitoring/profiling", None, ADMIN_ONLY),
+    ("GET", "/api/v1/admin/security/events", "/api/v1/admin/security/events", None, ADMIN_ONLY),
 ]
 
 

@@ -26,6 +26,7 @@ from daemon.alerts.settings import AlertsSettings
 from daemon.alerts.ssrf import GuardedResolver
 from daemon.alerts.suppress import Silence
 from daemon.db.lease import LeaderLease
+from daemon.monitoring.profiler import profiled
 from daemon.tasks import stop_tasks
 
 log = logging.getLogger(__name__)
@@ -102,6 +103,7 @@ def reload(state: AlertsState) -> RuleSet:
     return rules
 
 
+@profiled("alerts.rule_evaluation")
 async def evaluate_once(app: web.Application, *, all_groups: bool = True) -> int:
     """One cycle of every rule now: evaluate, persist state + outbox together; returns rows enqueued."""
     state, pool = app[alerts_state], app[keys.runtime].pool

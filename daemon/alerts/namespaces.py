@@ -118,8 +118,24 @@ QUEUE = Namespace(
     {"waiting": NUM, "oldest_wait_minutes": NUM},
     doc="withdrawals waiting for energy (as of the last queue gauge refresh)",
 )
-# security.* and partner.* are declared when their packages land (register()).
-BUILTIN = (POOL, ENERGY, QUEUE, TICKETS, DB, TRON, API)
+SECURITY = Namespace(
+    "security",
+    {
+        "events_last_5m": NUM,
+        "severe_last_5m": NUM,
+        "failed_auth_last_5m": NUM,
+        "blocked_ips": NUM,
+        "sql_injection_last_5m": NUM,
+        "xss_last_5m": NUM,
+        "path_traversal_last_5m": NUM,
+        "multiple_failed_auth_last_5m": NUM,
+        "unauthorized_access_last_5m": NUM,
+        "rate_limit_exceeded_last_5m": NUM,
+    },
+    doc="security events of every replica over the last five minutes (registered by daemon.monitoring)",
+)
+# partner.* is declared when its package lands (register()).
+BUILTIN = (POOL, ENERGY, QUEUE, TICKETS, DB, TRON, API, SECURITY)
 
 
 class Registry:

@@ -29,11 +29,18 @@ async def connect(url: str, *, connect_timeout: float = 5.0) -> Any:
         raise DatabaseUnavailable(url, _reason(exc)) from exc
 
 
-async def create_pool(url: str, *, min_size: int, max_size: int, connect_timeout: float = 5.0) -> Any:
-    """A connection pool, or DatabaseUnavailable."""
+async def create_pool(
+    url: str, *, min_size: int, max_size: int, connect_timeout: float = 5.0, reset: Any = None
+) -> Any:
+    """A connection pool, or DatabaseUnavailable (`reset`: asyncpg's release hook; None for its default)."""
     try:
         return await asyncpg.create_pool(
-            url, min_size=min_size, max_size=max_size, timeout=connect_timeout, command_timeout=30
+            url,
+            min_size=min_size,
+            max_size=max_size,
+            timeout=connect_timeout,
+            command_timeout=30,
+            reset=reset,
         )
     except (TimeoutError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
         raise DatabaseUnavailable(url, _reason(exc)) from exc

@@ -7,6 +7,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from daemon.monitoring.profiler import profiled
+
 Record = Any  # asyncpg.Record; asyncpg is untyped
 
 
@@ -91,6 +93,7 @@ async def upsert_config_pool(conn: Any, name: str, address: str, target_trx: Dec
     )
 
 
+@profiled("db.pool_states_save")
 async def save_states(conn: Any, rows: list[tuple[Any, ...]]) -> None:
     """Upsert each pool's latest state (tuples in column order), so other replicas can serve it."""
     await conn.executemany(

@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 from tronpy import keys
 
+from daemon.monitoring.profiler import profiled
 from daemon.tron.client import TronClient
 from daemon.tron.errors import TronApiError, TronError
 
@@ -83,6 +84,7 @@ def price(
     )
 
 
+@profiled("tron.fee_quote")
 async def quote_usdt_transfer(
     tron: TronClient,
     *,

@@ -18,6 +18,7 @@ from daemon.energy.quote import FeeQuote, quote_usdt_transfer
 from daemon.energy.reading import PoolReading, read_pool
 from daemon.energy.snapshot import EnergySnapshot, PoolView, SnapshotHolder, assemble
 from daemon.energy.status import pool_status
+from daemon.monitoring.profiler import profiled
 from daemon.tasks import wait_event
 from daemon.tron.client import TronClient
 from daemon.tron.energy import SECONDS_PER_DAY, runway_seconds
@@ -107,6 +108,7 @@ class Scraper:
         except (KeyError, TypeError, ValueError) as exc:
             raise TronApiError("getnowblock: no block timestamp") from exc
 
+    @profiled("energy.scrape_cycle")
     async def cycle(self) -> EnergySnapshot:
         """One pass over every pool; never raises for node errors (they mark pools unreachable)."""
         rows = await self.pools()

@@ -25,6 +25,7 @@ _STATUS_TEXT = {
     415: "Body is not JSON",
     422: "Invalid field (named in errors)",
     426: "A WebSocket endpoint: connect with Upgrade: websocket",
+    429: "Rate limited, or this client is temporarily blocked (see Retry-After)",
     503: "Unavailable (not ready, or the TRON node cannot answer)",
 }
 PROBLEM_SCHEMA: dict[str, Any] = {
@@ -65,6 +66,7 @@ def _error_statuses(ep: Endpoint) -> set[int]:
     statuses = set(ep.errors)
     if ep.access != "public":
         statuses |= {401} if ep.access == "any_key" else {401, 403}
+        statuses.add(429)  # the api_call rate limit and failed-auth blocks apply to every keyed route
     if ep.body is not None:
         statuses |= {400, 413, 415, 422}
     if ep.query is not None:

@@ -6,6 +6,8 @@ import json
 from datetime import datetime
 from typing import Any
 
+from daemon.monitoring.profiler import profiled
+
 # Every column a ticket update may change, in the order save_ticket binds them ($2..$19).
 MUTABLE = (
     "category",
@@ -41,6 +43,7 @@ def _row(record: Any) -> dict[str, Any]:
     return out
 
 
+@profiled("db.ticket_insert")
 async def insert_ticket(
     conn: Any, t: dict[str, Any], actor_id: int, detail: dict[str, Any]
 ) -> dict[str, Any]:
@@ -186,6 +189,7 @@ LIST_PARTNER_PAGE = (
 )
 
 
+@profiled("db.ticket_list")
 async def list_tickets(conn: Any, partner_id: int | None, args: tuple[Any, ...]) -> list[dict[str, Any]]:
     """Tickets newest activity first; `args` binds $2..$9 of the filters."""
     if partner_id is not None and all(a is None for a in args[:5]):

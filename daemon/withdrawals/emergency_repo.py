@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from daemon.monitoring.profiler import profiled
+
 Record = Any  # asyncpg.Record; asyncpg is untyped
 
 
@@ -38,6 +40,7 @@ _INSERT_COLUMNS = (
 )
 
 
+@profiled("db.emergency_insert")
 async def insert(conn: Any, values: dict[str, Any]) -> Record:
     """A new emergency awaiting its TRX payment (`values` has exactly _INSERT_COLUMNS)."""
     return await conn.fetchrow(

@@ -13,6 +13,7 @@ from daemon.errors import NotFound
 from daemon.http.body import read_json
 from daemon.http.endpoints import Endpoint, json_response, path_id
 from daemon.http.idempotency import idempotent
+from daemon.monitoring.security_middleware import limit_withdrawal
 from daemon.withdrawals import emergency_repo, emergency_service
 from daemon.withdrawals.context import withdrawal_state
 from daemon.withdrawals.models import CompleteRequest, Emergency, EmergencyRequest, PaymentRequest
@@ -34,6 +35,7 @@ async def create_emergency(request: web.Request) -> web.Response:
     """Quote the live TRX fee and record the emergency; cancels the withdrawal's waiting queue entry."""
     body = await read_json(request, EmergencyRequest)
     app, partner_id, lang = request.app, _partner(request), _lang(request)
+    await limit_withdrawal(request, partner_id, body.user_id)
     state = app[withdrawal_state]
 
     async def record(values: dict[str, Any]) -> web.Response:

@@ -9,6 +9,7 @@ from typing import Any, Literal
 from tronpy import keys
 from tronpy.exceptions import TransactionNotFound
 
+from daemon.monitoring.profiler import profiled
 from daemon.tron.client import TronClient
 from daemon.tron.errors import TronError, TronUnavailable
 
@@ -61,6 +62,7 @@ def check(
     return Verdict("paid", payer=_b58(value.get("owner_address")))
 
 
+@profiled("tron.payment_check")
 async def verify(
     tron: TronClient | None, tx_hash: str, *, pay_to: str, fee_sun: int, quote_block: int
 ) -> Verdict:

@@ -6,9 +6,12 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from daemon.monitoring.profiler import profiled
+
 Record = Any  # asyncpg.Record; asyncpg is untyped
 
 
+@profiled("db.queue_insert")
 async def insert(
     conn: Any,
     partner_id: int,

@@ -13,6 +13,7 @@ from daemon import keys
 from daemon.http.body import read_json
 from daemon.http.endpoints import Endpoint, json_response, path_id
 from daemon.http.idempotency import HEADER, idempotent
+from daemon.monitoring.security_middleware import limit_withdrawal
 from daemon.withdrawals import emergency_repo, queue_repo, queue_service
 from daemon.withdrawals.context import withdrawal_state
 from daemon.withdrawals.emergency_routes import emergency_endpoints
@@ -43,6 +44,7 @@ async def enqueue(request: web.Request) -> web.Response:
     """Queue a withdrawal until energy allows; a retry with the same withdrawal_id returns the entry."""
     body = await read_json(request, WithdrawalRequest)
     app, partner_id = request.app, partner_of(request)
+    await limit_withdrawal(request, partner_id, body.user_id)
     required = await queue_service.required_energy(app, body.to_address)  # chain call: before the transaction
 
     async def work(conn: Any) -> tuple[int, BaseModel]:

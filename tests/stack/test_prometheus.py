@@ -12,12 +12,6 @@ from typing import Any
 
 from tests.stack.conftest import DASHBOARDS, ROOT, Demo, Prometheus, http_get, http_json
 
-# Metrics the dashboards chart that this build does not export yet (issue 8 adds them); the lead
-# empties this set when they land. Everything else a dashboard names must exist and have data.
-AWAITING_METRICS: set[str] = {
-    "tronwatch_security_events_total",
-    "tronwatch_rate_limited_total",
-}
 # What Grafana substitutes at query time (a 1 s scrape interval here; pool "All" is the regex .+).
 VARIABLES = {"$__rate_interval": "10s", "$__interval": "2s", "$__range": "2m", "$pool": ".+"}
 METRIC = re.compile(r"\btronwatch_[a-z0-9_]+")
@@ -81,7 +75,7 @@ def test_every_panel_query_returns_data_from_a_real_prometheus(demo: Demo, prome
             for panel in panels(path):
                 for target in panel["targets"]:
                     names = {family(n) for n in METRIC.findall(target["expr"])}
-                    missing = names - exported - AWAITING_METRICS
+                    missing = names - exported
                     if missing:
                         failures.append(f"{path.name} / {panel['title']}: not in /metrics: {sorted(missing)}")
                         continue
@@ -89,7 +83,7 @@ def test_every_panel_query_returns_data_from_a_real_prometheus(demo: Demo, prome
                     where = f"{path.name} / {panel['title']} / {target['refId']}"
                     if answer["status"] != "success":
                         failures.append(f"{where}: {answer.get('error')}")
-                    elif not names & AWAITING_METRICS and not _has_values(answer["data"]["result"]):
+                    elif not _has_values(answer["data"]["result"]):
                         failures.append(f"{where}: no data")
         if not failures or time.monotonic() > deadline:
             break

@@ -65,7 +65,10 @@ def _enqueue(url: str, key: str, withdrawal_id: str) -> int:
 
 def test_acknowledged_enqueues_survive_sigkill_and_retries_do_not_duplicate(tmp_path: Path) -> None:
     cfg = tmp_path / "tronwatch.yml"
-    cfg.write_text(f"data_dir: {tmp_path / 'data'}\ntron: {{network: none}}\n")
+    cfg.write_text(
+        f"data_dir: {tmp_path / 'data'}\ntron: {{network: none}}\n"
+        "security: {rate_limits: {withdrawal: {enabled: false}, api_call: {enabled: false}}}\n"
+    )
     proc, url, key, _ = _start(cfg)
     assert key is not None
     acked: set[str] = set()

@@ -1,0 +1,119 @@
+"""The suspicious-input patterns: what they catch, what they leave alone, and the bounds."""
+
+from __future__ import annotations
+
+import ipaddress
+
+import pytest
+
+from daemon.monitoring.security_events import dedup_hash, redact
+from daemon.monitoring.security_middleware import client_ip
+from daemon.monitoring.security_scan import json_strings, scan, scan_value
+
+ATTACKS = [
+    ("' OR 1=1 --", "SQL_INJECTION"),
+    ("admin'--", "SQL_INJECTION"),
+    ("1 UNION ALL SELECT password FROM users", "SQL_INJECTION"),
+    ("x'; DROP TABLE partners; --", "SQL_INJECTION"),
+    ("1 or 2=2", "SQL_INJECTION"),
+    ("'; SELECT pg_sleep(10)", "SQL_INJECTION"),
+    ("<script>alert(1)</script>", "XSS"),
+    ("<img src=x onerror=alert(1)>", "XSS"),
+    ("javascript:alert(document.cookie)", "XSS"),
+    ("<svg/onload=alert(1)>", "XSS"),
+    ("../../etc/passwd", "PATH_TRAVERSAL"),
+    ("..\\..\\windows\\win.ini", "PATH_TRAVERSAL"),
+    ("%2e%2e%2f%2e%2e%2fetc%2fpasswd", "PATH_TRAVERSAL"),
+    ("/static/..", "PATH_TRAVERSAL"),
+]
+HARMLESS = [
+    "TLsV52sRDL79HXGGm9yzwKibb6BeruhUzy",
+    "12.5",
+    "ops@example.com",
+    "Withdrawal stuck for 2 hours, order #1234 (user u-1)",
+    "I can't withdraw -- it says energy is low",
+    "https://gateway.example.com/withdraw?id=7",
+    "/api/v1/energy/status",
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36",
+    "a < b and c > d",
+    "version 1.2.3 ... and more",
+    "2026-11-23T02:00:00+00:00",
+]
+
+
+@pytest.mark.parametrize(("value", "kind"), ATTACKS)
+def test_attacks_are_found(value: str, kind: str) -> None:
+    finding = scan_value(value, "query:q", 2048)
+    assert finding is not None and finding.type == kind
+    assert finding.location == "query:q" and finding.excerpt
+
+
+@pytest.mark.parametrize("value", HARMLESS)
+def test_ordinary_values_are_left_alone(value: str) -> None:
+    assert scan_value(value, "body.title", 2048) is None
+
+
+def test_values_are_cut_to_the_bound_before_searching() -> None:
+    value = "a" * 5000 + "<script>"
+    assert scan_value(value, "body", 4096) is None
+    assert scan_value(value, "body", 8192) is not None
+
+
+def test_hostile_input_for_backtracking_finishes() -> None:
+    # Long runs of what the patterns' repetitions consume: bounded repetitions keep this linear.
+    for value in ("'" + " " * 100_000, "<" + "a" * 100_000, "." * 100_000, "or " * 30_000):
+        scan_value(value, "body", 65_536)
+
+
+def test_one_finding_per_type_and_the_value_count_is_bounded() -> None:
+    values = [("query:a", "<script>"), ("query:b", "<script>"), ("query:c", "' OR 1=1 --")]
+    assert [f.type for f in scan(values, max_length=100, max_values=10)] == ["XSS", "SQL_INJECTION"]
+    assert [f.type for f in scan(values, max_length=100, max_values=2)] == ["XSS"]
+
+
+def test_json_strings_walks_keys_and_nested_values() -> None:
+    doc = {"title": "t", "meta": {"tags": ["a", {"<x": "../../etc/passwd"}]}, "n": 5}
+    found = dict((loc, v) for loc, v in json_strings(doc) if v not in ("title", "meta", "tags", "n"))
+    assert found["body.meta.tags[1].<x"] == "../../etc/passwd"
+    assert found["body.title"] == "t"
+
+
+def test_redaction_hides_keys_and_control_characters() -> None:
+    text = redact("key=tw_abcd1234_secretpart\x00 hex=" + "ab" * 32 + " \ud800 Bearer xyz")
+    assert "secretpart" not in text and "ab" * 32 not in text and "xyz" not in text
+    assert "\x00" not in text and "\ud800" not in text
+    assert len(redact("x" * 1000)) == 200
+
+
+def test_dedup_identity_ignores_the_payload_but_not_the_place() -> None:
+    assert dedup_hash("XSS", "1.2.3.4", None, "GET", "/a", "query:q") == dedup_hash(
+        "XSS", "1.2.3.4", None, "GET", "/a", "query:q"
+    )
+    assert dedup_hash("XSS", "1.2.3.4", None, "GET", "/a", "query:q") != dedup_hash(
+        "XSS", "1.2.3.5", None, "GET", "/a", "query:q"
+    )
+
+
+NETS = (ipaddress.ip_network("10.0.0.0/8"), ipaddress.ip_network("127.0.0.1/32"))
+
+
+@pytest.mark.parametrize(
+    ("peer", "xff", "trusted", "expected"),
+    [
+        ("198.51.100.9", ["203.0.113.7"], NETS, "198.51.100.9"),  # peer is not a proxy: header ignored
+        ("127.0.0.1", ["203.0.113.7"], (), "127.0.0.1"),  # no trusted proxies configured
+        ("127.0.0.1", ["203.0.113.7"], NETS, "203.0.113.7"),
+        ("127.0.0.1", ["6.6.6.6, 203.0.113.7, 10.1.2.3"], NETS, "203.0.113.7"),  # spoofed left part ignored
+        ("127.0.0.1", ["6.6.6.6", "203.0.113.7"], NETS, "203.0.113.7"),  # several header lines
+        ("127.0.0.1", ["10.0.0.1, 10.0.0.2"], NETS, "10.0.0.1"),  # all trusted: the farthest
+        ("127.0.0.1", ["garbage, 10.0.0.2"], NETS, "10.0.0.2"),  # garbage: stop at the last known hop
+        ("127.0.0.1", [], NETS, "127.0.0.1"),
+        ("::ffff:127.0.0.1", ["2001:db8::1"], NETS, "2001:db8::1"),
+        (None, ["203.0.113.7"], NETS, None),
+    ],
+)
+def test_client_ip_trusts_forwarded_for_only_from_trusted_proxies(
+    peer: str | None, xff: list[str], trusted: tuple[ipaddress.IPv4Network, ...], expected: str | None
+) -> None:
+    got = client_ip(peer, xff, trusted)
+    assert (str(got) if got is not None else None) == expected
