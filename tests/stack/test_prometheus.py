@@ -37,7 +37,7 @@ def _substitute(expr: str) -> str:
 
 
 def _trigger_events(demo: Demo) -> None:
-    """Events some panels need: client errors (error rate) and an emergency withdrawal (by status)."""
+    """Events some panels need: client errors, an emergency withdrawal (by status), a rate-limited request."""
     partner = {"Authorization": f"Bearer {demo.partner}"}
     for _ in range(5):
         assert http_get(f"{demo.url}/api/v1/me")[0] == 401
@@ -55,6 +55,18 @@ def _trigger_events(demo: Demo) -> None:
         partner,
     )
     assert status == 201, body
+    # The seed's limit: 3 withdrawals a minute per user (the emergency above was the first).
+    statuses = []
+    for i in range(3):
+        entry = {
+            "withdrawal_id": f"dash-q{i}-{time.time_ns()}",
+            "user_id": "u-dash",
+            "to_address": "TLsV52sRDL79HXGGm9yzwKibb6BeruhUzy",
+            "amount": "5",
+            "currency": "USDT",
+        }
+        statuses.append(http_json("POST", f"{demo.url}/api/v1/energy/queue", entry, partner)[0])
+    assert statuses == [201, 201, 429], statuses
 
 
 def _has_values(result: list[dict[str, Any]]) -> bool:
