@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-MIN_TTL = 0.25  # seconds a base is reused at least
+MIN_TTL = 0.05  # seconds a base is reused at least
 COST_FACTOR = 20  # ... and at least this many times what counting took (the whole queue is counted)
 
 
