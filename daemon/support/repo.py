@@ -42,9 +42,14 @@ def _row(record: Any) -> dict[str, Any]:
 
 
 async def insert_ticket(
-    conn: Any, t: dict[str, Any], actor_id: int, detail: dict[str, Any]
+    conn: Any,
+    t: dict[str, Any],
+    actor_id: int,
+    detail: dict[str, Any],
+    receivers: list[str] | None = None,
+    template: str = "{}",
 ) -> dict[str, Any]:
-    """Insert a ticket and its `created` event in one statement."""
+    """Insert a ticket, its `created` event and its notifications (outbox rows) in one statement."""
     row = await conn.fetchrow(
         "WITH t AS (INSERT INTO support_tickets (partner_id, title, description, attachments, category, "
         "category_source, priority, priority_source, requested_priority, status, created_at, updated_at, "
@@ -52,7 +57,12 @@ async def insert_ticket(
         "VALUES ($1, $2, $3, $4::jsonb, $5, 'auto', $6, 'auto', $7, 'open', $8, $8, $8, $9, $10, $8) "
         "RETURNING *), "
         "e AS (INSERT INTO ticket_events (ticket_id, actor_type, actor_id, field, to_value, detail, "
-        "created_at) SELECT id, 'partner', $11, 'created', 'open', $12::jsonb, $8 FROM t) "
+        "created_at) SELECT id, 'partner', $11, 'created', 'open', $12::jsonb, $8 FROM t), "
+        # Atomic with the ticket: no notification for a rolled-back ticket, none lost for a committed one.
+        "o AS (INSERT INTO alert_outbox (notification_id, receiver, alertname, fingerprint, status, payload, "
+        "created_at, due_at) SELECT 'ticket:' || t.id || ':created', r, 'TicketCreated', "
+        "'TicketCreated:' || t.id, 'firing', replace($14, '__TICKET_ID__', t.id::text)::jsonb, $8, $8 "
+        "FROM t, unnest($13::text[]) r) "
         "SELECT * FROM t",
         t["partner_id"],
         t["title"],
@@ -66,6 +76,8 @@ async def insert_ticket(
         t["resolution_due_at"],
         actor_id,
         json.dumps(detail, ensure_ascii=False),
+        receivers or [],
+        template,
     )
     return _row(row)
 

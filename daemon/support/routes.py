@@ -8,10 +8,11 @@ from aiohttp import web
 from pydantic import BaseModel
 
 from daemon import keys
+from daemon.alerts.context import alerts_state
 from daemon.http.body import read_json, read_query
 from daemon.http.endpoints import Endpoint, json_response, path_id
 from daemon.http.idempotency import HEADER, idempotent
-from daemon.support import repo, service
+from daemon.support import notify_outbox, repo, service
 from daemon.support.context import support_state
 from daemon.support.models import (
     EventPage,
@@ -26,6 +27,7 @@ from daemon.support.models import (
     TicketQuery,
 )
 from daemon.support.service import Actor
+from daemon.support.webhook_routes import webhook_endpoints
 
 TICKETS = "/api/v1/support/tickets"
 
@@ -44,6 +46,20 @@ def ticket_model(row: dict[str, Any]) -> Ticket:
     return Ticket(**row, sla_paused=row["sla_paused_at"] is not None)
 
 
+def _support_team(app: web.Application) -> tuple[list[str], str]:
+    """(receivers told of new tickets, external URL for links)."""
+    alerts = app[keys.settings].alerts
+    names = app[support_state].settings.notify_receivers
+    return list(alerts.default_receivers if names is None else names), alerts.external_url
+
+
+def wake_sender(app: web.Application) -> None:
+    """Committed outbox rows: this replica's Sender delivers them now rather than at its next poll."""
+    state = app.get(alerts_state)
+    if state is not None and state.sender is not None:
+        state.sender.wake.set()
+
+
 async def create_ticket(request: web.Request) -> web.Response:
     """Open a ticket (partners); priority and category are set by the rules."""
     body = await read_json(request, TicketCreate)
@@ -51,7 +67,9 @@ async def create_ticket(request: web.Request) -> web.Response:
     created: list[dict[str, Any]] = []
 
     async def work(conn: Any) -> tuple[int, BaseModel]:
-        row = await service.create_ticket(conn, actor, body, state.clock(), state.settings, state.rules)
+        row = await service.create_ticket(
+            conn, actor, body, state.clock(), state.settings, state.rules, *_support_team(request.app)
+        )
         created.append(row)
         return 201, ticket_model(row)
 
@@ -67,7 +85,7 @@ async def create_ticket(request: web.Request) -> web.Response:
         row = created[0]
         state.metrics.created.labels(row["category"], row["priority"]).inc()
         state.touched()
-        await state.notifier.ticket_created(row)
+        wake_sender(request.app)
     return response
 
 
@@ -129,15 +147,17 @@ async def post_message(request: web.Request) -> web.Response:
         message, ticket = await service.add_message(
             conn, actor, ticket_id, body, state.clock(), state.settings
         )
+        if actor.role == "admin" and not message["internal"]:
+            # In the reply's transaction (idempotent() commits work and response together).
+            external = request.app[keys.settings].alerts.external_url
+            await notify_outbox.enqueue_reply(conn, ticket, message, state.clock(), external)
         done.append((message, ticket))
         return 201, Message(**message)
 
     response = await idempotent(request, work)
     if done and "Idempotent-Replayed" not in response.headers:
         state.touched()
-        message, ticket = done[0]
-        if actor.role == "admin" and not message["internal"]:
-            await state.notifier.admin_replied(ticket, message)
+        wake_sender(request.app)
     return response
 
 
@@ -226,4 +246,5 @@ def support_endpoints() -> list[Endpoint]:
             query=PageQuery,
             response=EventPage,
         ),
+        *webhook_endpoints(),
     ]

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from daemon.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from daemon.support import lifecycle, repo
+from daemon.support import lifecycle, notify_outbox, repo
 from daemon.support.classify import Rules
 from daemon.support.models import Attachment, MessageCreate, TicketCreate, TicketPatch, TicketQuery
 from daemon.support.settings import SupportSettings
@@ -44,9 +44,16 @@ def check_attachments(attachments: list[Attachment], max_bytes: int) -> list[dic
 
 
 async def create_ticket(
-    conn: Any, actor: Actor, body: TicketCreate, now: datetime, cfg: SupportSettings, rules: Rules
+    conn: Any,
+    actor: Actor,
+    body: TicketCreate,
+    now: datetime,
+    cfg: SupportSettings,
+    rules: Rules,
+    receivers: list[str] | None = None,
+    external_url: str = "",
 ) -> dict[str, Any]:
-    """A new open ticket, classified, with its SLA deadlines and a `created` event."""
+    """A new open ticket, classified, with its SLA deadlines, a `created` event and its notifications."""
     attachments = check_attachments(body.attachments, cfg.attachment_max_bytes)
     c = rules.classify(body.title, body.description, body.priority)
     first, resolution = lifecycle.due_times(now, c.priority, 0.0, cfg.sla)
@@ -68,7 +75,8 @@ async def create_ticket(
         "category": c.category,
         "category_scores": c.category_scores,
     }
-    return await repo.insert_ticket(conn, ticket, actor.id, detail)
+    template = notify_outbox.created_template(ticket, now, external_url) if receivers else "{}"
+    return await repo.insert_ticket(conn, ticket, actor.id, detail, receivers, template)
 
 
 async def get_ticket(conn: Any, actor: Actor, ticket_id: int, *, lock: bool = False) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""An enqueue racing an emergency creation for the same withdrawal: never both a waiting entry and an emergency."""
+"""An enqueue racing an emergency creation for one withdrawal: never a waiting entry and an emergency."""
 
 from __future__ import annotations
 
@@ -56,7 +56,8 @@ async def _race(client: Any, key: str, partner_id: int, wid: str, *, commit: boo
         await (tx.commit() if commit else tx.rollback())
         resp = await asyncio.wait_for(enqueue, 10)
         waiting = await conn.fetchval(
-            "SELECT count(*) FROM energy_withdrawal_queue WHERE withdrawal_id = $1 AND status = 'waiting'", wid
+            "SELECT count(*) FROM energy_withdrawal_queue WHERE withdrawal_id = $1 AND status = 'waiting'",
+            wid,
         )
         live = await conn.fetchval(
             "SELECT count(*) FROM emergency_withdrawals WHERE withdrawal_id = $1 AND status <> 'expired'", wid
@@ -71,7 +72,11 @@ async def test_enqueue_waits_for_a_racing_emergency_and_refuses(wd_app: AppFacto
     client = await wd_app()
     key, partner_id = await keys.partner("acme")
     status, problem = await _race(client, key, partner_id, "w-race", commit=True)
-    assert status == 409 and problem["errors"][0]["field"] == "withdrawal_id" and "emergency" in problem["detail"]
+    assert (
+        status == 409
+        and problem["errors"][0]["field"] == "withdrawal_id"
+        and "emergency" in problem["detail"]
+    )
 
 
 async def test_enqueue_queues_when_the_racing_emergency_rolls_back(wd_app: AppFactory, keys: Keys) -> None:
