@@ -207,6 +207,31 @@ async def list_tickets(conn: Any, partner_id: int | None, args: tuple[Any, ...])
     return [_row(r) for r in rows]
 
 
+def _as_json_page(statement: str, limit_arg: str) -> str:
+    """Wrap a list statement (LIMIT n+1): the first n rows' stored API JSON as one array, and the n-th
+    row's key. Each ticket's JSON is rendered by a trigger when it is written (migration 0007)."""
+    # Our own constant statements only; values stay bound parameters.
+    return (
+        f"WITH page AS ({statement}), r AS (SELECT api_json, last_activity_at, id, row_number() OVER "  # noqa: S608
+        "(ORDER BY last_activity_at DESC, id DESC) AS rn FROM page) "
+        f"SELECT '[' || coalesce(string_agg(api_json, ',' ORDER BY rn) FILTER (WHERE rn < {limit_arg}), '') "
+        f"|| ']' AS items, count(*) AS n, max(last_activity_at) FILTER (WHERE rn = {limit_arg} - 1) "
+        f"AS cursor_at, max(id) FILTER (WHERE rn = {limit_arg} - 1) AS cursor_id FROM r"
+    )
+
+
+_PAGE_FOR_PARTNER = _as_json_page(LIST_PARTNER_PAGE, "$4")
+_PAGE_FILTERED = _as_json_page(LIST_FOR_PARTNER, "$9")
+_PAGE_ALL = _as_json_page(LIST_ALL, "$9")
+
+
+async def list_tickets_json(conn: Any, partner_id: int | None, args: tuple[Any, ...]) -> Any:
+    """As list_tickets, rendered by PostgreSQL: (items JSON text, n rows, cursor_at, cursor_id)."""
+    if partner_id is not None and all(a is None for a in args[:5]):
+        return await conn.fetchrow(_PAGE_FOR_PARTNER, partner_id, *args[5:])
+    return await conn.fetchrow(_PAGE_ALL if partner_id is None else _PAGE_FILTERED, partner_id, *args)
+
+
 async def admin_exists(conn: Any, admin_id: int) -> bool:
     """Whether an admin with this id exists."""
     return bool(await conn.fetchval("SELECT EXISTS (SELECT 1 FROM admins WHERE id = $1)", admin_id))

@@ -8,10 +8,10 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry
 
+from daemon import keys
 from daemon.alerts import repo
 from daemon.alerts.context import alerts_state, evaluate_once
 from daemon.alerts.settings import DEFAULT_RULES, AlertsSettings
-from daemon import keys
 from daemon.app import create_app
 from tests.alerts.conftest import FakeClock, SinkFactory, until
 from tests.conftest import make_settings
