@@ -8,7 +8,6 @@ from aiohttp import web
 from pydantic import BaseModel
 
 from daemon import keys
-from daemon.alerts.context import alerts_state
 from daemon.http.body import read_json, read_query
 from daemon.http.endpoints import Endpoint, json_response, path_id
 from daemon.http.idempotency import HEADER, idempotent
@@ -53,13 +52,6 @@ def _support_team(app: web.Application) -> tuple[list[str], str]:
     return list(alerts.default_receivers if names is None else names), alerts.external_url
 
 
-def wake_sender(app: web.Application) -> None:
-    """Committed outbox rows: this replica's Sender delivers them now rather than at its next poll."""
-    state = app.get(alerts_state)
-    if state is not None and state.sender is not None:
-        state.sender.wake.set()
-
-
 async def create_ticket(request: web.Request) -> web.Response:
     """Open a ticket (partners); priority and category are set by the rules."""
     body = await read_json(request, TicketCreate)
@@ -76,16 +68,16 @@ async def create_ticket(request: web.Request) -> web.Response:
     if HEADER in request.headers:
         response = await idempotent(request, work)
     else:
-        # One INSERT statement (ticket + its event) is atomic: no BEGIN/COMMIT round trips needed.
+        # One INSERT statement (ticket, its event, its notifications) is atomic: no BEGIN/COMMIT needed.
+        # The notifications go out with the Sender's next poll (alerts.sender_idle), batched under load.
         async with request.app[keys.runtime].pool.acquire() as conn:
             status, payload = await work(conn)
         response = json_response(payload, status)
     if created and "Idempotent-Replayed" not in response.headers:
-        # After the commit, so a rolled-back create neither counts nor notifies.
+        # After the commit, so a rolled-back create does not count.
         row = created[0]
         state.metrics.created.labels(row["category"], row["priority"]).inc()
         state.touched()
-        wake_sender(request.app)
     return response
 
 
@@ -155,7 +147,6 @@ async def post_message(request: web.Request) -> web.Response:
     response = await idempotent(request, work)
     if done and "Idempotent-Replayed" not in response.headers:
         state.touched()
-        wake_sender(request.app)
     return response
 
 
