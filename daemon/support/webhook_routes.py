@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import binascii
+
 from aiohttp import web
 from pydantic import BaseModel, Field
 
 from daemon import keys
+from daemon.alerts.channels.webhook import secret_bytes
 from daemon.alerts.ssrf import BlockedURL, check_url
 from daemon.errors import NotFound, ValidationFailed
 from daemon.http.body import RequestModel, read_json
@@ -40,6 +43,10 @@ async def set_partner_webhook(request: web.Request) -> web.Response:
             raise ValidationFailed(str(exc), field="url") from exc
         if body.secret is None:
             raise ValidationFailed("a webhook needs a signing secret (whsec_<base64>)", field="secret")
+        try:
+            secret_bytes(body.secret)
+        except (binascii.Error, ValueError) as exc:
+            raise ValidationFailed("a whsec_ secret must be base64 after the prefix", field="secret") from exc
     secret = body.secret if body.url is not None else None
     async with request.app[keys.runtime].pool.acquire() as conn:
         row = await conn.fetchrow(

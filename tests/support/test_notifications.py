@@ -95,6 +95,12 @@ async def test_partner_webhooks_keep_the_ssrf_guard(
     for bad in ("http://127.0.0.1:9/hook", "https://10.0.0.7/hook", "file:///etc/passwd"):
         resp = await desk.client.put(url, json={"url": bad, "secret": PARTNER_SECRET}, headers=desk.admin)
         assert resp.status == 422 and (await resp.json())["errors"][0]["field"] == "url", bad
+    garbled = await desk.client.put(
+        url,
+        json={"url": "https://partner.example/hook", "secret": "whsec_not*base64!!!!"},
+        headers=desk.admin,
+    )
+    assert garbled.status == 422 and (await garbled.json())["errors"][0]["field"] == "secret"
     gone = await desk.client.put(
         "/api/v1/admin/partners/999999/webhook", json={"url": None}, headers=desk.admin
     )
