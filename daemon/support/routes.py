@@ -71,8 +71,12 @@ async def create_ticket(request: web.Request) -> web.Response:
         # One INSERT statement (ticket, its event, its notifications) is atomic: no BEGIN/COMMIT needed.
         # The notifications go out with the Sender's next poll (alerts.sender_idle), batched under load.
         async with request.app[keys.runtime].pool.acquire() as conn:
-            status, payload = await work(conn)
-        response = json_response(payload, status)
+            row = await service.create_ticket(
+                conn, actor, body, state.clock(), state.settings, state.rules, *_support_team(request.app)
+            )
+        created.append(row)
+        # The trigger's rendering of the ticket (what GET and the list return): no model round trip.
+        response = web.Response(text=row["api_json"], status=201, content_type="application/json")
     if created and "Idempotent-Replayed" not in response.headers:
         # After the commit, so a rolled-back create does not count.
         row = created[0]

@@ -23,6 +23,8 @@ async def test_list_items_equal_the_tickets_themselves(desk: Desk) -> None:
     plain = await desk.create("Question", "How does it work?")
     text = '출금이 전부 실패합니다 "quoted" \\ \n tab\t'
     rich = await desk.create("긴급 출금 불가", text, attachments=files)
+    for created in (plain, rich):  # the create response is the same rendering
+        assert _normal(created) == _normal(await desk.get(created["id"], desk.acme))
     await desk.say(plain["id"], desk.admin, "answered")  # first response, pending: SLA paused
     desk.clock.advance(minutes=5, microseconds=123)
     assert (await desk.patch(rich["id"], desk.admin, assigned_to=desk.admin_id, priority="low")).status == 200
