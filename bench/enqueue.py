@@ -29,6 +29,8 @@ from loadgen import LoadResult, _percentile
 from served import Served
 from ticket_create import _combined, bench_database, partner_key, verdict
 
+from daemon.db.connect import keep_session
+
 MIN_RPS, MAX_P99_MS, MIN_RATIO = 800.0, 50.0, 0.50
 TO = "TLsV52sRDL79HXGGm9yzwKibb6BeruhUzy"
 _CTX = multiprocessing.get_context("spawn")
@@ -102,7 +104,8 @@ def http_load(url: str, key: str, duration: float, connections: int, tag: str) -
 
 async def raw_inserts(url: str, partner_id: int, duration: float, connections: int, tag: str) -> LoadResult:
     """The baseline: one INSERT per entry from `connections` tasks through a pool of the app's size."""
-    pool = await asyncpg.create_pool(url, min_size=POOL_MAX, max_size=POOL_MAX)
+    # The same pool setup as the app (no reset query on release), so the baseline is not handicapped.
+    pool = await asyncpg.create_pool(url, min_size=POOL_MAX, max_size=POOL_MAX, reset=keep_session)
     latencies: list[float] = []
     deadline = time.perf_counter() + duration
 

@@ -38,6 +38,7 @@ from daemon import accounts
 from daemon.app import create_app
 from daemon.config import load_settings
 from daemon.db import migrate
+from daemon.db.connect import keep_session
 from daemon.db.embedded import EmbeddedPostgres
 
 MIN_RPS, MAX_P99_MS, MIN_RATIO = 800.0, 50.0, 0.50
@@ -181,7 +182,8 @@ RAW_INSERT = (
 
 async def raw_inserts(url: str, partner_id: int, duration: float, connections: int) -> LoadResult:
     """The baseline: one INSERT per ticket from `connections` tasks through a pool of the app's size."""
-    pool = await asyncpg.create_pool(url, min_size=POOL_MAX, max_size=POOL_MAX)
+    # The same pool setup as the app (no reset query on release), so the baseline is not handicapped.
+    pool = await asyncpg.create_pool(url, min_size=POOL_MAX, max_size=POOL_MAX, reset=keep_session)
     latencies: list[float] = []
     deadline = time.perf_counter() + duration
 

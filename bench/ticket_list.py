@@ -21,7 +21,7 @@ import asyncpg
 from loadgen import run_load, start_hello_world
 from ticket_create import ServedSupport, bench_database, partner_key, verdict
 
-from daemon.support.repo import LIST_PARTNER_PAGE
+from daemon.support.repo import _PAGE_FOR_PARTNER as FIRST_PAGE_JSON
 
 MAX_P99_MS = 20.0
 PARTNERS = 50
@@ -61,7 +61,8 @@ async def plans(url: str, partner_id: int) -> list[str]:
     conn = await asyncpg.connect(url)
     out = []
     try:
-        await conn.execute(f"PREPARE first_page AS {LIST_PARTNER_PAGE}")
+        # The statement the endpoint runs: the page rendered as JSON around the keyset query.
+        await conn.execute(f"PREPARE first_page AS {FIRST_PAGE_JSON}")
         for mode in ("force_custom_plan", "force_generic_plan"):
             await conn.execute(f"SET plan_cache_mode = {mode}")
             rows = await conn.fetch(

@@ -54,6 +54,13 @@ MATRIX: list[tuple[str, str, str, Any, dict[str, int]]] = [
         {**ADMIN_ONLY, "admin": 201},
     ),
     ("GET", "/api/v1/admin/keys", "/api/v1/admin/keys", None, ADMIN_ONLY),
+    (
+        "PUT",
+        "/api/v1/admin/partners/{id}/webhook",
+        "/api/v1/admin/partners/{partner_id}/webhook",
+        {"url": None},
+        ADMIN_ONLY,
+    ),
     ("DELETE", "/api/v1/admin/keys/{id}", "/api/v1/admin/keys/{spare_key_id}", None, ADMIN_ONLY),
     ("GET", "/api/v1/energy/status", "/api/v1/energy/status", None, {**ANY_KEY, "admin": 403}),
     ("GET", "/api/v1/admin/energy/status", "/api/v1/admin/energy/status", None, ADMIN_ONLY),

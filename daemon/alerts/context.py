@@ -19,7 +19,7 @@ from daemon.alerts.channels import Sessions
 from daemon.alerts.evaluator import Cycle, Evaluator
 from daemon.alerts.metrics import AlertMetrics
 from daemon.alerts.namespaces import Registry
-from daemon.alerts.outbox import DB_ERRORS, Sender, refresh_depth
+from daemon.alerts.outbox import DB_ERRORS, Resolver, Sender, refresh_depth
 from daemon.alerts.readers import app_registry
 from daemon.alerts.rules import RuleError, RuleSet, load_rules
 from daemon.alerts.settings import AlertsSettings
@@ -57,6 +57,8 @@ class AlertsState:
 
 
 alerts_state = web.AppKey("alerts_state", AlertsState)
+# Filled by packages whose receivers live in the database (support: partner webhooks); alerts imports none.
+channel_resolver: web.AppKey[Resolver] = web.AppKey("alerts_channel_resolver")
 
 
 def load(settings: AlertsSettings, namespaces: Registry) -> RuleSet:
@@ -157,6 +159,7 @@ async def alerts_context(app: web.Application) -> AsyncIterator[None]:
     )
     private = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=64), trust_env=False)
     sender = Sender(runtime.pool, state.settings, state.metrics, Sessions(guarded, private), state.clock)
+    sender.resolve = app.get(channel_resolver)
     state.sender = sender
     lease = LeaderLease(
         app[keys.database_url],

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -21,7 +21,10 @@ from daemon.tasks import wait_event
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
+# Channels for receivers that are not in the config (e.g. `partner:<id>` webhooks kept in the database).
+Resolver = Callable[[str], Awaitable[Channel | None]]
 DB_ERRORS = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError)
+DYNAMIC_RATE, DYNAMIC_BURST = 5.0, 10  # per URL, for resolved (not configured) receivers
 MAX_INLINE_WAIT = 2.0  # a longer rate-limit wait hands the rows back to the table instead of holding them
 
 
@@ -46,6 +49,7 @@ class Sender:
         self.channels: dict[str, Channel] = {}
         self.configure(settings)
         self._inflight: set[asyncio.Task[None]] = set()
+        self.resolve: Resolver | None = None
 
     def configure(self, settings: AlertsSettings) -> None:
         """(Re)build the channels from the receivers."""
@@ -85,6 +89,10 @@ class Sender:
             by_receiver.setdefault(row["receiver"], []).append(row)
         for name, group in by_receiver.items():
             channel = self.channels.get(name)
+            if channel is None and self.resolve is not None:
+                channel = await self.resolve(name)
+                if channel is not None and channel.rate_key not in self.buckets:
+                    self.buckets[channel.rate_key] = Bucket(DYNAMIC_RATE, DYNAMIC_BURST)
             if channel is None:
                 await self._record(name, group, Outcome("permanent", None, f"no receiver named {name!r}"))
                 continue

@@ -29,10 +29,15 @@ async def connect(url: str, *, connect_timeout: float = 5.0) -> Any:
         raise DatabaseUnavailable(url, _reason(exc)) from exc
 
 
-async def create_pool(
-    url: str, *, min_size: int, max_size: int, connect_timeout: float = 5.0, reset: Any = None
-) -> Any:
-    """A connection pool, or DatabaseUnavailable (`reset`: asyncpg's release hook; None for its default)."""
+async def keep_session(conn: Any) -> None:
+    """Pool release hook: asyncpg still rolls back an open transaction; no reset query is sent."""
+    # Pooled connections never carry session state (no SET, LISTEN, cursors or session advisory locks:
+    # the leader lease holds its lock on its own connection), so asyncpg's default RESET ALL / UNLISTEN /
+    # pg_advisory_unlock_all round trip on every release would buy nothing but latency.
+
+
+async def create_pool(url: str, *, min_size: int, max_size: int, connect_timeout: float = 5.0) -> Any:
+    """A connection pool, or DatabaseUnavailable."""
     try:
         return await asyncpg.create_pool(
             url,
@@ -40,7 +45,7 @@ async def create_pool(
             max_size=max_size,
             timeout=connect_timeout,
             command_timeout=30,
-            reset=reset,
+            reset=keep_session,
         )
     except (TimeoutError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
         raise DatabaseUnavailable(url, _reason(exc)) from exc

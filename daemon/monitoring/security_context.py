@@ -225,10 +225,6 @@ async def _refresh_forever(state: SecurityState) -> None:
         await asyncio.sleep(state.settings.figures_interval)
 
 
-async def _no_reset(conn: Any) -> None:
-    """Nothing to undo: this pool only runs single autocommit statements without session state."""
-
-
 async def security_context(app: web.Application) -> AsyncIterator[None]:
     """A small pool of its own; refresh blocks and figures (and purge old rows) while the app runs."""
     state, settings = app[security_state], app[keys.settings]
@@ -239,7 +235,6 @@ async def security_context(app: web.Application) -> AsyncIterator[None]:
         min_size=1,
         max_size=state.settings.pool_max,
         connect_timeout=settings.database.connect_timeout,
-        reset=_no_reset,
     )
     task = asyncio.create_task(_refresh_forever(state), name="security-refresh")
     try:

@@ -45,9 +45,14 @@ def _row(record: Any) -> dict[str, Any]:
 
 @profiled("db.ticket_insert")
 async def insert_ticket(
-    conn: Any, t: dict[str, Any], actor_id: int, detail: dict[str, Any]
+    conn: Any,
+    t: dict[str, Any],
+    actor_id: int,
+    detail: dict[str, Any],
+    receivers: list[str] | None = None,
+    template: str = "{}",
 ) -> dict[str, Any]:
-    """Insert a ticket and its `created` event in one statement."""
+    """Insert a ticket, its `created` event and its notifications (outbox rows) in one statement."""
     row = await conn.fetchrow(
         "WITH t AS (INSERT INTO support_tickets (partner_id, title, description, attachments, category, "
         "category_source, priority, priority_source, requested_priority, status, created_at, updated_at, "
@@ -55,7 +60,12 @@ async def insert_ticket(
         "VALUES ($1, $2, $3, $4::jsonb, $5, 'auto', $6, 'auto', $7, 'open', $8, $8, $8, $9, $10, $8) "
         "RETURNING *), "
         "e AS (INSERT INTO ticket_events (ticket_id, actor_type, actor_id, field, to_value, detail, "
-        "created_at) SELECT id, 'partner', $11, 'created', 'open', $12::jsonb, $8 FROM t) "
+        "created_at) SELECT id, 'partner', $11, 'created', 'open', $12::jsonb, $8 FROM t), "
+        # Atomic with the ticket: no notification for a rolled-back ticket, none lost for a committed one.
+        "o AS (INSERT INTO alert_outbox (notification_id, receiver, alertname, fingerprint, status, payload, "
+        "created_at, due_at) SELECT 'ticket:' || t.id || ':created', r, 'TicketCreated', "
+        "'TicketCreated:' || t.id, 'firing', replace($14, '__TICKET_ID__', t.id::text)::jsonb, $8, $8 "
+        "FROM t, unnest($13::text[]) r) "
         "SELECT * FROM t",
         t["partner_id"],
         t["title"],
@@ -69,6 +79,8 @@ async def insert_ticket(
         t["resolution_due_at"],
         actor_id,
         json.dumps(detail, ensure_ascii=False),
+        receivers or [],
+        template,
     )
     return _row(row)
 
@@ -197,6 +209,31 @@ async def list_tickets(conn: Any, partner_id: int | None, args: tuple[Any, ...])
     else:
         rows = await conn.fetch(LIST_ALL if partner_id is None else LIST_FOR_PARTNER, partner_id, *args)
     return [_row(r) for r in rows]
+
+
+def _as_json_page(statement: str, limit_arg: str) -> str:
+    """Wrap a list statement (LIMIT n+1): the first n rows' stored API JSON as one array, and the n-th
+    row's key. Each ticket's JSON is rendered by a trigger when it is written (migration 0008)."""
+    # Our own constant statements only; values stay bound parameters.
+    return (
+        f"WITH page AS ({statement}), r AS (SELECT api_json, last_activity_at, id, row_number() OVER "  # noqa: S608
+        "(ORDER BY last_activity_at DESC, id DESC) AS rn FROM page) "
+        f"SELECT '[' || coalesce(string_agg(api_json, ',' ORDER BY rn) FILTER (WHERE rn < {limit_arg}), '') "
+        f"|| ']' AS items, count(*) AS n, max(last_activity_at) FILTER (WHERE rn = {limit_arg} - 1) "
+        f"AS cursor_at, max(id) FILTER (WHERE rn = {limit_arg} - 1) AS cursor_id FROM r"
+    )
+
+
+_PAGE_FOR_PARTNER = _as_json_page(LIST_PARTNER_PAGE, "$4")
+_PAGE_FILTERED = _as_json_page(LIST_FOR_PARTNER, "$9")
+_PAGE_ALL = _as_json_page(LIST_ALL, "$9")
+
+
+async def list_tickets_json(conn: Any, partner_id: int | None, args: tuple[Any, ...]) -> Any:
+    """As list_tickets, rendered by PostgreSQL: (items JSON text, n rows, cursor_at, cursor_id)."""
+    if partner_id is not None and all(a is None for a in args[:5]):
+        return await conn.fetchrow(_PAGE_FOR_PARTNER, partner_id, *args[5:])
+    return await conn.fetchrow(_PAGE_ALL if partner_id is None else _PAGE_FILTERED, partner_id, *args)
 
 
 async def admin_exists(conn: Any, admin_id: int) -> bool:

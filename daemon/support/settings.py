@@ -71,3 +71,10 @@ class SupportSettings(_Section):
     sla_interval: float = Field(SLA_INTERVAL, gt=0, description="seconds between SLA job runs (leader)")
     figures_interval: float = Field(FIGURES_INTERVAL, gt=0, description="seconds between gauge refreshes")
     auto_close_days: float = Field(AUTO_CLOSE_DAYS, ge=0, description="resolved -> closed after; 0 never")
+    notify_receivers: list[str] | None = Field(
+        None, description="alert receivers told of new tickets; default: alerts.default_receivers"
+    )
+    partner_webhook_allow_private: bool = Field(
+        False, description="let partner webhook URLs point at loopback/private addresses (tests, labs)"
+    )
+    partner_webhook_timeout: float = Field(10.0, gt=0, le=120, description="seconds per partner delivery")

@@ -18,6 +18,7 @@ from daemon.tasks import stop_tasks
 from daemon.withdrawals.estimate import Estimator
 from daemon.withdrawals.metrics import WithdrawalMetrics
 from daemon.withdrawals.settings import WithdrawalSettings
+from daemon.withdrawals.waiting import WaitingTotals
 
 log = logging.getLogger(__name__)
 GAUGE_INTERVAL = 5.0
@@ -48,6 +49,7 @@ class WithdrawalState:
     dispatch_now: asyncio.Event = field(default_factory=asyncio.Event)
     energy_cache: dict[str, int] = field(default_factory=dict)  # to_address -> estimated transfer energy
     inflight_cache: tuple[float, object, dict[int, int]] | None = None  # (monotonic, snapshot, energy)
+    waiting: WaitingTotals = field(default_factory=WaitingTotals)  # the count enqueue positions start from
 
     def poke(self) -> None:
         """Something changed that the dispatcher should look at soon (this replica only)."""

@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 # Serialises dispatch runs across replicas, so two runs never count the same energy (belt and braces:
 # only the lease holder dispatches, but a lease can change hands mid-run).
 DISPATCH_LOCK = lock_id("withdrawal-dispatch-run")
+POKE_GAP = 0.1  # seconds
 DB_ERRORS = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError)
 
 
@@ -89,14 +90,18 @@ async def cycle(app: web.Application) -> int:
         await conn.execute("SELECT pg_advisory_xact_lock($1)", DISPATCH_LOCK)
         cutoffs = [p.last_scraped_at - settle for p in usable if p.last_scraped_at is not None]
         held = await queue_repo.inflight(conn, [p.id for p in usable], cutoffs)
+        rooms = rooms_of(snap, held)
+        if all(r.available <= 0 for r in rooms):
+            return 0  # nothing can be released: don't lock (and dirty) the whole waiting batch
         rows = await queue_repo.waiting_batch(conn, state.settings.dispatch_batch)
-        plan = assign([(r["id"], r["required_energy"]) for r in rows], rooms_of(snap, held))
+        plan = assign([(r["id"], r["required_energy"]) for r in rows], rooms)
         if plan:
             ids, pools = zip(*plan, strict=True)
             released = await queue_repo.release(conn, list(ids), list(pools), state.clock())
     if released:
         state.metrics.released.inc(released)
         state.inflight_cache = None
+        state.waiting.invalidate()
         log.info("withdrawals released count=%d", released)
     return released
 
@@ -110,4 +115,6 @@ async def run_forever(app: web.Application) -> None:
         except DB_ERRORS as exc:
             log.warning("dispatch failed, retrying error=%s", exc)
         await wait_event(state.dispatch_now, state.settings.dispatch_interval)
+        # Pokes within this gap share one run: under an enqueue burst, a run per request would hog the DB.
+        await asyncio.sleep(min(POKE_GAP, state.settings.dispatch_interval))
         state.dispatch_now.clear()

@@ -126,11 +126,10 @@ async def record(
                 "this withdrawal_id has an emergency withdrawal with other details", field="withdrawal_id"
             )
         return 200, live
-    queued = await queue_repo.get_by_withdrawal(conn, partner_id, body.withdrawal_id)
-    if queued is not None and queued["status"] not in ("waiting", "cancelled"):
+    # Taking the queue row (inserted or updated) in this transaction excludes a racing enqueue.
+    queued = await queue_repo.take_for_emergency(conn, values)
+    if queued["status"] != "cancelled":  # released, processing or completed: rolled back with us
         raise Conflict(f"this withdrawal is already {queued['status']} in the queue", field="withdrawal_id")
-    if queued is not None:
-        await queue_repo.set_status(conn, queued["id"], "cancelled", only_from="waiting")
     return 201, await emergency_repo.insert(conn, values)
 
 

@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from daemon.monitoring.profiler import profiled
+from daemon.withdrawals.waiting import WaitingBase
 
 Record = Any  # asyncpg.Record; asyncpg is untyped
 
@@ -21,22 +22,24 @@ async def insert(
     amount: Decimal,
     required_energy: int,
     now: datetime,
+    base: WaitingBase,
 ) -> Record | None:
     """Insert a waiting entry with the count and energy of waiting entries ahead of it.
 
-    None when the withdrawal is queued already or has a live emergency withdrawal. One statement: the
-    checks, the insert and the FIFO aggregate share a snapshot and a round trip, and need no BEGIN.
+    None when the withdrawal is queued already or has a live emergency withdrawal. Entries ahead are
+    `base` plus the waiting ones queued after it (a short index range, not the whole queue). One
+    statement: the checks, the insert and the count share a snapshot and a round trip, and need no BEGIN.
     """
+    # Every row this snapshot sees got its id before this INSERT's: all of them are ahead.
     return await conn.fetchrow(
-        "WITH a AS (SELECT count(*) AS n, coalesce(sum(required_energy), 0)::bigint AS e "
-        "FROM energy_withdrawal_queue WHERE status = 'waiting'), "
+        "WITH d AS (SELECT $9::bigint + count(*) AS n, $10::bigint + coalesce(sum(required_energy), 0) AS e "
+        "FROM energy_withdrawal_queue WHERE status = 'waiting' AND id > $8), "
         "ins AS (INSERT INTO energy_withdrawal_queue (partner_id, user_id, withdrawal_id, to_address, "
-        "amount, "
-        "currency, required_energy, created_at, queue_position) "
-        "SELECT $1, $2, $3, $4, $5, 'USDT', $6, $7, a.n + 1 FROM a WHERE NOT EXISTS (SELECT 1 FROM "
+        "amount, currency, required_energy, created_at, queue_position) "
+        "SELECT $1, $2, $3, $4, $5, 'USDT', $6, $7, d.n + 1 FROM d WHERE NOT EXISTS (SELECT 1 FROM "
         "emergency_withdrawals e WHERE e.partner_id = $1 AND e.withdrawal_id = $3 AND e.status <> 'expired') "
         "ON CONFLICT (partner_id, withdrawal_id) DO NOTHING RETURNING *) "
-        "SELECT ins.*, a.n AS ahead, a.e AS energy_ahead FROM ins, a",
+        "SELECT ins.*, d.n AS ahead, d.e::bigint AS energy_ahead FROM ins, d",
         partner_id,
         user_id,
         withdrawal_id,
@@ -44,6 +47,9 @@ async def insert(
         amount,
         required_energy,
         now,
+        base.max_id,
+        base.count,
+        base.energy,
     )
 
 
@@ -72,6 +78,30 @@ async def get_by_withdrawal(conn: Any, partner_id: int, withdrawal_id: str) -> R
         "FOR UPDATE",
         partner_id,
         withdrawal_id,
+    )
+
+
+async def take_for_emergency(conn: Any, values: dict[str, Any]) -> Record:
+    """Claim (partner, withdrawal_id) in the queue's unique index for an emergency; cancel it if waiting.
+
+    Returns the queue row (`status` after the update). An enqueue of the same withdrawal running now
+    meets this row in the unique index and waits for our transaction: it then sees the emergency and
+    answers 409, or, when we rolled back, queues. Never both. A withdrawal that was not queued keeps a
+    `cancelled` queue row (the claim), which is what a cancelled entry already means to a retry.
+    """
+    return await conn.fetchrow(
+        "INSERT INTO energy_withdrawal_queue AS q (partner_id, user_id, withdrawal_id, to_address, amount, "
+        "currency, required_energy, created_at, status) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'cancelled') "
+        "ON CONFLICT (partner_id, withdrawal_id) DO UPDATE SET status = CASE WHEN q.status = 'waiting' "
+        "THEN 'cancelled' ELSE q.status END RETURNING q.id, q.status",
+        values["partner_id"],
+        values["user_id"],
+        values["withdrawal_id"],
+        values["to_address"],
+        values["amount"],
+        values["currency"],
+        values["energy_estimate"],
+        values["created_at"],
     )
 
 

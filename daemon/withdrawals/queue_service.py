@@ -112,6 +112,7 @@ async def enqueue(
         body.amount,
         required,
         state.clock(),
+        await state.waiting.base(conn),
     )
     if row is not None:
         return 201, await view(conn, app, row)
@@ -141,7 +142,8 @@ async def cancel(conn: Any, app: web.Application, partner_id: int, entry_id: int
         raise NotFound(f"no queue entry {entry_id}")
     if row["status"] not in ("waiting", "cancelled"):
         raise Conflict(f"the entry is {row['status']}; only waiting entries can be cancelled")
-    await queue_repo.set_status(conn, entry_id, "cancelled", only_from="waiting")
+    if await queue_repo.set_status(conn, entry_id, "cancelled", only_from="waiting"):
+        app[withdrawal_state].waiting.invalidate()
     return await get(conn, app, partner_id, entry_id)
 
 

@@ -17,6 +17,7 @@ from daemon.app import create_app
 from daemon.config import Settings
 from daemon.support.context import SupportState, support_state
 from daemon.support.settings import SupportSettings
+from tests.alerts.conftest import sink  # noqa: F401 (a fixture: local HTTP sinks for notifications)
 from tests.conftest import Keys, bearer
 
 START = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)

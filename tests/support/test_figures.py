@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-
-import pytest
-
 from daemon.support.context import refresh_figures
 from daemon.support.figures import ticket_figures
 from tests.support.conftest import Desk
@@ -48,18 +44,19 @@ async def test_metrics_show_open_breached_and_created(desk: Desk) -> None:
     assert "tronwatch_tickets_oldest_unanswered_seconds 7200.0" in text
 
 
-async def test_notifications_are_logged_for_new_tickets_and_public_replies_only(
-    desk: Desk, caplog: pytest.LogCaptureFixture
-) -> None:
-    with caplog.at_level(logging.INFO, logger="daemon.support.notify"):
-        t = await desk.create("Secret title", "Secret body")
-        await desk.say(t["id"], desk.admin, "internal", internal=True)
-        await desk.say(t["id"], desk.admin, "public")
-        await desk.say(t["id"], desk.acme, "partner reply")
-    lines = [r.getMessage() for r in caplog.records if r.name == "daemon.support.notify"]
-    assert len(lines) == 2
-    assert (
-        lines[0].startswith("notify to=support_team event=ticket_created") and "priority=medium" in lines[0]
-    )
-    assert lines[1].startswith("notify to=partner event=admin_replied")
-    assert all("Secret" not in line for line in lines), "ticket text stays out of logs"
+async def test_notifications_are_outbox_rows_for_new_tickets_and_public_replies_only(desk: Desk) -> None:
+    async with desk.pool.acquire() as conn:
+        await conn.execute(
+            "UPDATE partners SET webhook_url = 'https://partner.example/hook' WHERE id = $1", desk.acme_id
+        )
+    t = await desk.create("Secret title", "Secret body")
+    await desk.say(t["id"], desk.admin, "internal", internal=True)
+    await desk.say(t["id"], desk.admin, "public")
+    await desk.say(t["id"], desk.acme, "partner reply")
+    async with desk.pool.acquire() as conn:
+        rows = await conn.fetch("SELECT receiver, alertname FROM alert_outbox ORDER BY id")
+    # The default support team is alerts.default_receivers (the log receiver by default).
+    assert [(r["receiver"], r["alertname"]) for r in rows] == [
+        ("log", "TicketCreated"),
+        (f"partner:{desk.acme_id}", "TicketReply"),
+    ]

@@ -1,0 +1,117 @@
+"""Ticket notifications through the alerts outbox, written in the ticket's own transaction.
+
+An event is sent in the alert payload shape (status `firing`, label `kind: event`, `validUntil` an
+hour on), so every receiver type — Slack, email, webhook v4, Alertmanager, log — renders, rate-limits
+and retries it unchanged, and an Alertmanager lets it expire by itself. New tickets go to the support
+team's receivers; an admin's public reply goes to the partner's own webhook (receiver `partner:<id>`,
+resolved from the partners table when the Sender delivers it, signed as webhook receivers are).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from typing import Any
+
+from aiohttp import web
+from pydantic import SecretStr
+
+from daemon import keys
+from daemon.alerts.channels.base import Channel
+from daemon.alerts.channels.webhook import WebhookChannel
+from daemon.alerts.settings import WebhookReceiver
+
+EVENT_TTL = timedelta(hours=1)
+NEVER = "0001-01-01T00:00:00Z"
+TICKET_ID = "__TICKET_ID__"  # replaced in SQL by the new ticket's id (digits: the JSON stays valid)
+PARTNER = "partner:"
+TEXT_MAX = 2000
+
+
+def _iso(at: datetime) -> str:
+    return at.isoformat().replace("+00:00", "Z")
+
+
+def event_payload(
+    name: str, labels: dict[str, str], summary: str, description: str, now: datetime, external_url: str
+) -> dict[str, Any]:
+    """One event in the alert payload shape."""
+    fingerprint = f"{name}:{labels['ticket_id']}"
+    return {
+        "reason": "firing",
+        "validUntil": _iso(now + EVENT_TTL),
+        "status": "firing",
+        "labels": {"alertname": name, "kind": "event", **labels},
+        "annotations": {"summary": summary, "description": description[:TEXT_MAX]},
+        "startsAt": _iso(now),
+        "endsAt": NEVER,
+        "generatorURL": f"{external_url}/api/v1/support/tickets/{labels['ticket_id']}",
+        "fingerprint": fingerprint,
+        "value": None,
+    }
+
+
+def created_template(ticket: dict[str, Any], now: datetime, external_url: str) -> str:
+    """The TicketCreated payload as JSON text, with TICKET_ID where the id goes."""
+    labels = {
+        "ticket_id": TICKET_ID,
+        "partner_id": str(ticket["partner_id"]),
+        "priority": ticket["priority"],
+        "category": ticket["category"],
+        "severity": "critical" if ticket["priority"] in ("high", "critical") else "info",
+    }
+    what = f"{ticket['priority']}, {ticket['category']}"
+    summary = f"New support ticket #{TICKET_ID} ({what}): {ticket['title']}"
+    payload = event_payload("TicketCreated", labels, summary, ticket["description"], now, external_url)
+    return json.dumps(payload, ensure_ascii=False)
+
+
+async def enqueue_reply(
+    conn: Any, ticket: dict[str, Any], message: dict[str, Any], now: datetime, external_url: str
+) -> bool:
+    """In the caller's transaction: a TicketReply for the partner's webhook, if the partner has one."""
+    labels = {
+        "ticket_id": str(ticket["id"]),
+        "message_id": str(message["id"]),
+        "partner_id": str(ticket["partner_id"]),
+        "status": ticket["status"],
+    }
+    summary = f"Support replied to your ticket #{ticket['id']}: {ticket['title']}"
+    payload = event_payload("TicketReply", labels, summary, message["message"], now, external_url)
+    done: str = await conn.execute(
+        "INSERT INTO alert_outbox (notification_id, receiver, alertname, fingerprint, status, payload, "
+        "created_at, due_at) SELECT $1, $2, 'TicketReply', $3, 'firing', $4::jsonb, $5, $5 FROM partners "
+        "WHERE id = $6 AND webhook_url IS NOT NULL ON CONFLICT (receiver, notification_id) DO NOTHING",
+        f"ticket:{ticket['id']}:reply:{message['id']}",
+        f"{PARTNER}{ticket['partner_id']}",
+        payload["fingerprint"],
+        json.dumps(payload, ensure_ascii=False),
+        now,
+        ticket["partner_id"],
+    )
+    return done != "INSERT 0 0"
+
+
+def partner_resolver(app: web.Application, *, allow_private: bool, timeout: float) -> Any:
+    """The Sender's resolver for `partner:<id>` receivers (None for anything else or no webhook)."""
+
+    async def resolve(name: str) -> Channel | None:
+        if not name.startswith(PARTNER) or not name[len(PARTNER) :].isdigit():
+            return None
+        async with app[keys.runtime].pool.acquire() as conn:
+            row = await conn.fetchrow(
+                "SELECT webhook_url, webhook_secret FROM partners WHERE id = $1", int(name[len(PARTNER) :])
+            )
+        if row is None or row["webhook_url"] is None:
+            return None
+        receiver = WebhookReceiver(
+            type="webhook",
+            name=name.replace(":", "-"),
+            url=SecretStr(row["webhook_url"]),
+            secret=SecretStr(row["webhook_secret"]) if row["webhook_secret"] else None,
+            allow_private=allow_private,
+            timeout=timeout,
+        )
+        return WebhookChannel(receiver, app[keys.settings].alerts.external_url)
+
+    return resolve

@@ -1,0 +1,42 @@
+"""The list renders each ticket from JSON a trigger stored: the very ticket GET returns, field by field."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from tests.support.conftest import TICKETS, Desk
+
+
+def _normal(ticket: dict[str, Any]) -> dict[str, Any]:
+    """Datetimes as datetimes (the list writes microseconds always, GET only when non-zero)."""
+    out = {}
+    for key, value in ticket.items():
+        if isinstance(value, str) and key.endswith("_at"):
+            value = datetime.fromisoformat(value)
+        out[key] = value
+    return out
+
+
+async def test_list_items_equal_the_tickets_themselves(desk: Desk) -> None:
+    files = [{"filename": "log.txt", "content_type": "text/plain", "size_bytes": 12, "url": "https://x.io/l"}]
+    plain = await desk.create("Question", "How does it work?")
+    text = '출금이 전부 실패합니다 "quoted" \\ \n tab\t'
+    rich = await desk.create("긴급 출금 불가", text, attachments=files)
+    for created in (plain, rich):  # the create response is the same rendering
+        assert _normal(created) == _normal(await desk.get(created["id"], desk.acme))
+    await desk.say(plain["id"], desk.admin, "answered")  # first response, pending: SLA paused
+    desk.clock.advance(minutes=5, microseconds=123)
+    assert (await desk.patch(rich["id"], desk.admin, assigned_to=desk.admin_id, priority="low")).status == 200
+    assert (await desk.patch(rich["id"], desk.admin, status="resolved")).status == 200
+    for who in (desk.admin, desk.acme):
+        page = await (await desk.client.get(TICKETS, headers=who)).json()
+        assert [t["id"] for t in page["items"]] == [rich["id"], plain["id"]]
+        for item in page["items"]:
+            assert _normal(item) == _normal(await desk.get(item["id"], who))
+    one = await (await desk.client.get(TICKETS, params={"limit": 1}, headers=desk.acme)).json()
+    rest = await (
+        await desk.client.get(TICKETS, params={"limit": 1, "after": one["next_cursor"]}, headers=desk.acme)
+    ).json()
+    assert [t["id"] for t in one["items"] + rest["items"]] == [rich["id"], plain["id"]]
+    assert rest["next_cursor"] is None
