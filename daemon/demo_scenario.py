@@ -45,6 +45,7 @@ async def sample_ticket(app: web.Application) -> int | None:
     from daemon.support import repo, service
     from daemon.support.context import support_state
     from daemon.support.models import TicketCreate
+    from daemon.support.routes import support_team
 
     state = app[support_state]
     async with app[keys.runtime].pool.acquire() as conn:
@@ -53,10 +54,11 @@ async def sample_ticket(app: web.Application) -> int | None:
             return None
         actor = service.Actor("partner", partner["id"])
         body = TicketCreate(**SAMPLE_TICKET)
-        row = await service.create_ticket(conn, actor, body, state.clock(), state.settings, state.rules)
+        row = await service.create_ticket(
+            conn, actor, body, state.clock(), state.settings, state.rules, *support_team(app)
+        )
     state.metrics.created.labels(row["category"], row["priority"]).inc()
     state.touched()
-    await state.notifier.ticket_created(row)
     log.info("demo: %s opened ticket id=%s priority=%s", DEMO_PARTNER, row["id"], row["priority"])
     return int(row["id"])
 

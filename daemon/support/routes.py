@@ -45,7 +45,7 @@ def ticket_model(row: dict[str, Any]) -> Ticket:
     return Ticket(**row, sla_paused=row["sla_paused_at"] is not None)
 
 
-def _support_team(app: web.Application) -> tuple[list[str], str]:
+def support_team(app: web.Application) -> tuple[list[str], str]:
     """(receivers told of new tickets, external URL for links)."""
     alerts = app[keys.settings].alerts
     names = app[support_state].settings.notify_receivers
@@ -60,7 +60,7 @@ async def create_ticket(request: web.Request) -> web.Response:
 
     async def work(conn: Any) -> tuple[int, BaseModel]:
         row = await service.create_ticket(
-            conn, actor, body, state.clock(), state.settings, state.rules, *_support_team(request.app)
+            conn, actor, body, state.clock(), state.settings, state.rules, *support_team(request.app)
         )
         created.append(row)
         return 201, ticket_model(row)
@@ -72,7 +72,7 @@ async def create_ticket(request: web.Request) -> web.Response:
         # The notifications go out with the Sender's next poll (alerts.sender_idle), batched under load.
         async with request.app[keys.runtime].pool.acquire() as conn:
             row = await service.create_ticket(
-                conn, actor, body, state.clock(), state.settings, state.rules, *_support_team(request.app)
+                conn, actor, body, state.clock(), state.settings, state.rules, *support_team(request.app)
             )
         created.append(row)
         # The trigger's rendering of the ticket (what GET and the list return): no model round trip.

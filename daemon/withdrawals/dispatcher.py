@@ -10,6 +10,7 @@ than every pool's limit never hold a pool (they would block it forever); their w
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
