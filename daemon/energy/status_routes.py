@@ -38,7 +38,9 @@ class EnergyStatus(BaseModel):
     daily_consumption: int | None = Field(description="Energy spent in the trailing 24 h")
     energy_sufficient: bool = Field(description="A single pool can fund the next standard transfer now")
     estimated_wait_time: int | None = Field(description="Minutes until it can (recovery only); null unknown")
-    queue_position: int | None = Field(description="The user's place in the withdrawal queue (not yet)")
+    queue_position: int | None = Field(
+        description="With ?user_id=: that user's place in the queue (1 = next); null when not waiting"
+    )
     alert_message: str | None = Field(description="Null when sufficient; else Korean or English text")
     level: Literal["ok", "warning", "critical", "emergency"]
     energy_fee_sun: int | None
