@@ -202,15 +202,6 @@ LIST_PARTNER_PAGE = (
 
 
 @profiled("db.ticket_list")
-async def list_tickets(conn: Any, partner_id: int | None, args: tuple[Any, ...]) -> list[dict[str, Any]]:
-    """Tickets newest activity first; `args` binds $2..$9 of the filters."""
-    if partner_id is not None and all(a is None for a in args[:5]):
-        rows = await conn.fetch(LIST_PARTNER_PAGE, partner_id, *args[5:])
-    else:
-        rows = await conn.fetch(LIST_ALL if partner_id is None else LIST_FOR_PARTNER, partner_id, *args)
-    return [_row(r) for r in rows]
-
-
 def _as_json_page(statement: str, limit_arg: str) -> str:
     """Wrap a list statement (LIMIT n+1): the first n rows' stored API JSON as one array, and the n-th
     row's key. Each ticket's JSON is rendered by a trigger when it is written (migration 0008)."""
@@ -230,7 +221,7 @@ _PAGE_ALL = _as_json_page(LIST_ALL, "$9")
 
 
 async def list_tickets_json(conn: Any, partner_id: int | None, args: tuple[Any, ...]) -> Any:
-    """As list_tickets, rendered by PostgreSQL: (items JSON text, n rows, cursor_at, cursor_id)."""
+    """A page, newest activity first, rendered by PostgreSQL: (items JSON, n, cursor_at, cursor_id)."""
     if partner_id is not None and all(a is None for a in args[:5]):
         return await conn.fetchrow(_PAGE_FOR_PARTNER, partner_id, *args[5:])
     return await conn.fetchrow(_PAGE_ALL if partner_id is None else _PAGE_FILTERED, partner_id, *args)

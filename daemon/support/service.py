@@ -216,21 +216,8 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
         raise ValidationFailed("not a cursor from this API; pass next_cursor as is", field="after") from exc
 
 
-async def list_tickets(conn: Any, actor: Actor, q: TicketQuery) -> tuple[list[dict[str, Any]], str | None]:
-    """One page of tickets, newest activity first, and the cursor of the next page."""
-    admin_only = [n for n in ("partner_id", "assigned_to") if getattr(q, n) is not None]
-    if actor.role == "partner" and admin_only:
-        raise Forbidden(f"only admins can filter by {admin_only[0]}", field=admin_only[0])
-    after_at, after_id = decode_cursor(q.after) if q.after else FIRST_PAGE
-    args = (q.status, q.priority, q.category, q.assigned_to, q.updated_since, after_at, after_id, q.limit + 1)
-    owner = actor.owner_scope if actor.role == "partner" else q.partner_id
-    rows = await repo.list_tickets(conn, owner, args)
-    cursor = encode_cursor(rows[q.limit - 1]) if len(rows) > q.limit else None
-    return rows[: q.limit], cursor
-
-
 async def list_tickets_json(conn: Any, actor: Actor, q: TicketQuery) -> str:
-    """As list_tickets, but the page's JSON document, rendered mostly by PostgreSQL (the hot path)."""
+    """One page of tickets, newest activity first, as the response's JSON text (rendered by PostgreSQL)."""
     admin_only = [n for n in ("partner_id", "assigned_to") if getattr(q, n) is not None]
     if actor.role == "partner" and admin_only:
         raise Forbidden(f"only admins can filter by {admin_only[0]}", field=admin_only[0])
