@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from functools import lru_cache
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, Field, field_validator
@@ -17,19 +16,13 @@ QueueStatus = Literal["waiting", "released", "processing", "completed", "cancell
 EmergencyStatus = Literal["pending_trx_payment", "verifying", "paid", "processing", "completed", "expired"]
 
 
-def plain_amount(value: Decimal) -> Decimal:
+def _plain(value: Decimal) -> Decimal:
     """12.500000 (numeric(38,6)) as 12.5, and never in exponent form."""
     value = value.normalize()
     return value.quantize(Decimal(1)) if value.as_tuple().exponent > 0 else value  # type: ignore[operator]
 
 
-@lru_cache(maxsize=4096)
-def _valid_address(value: str) -> bool:
-    """Base58check (two SHA-256): a gateway pays the same addresses again and again."""
-    return bool(keys.is_base58check_address(value))
-
-
-Amount = Annotated[Decimal, AfterValidator(plain_amount)]
+Amount = Annotated[Decimal, AfterValidator(_plain)]
 TxHash = Field(pattern=r"^[0-9a-fA-F]{64}$", description="64 hex characters")
 
 
@@ -45,7 +38,7 @@ class WithdrawalRequest(RequestModel):
     @field_validator("to_address")
     @classmethod
     def _address(cls, value: str) -> str:
-        if not _valid_address(value):
+        if not keys.is_base58check_address(value):
             raise ValueError("not a valid base58 TRON address")
         return value
 

@@ -17,7 +17,7 @@ from daemon.tron.errors import TronError
 from daemon.withdrawals import emergency_repo, queue_repo
 from daemon.withdrawals.context import WithdrawalState, withdrawal_state
 from daemon.withdrawals.estimate import minutes
-from daemon.withdrawals.models import QueueEntry, WithdrawalRequest, plain_amount
+from daemon.withdrawals.models import QueueEntry, WithdrawalRequest
 
 log = logging.getLogger(__name__)
 INFLIGHT_TTL = 1.0  # seconds: estimates may lag the dispatcher by this much, saving a query per request
@@ -83,22 +83,13 @@ async def view(conn: Any, app: web.Application, row: Any) -> QueueEntry:
     position = wait = None
     if row["status"] == "waiting":
         position, wait = await live_wait(conn, app, row["ahead"], row["energy_ahead"], row["required_energy"])
-    return _entry(row, position, wait)
+    return _entry(dict(row), position, wait)
 
 
-_ENTRY_FIELDS = tuple(f for f in QueueEntry.model_fields if f not in ("pool", "amount"))
-
-
-def _entry(data: Any, position: int | None, wait: int | None) -> QueueEntry:
-    # The row's types are the model's (the table's CHECKs hold what validation would): no validation pass.
-    fields = {k: data[k] for k in _ENTRY_FIELDS if k in data}
-    fields.update(
-        amount=plain_amount(data["amount"]),
-        queue_position=position,
-        estimated_wait_time=wait,
-        pool=data.get("pool_name"),
-    )
-    return QueueEntry.model_construct(**fields)
+def _entry(data: dict[str, Any], position: int | None, wait: int | None) -> QueueEntry:
+    fields = {k: v for k, v in data.items() if k in QueueEntry.model_fields}
+    fields.update(queue_position=position, estimated_wait_time=wait, pool=data.get("pool_name"))
+    return QueueEntry(**fields)
 
 
 def _same(row: Any, body: WithdrawalRequest, user_id: str) -> bool:
