@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from daemon.withdrawals import waiting
+from daemon.withdrawals.context import withdrawal_state
 from tests.conftest import Keys, bearer
 from tests.withdrawals.conftest import AppFactory, body
 
@@ -94,3 +96,19 @@ async def test_queue_gauges(wd_app: AppFactory, keys: Keys) -> None:
 
     queue = client.app[alerts_state].namespaces.snapshot().shared["queue"]
     assert queue["waiting"] == 2 and 0 <= queue["oldest_wait_minutes"] < 5
+
+
+async def test_positions_stay_exact_while_the_waiting_base_moves_up(
+    wd_app: AppFactory, keys: Keys, monkeypatch: Any
+) -> None:
+    # Every enqueue moves the base up by counting only the new tail; no full recount in between.
+    monkeypatch.setattr(waiting, "ADVANCE_EVERY", 0.0)
+    monkeypatch.setattr(waiting, "MIN_TTL", 3600.0)
+    client = await wd_app()
+    key, _ = await keys.partner("acme")
+    totals = client.app[withdrawal_state].waiting
+    for n in range(1, 6):
+        resp = await client.post(QUEUE, json=body(f"t-{n}", user_id=f"u-{n}"), headers=bearer(key))
+        assert resp.status == 201 and (await resp.json())["queue_position"] == n
+    base = totals._base  # the one the last enqueue started from
+    assert base is not None and base.advanced > base.taken and base.count == 4  # moved up, not recounted
