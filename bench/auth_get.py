@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import statistics
 import sys
 import tempfile
 from dataclasses import dataclass
@@ -25,7 +24,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import aiohttp
-from loadgen import LoadResult, run_load, start_hello_world
+from loadgen import LoadResult, combine, run_load, start_hello_world
 from twdaemon import Daemon, cpu_seconds, pid_listening_on
 
 MIN_RATIO = 0.40
@@ -52,20 +51,8 @@ class Side:
         self.server_cpu_s += cpu_seconds(self.pid) - cpu0
 
     def combined(self) -> LoadResult:
-        """The rounds (equal durations) as one: mean rps, summed counts, median p50, worst p99."""
-        statuses: dict[int, int] = {}
-        for r in self.results:
-            for code, n in r.statuses.items():
-                statuses[code] = statuses.get(code, 0) + n
-        return LoadResult(
-            requests=sum(r.requests for r in self.results),
-            errors=sum(r.errors for r in self.results),
-            rps=statistics.fmean(r.rps for r in self.results),
-            p50_ms=statistics.median(r.p50_ms for r in self.results),
-            p99_ms=max(r.p99_ms for r in self.results),
-            statuses=statuses,
-            client_cpu_s=sum(r.client_cpu_s for r in self.results),
-        )
+        """The rounds as one (see loadgen.combine)."""
+        return combine(self.results)
 
     def server_us(self) -> float:
         """Server CPU microseconds per answered request."""

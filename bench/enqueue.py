@@ -16,27 +16,24 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import multiprocessing
 import sys
 import time
 from datetime import UTC, datetime
-from typing import Any
 
 import aiohttp
 import asyncpg
 from _withdrawals import POOL_MAX, build_app, publish_pools
-from loadgen import LoadResult, _percentile
+from loadgen import LoadResult, combine, in_process
 from served import Served
-from ticket_create import _combined, bench_database, partner_key, verdict
+from ticket_create import bench_database, partner_key, verdict
 
 from daemon.db.connect import keep_session
 
 MIN_RPS, MAX_P99_MS, MIN_RATIO = 800.0, 50.0, 0.50
 TO = "TLsV52sRDL79HXGGm9yzwKibb6BeruhUzy"
-_CTX = multiprocessing.get_context("spawn")
 
 
-async def _load(url: str, key: str, duration: float, connections: int, tag: str) -> dict[str, Any]:
+async def _load(url: str, key: str, duration: float, connections: int, tag: str) -> LoadResult:
     latencies: list[float] = []
     statuses: dict[int, int] = {}
     failures = 0
@@ -71,35 +68,12 @@ async def _load(url: str, key: str, duration: float, connections: int, tag: str)
 
         await asyncio.gather(*(worker(n) for n in range(connections)))
         elapsed = time.perf_counter() - start
-    lat = sorted(latencies)
-    return {
-        "requests": len(lat),
-        "errors": failures,
-        "rps": len(lat) / elapsed,
-        "p50_ms": _percentile(lat, 50) * 1000,
-        "p99_ms": _percentile(lat, 99) * 1000,
-        "statuses": statuses,
-    }
-
-
-def _child(conn: Any, *args: Any) -> None:
-    conn.send(asyncio.run(_load(*args)))
-    conn.close()
+    return LoadResult.of(latencies, errors=failures, elapsed=elapsed, statuses=statuses)
 
 
 def http_load(url: str, key: str, duration: float, connections: int, tag: str) -> LoadResult:
     """Enqueue from a spawned process."""
-    parent, child = _CTX.Pipe(duplex=False)
-    proc = _CTX.Process(target=_child, args=(child, url, key, duration, connections, tag), daemon=True)
-    proc.start()
-    child.close()
-    try:
-        if not parent.poll(duration + 60):
-            raise RuntimeError("load process did not finish")
-        return LoadResult(**parent.recv())
-    finally:
-        proc.join(10)
-        parent.close()
+    return in_process(_load, url, key, duration, connections, tag, timeout=duration + 60)
 
 
 async def raw_inserts(url: str, partner_id: int, duration: float, connections: int, tag: str) -> LoadResult:
@@ -132,15 +106,7 @@ async def raw_inserts(url: str, partner_id: int, duration: float, connections: i
     await asyncio.gather(*(worker(n) for n in range(connections)))
     elapsed = time.perf_counter() - start
     await pool.close()
-    lat = sorted(latencies)
-    return LoadResult(
-        len(lat),
-        0,
-        len(lat) / elapsed,
-        _percentile(lat, 50) * 1000,
-        _percentile(lat, 99) * 1000,
-        {201: len(lat)},
-    )
+    return LoadResult.of(latencies, errors=0, elapsed=elapsed, statuses={201: len(latencies)})
 
 
 def main() -> int:
@@ -168,7 +134,7 @@ def main() -> int:
     for i, (r, h) in enumerate(zip(raws, https, strict=True), 1):
         print(f"  round {i}: raw asyncpg INSERT     {r}")
         print(f"  round {i}: POST /energy/queue     {h}")
-    raw, http = _combined(raws), _combined(https)
+    raw, http = combine(raws), combine(https)
     ratio = http.rps / raw.rps if raw.rps else 0.0
     ok_rps, ok_p99, ok_ratio = http.rps >= MIN_RPS, http.p99_ms <= MAX_P99_MS, ratio >= MIN_RATIO
     print(f"  requests/s              {http.rps:.0f}  (target >= {MIN_RPS:.0f})   {verdict(ok_rps)}")

@@ -14,17 +14,19 @@ import argparse
 import asyncio
 import multiprocessing
 import multiprocessing.connection
+import statistics
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from aiohttp import ClientError, ClientSession, ClientTimeout, TCPConnector, web
 
-__all__ = ["LoadResult", "run_load", "start_hello_world"]
+__all__ = ["LoadResult", "combine", "in_process", "run_load", "start_hello_world"]
 
 _CTX = multiprocessing.get_context("spawn")
+Load = Callable[..., Awaitable["LoadResult"]]
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,34 @@ class LoadResult:
             f"ok {self.requests}  errors {self.errors}  statuses {{{codes}}}"
         )
 
+    @classmethod
+    def of(
+        cls, latencies: list[float], *, errors: int, elapsed: float, statuses: dict[int, int]
+    ) -> LoadResult:
+        """Summarise one run's latencies (seconds) over `elapsed` seconds."""
+        lat = sorted(latencies)
+        rps = len(lat) / elapsed if elapsed > 0 else 0.0
+        return cls(
+            len(lat), errors, rps, _percentile(lat, 50) * 1000.0, _percentile(lat, 99) * 1000.0, statuses
+        )
+
+
+def combine(results: list[LoadResult], p99: Callable[[Iterable[float]], float] = max) -> LoadResult:
+    """Rounds of equal length as one: mean rps, summed counts, median p50, worst (or `p99`) p99."""
+    statuses: dict[int, int] = {}
+    for r in results:
+        for code, n in r.statuses.items():
+            statuses[code] = statuses.get(code, 0) + n
+    return LoadResult(
+        requests=sum(r.requests for r in results),
+        errors=sum(r.errors for r in results),
+        rps=statistics.fmean(r.rps for r in results),
+        p50_ms=statistics.median(r.p50_ms for r in results),
+        p99_ms=p99(r.p99_ms for r in results),
+        statuses=statuses,
+        client_cpu_s=sum(r.client_cpu_s for r in results),
+    )
+
 
 def _percentile(sorted_values: list[float], q: float) -> float:
     """Nearest-rank percentile of an already sorted list (0.0 when empty)."""
@@ -55,7 +85,7 @@ def _percentile(sorted_values: list[float], q: float) -> float:
     return sorted_values[min(rank, len(sorted_values)) - 1]
 
 
-async def _load(url: str, headers: dict[str, str], duration: float, connections: int) -> dict[str, Any]:
+async def _load(url: str, headers: dict[str, str], duration: float, connections: int) -> LoadResult:
     """Run `connections` workers against url until the deadline; return the raw figures."""
     latencies: list[float] = []
     statuses: dict[int, int] = {}
@@ -84,57 +114,43 @@ async def _load(url: str, headers: dict[str, str], duration: float, connections:
 
         await asyncio.gather(*(worker() for _ in range(connections)))
         elapsed = time.perf_counter() - start
-    return {"latencies": latencies, "statuses": statuses, "failures": failures, "elapsed": elapsed}
+    return LoadResult.of(latencies, errors=failures, elapsed=elapsed, statuses=statuses)
 
 
-def _load_child(
-    conn: multiprocessing.connection.Connection,
-    url: str,
-    headers: dict[str, str],
-    duration: float,
-    connections: int,
-) -> None:
-    """Entry point of the load process: run the load and send the summary back."""
+def _child(conn: multiprocessing.connection.Connection, load: Load, args: tuple[Any, ...]) -> None:
+    """Entry point of a load process: run the load and send its result (with the CPU it used) back."""
     cpu0 = time.process_time()
-    raw = asyncio.run(_load(url, headers, duration, connections))
-    lat = sorted(raw["latencies"])
-    conn.send(
-        {
-            "requests": len(lat),
-            "errors": raw["failures"],
-            "rps": len(lat) / raw["elapsed"] if raw["elapsed"] > 0 else 0.0,
-            "p50_ms": _percentile(lat, 50) * 1000.0,
-            "p99_ms": _percentile(lat, 99) * 1000.0,
-            "statuses": raw["statuses"],
-            "client_cpu_s": time.process_time() - cpu0,
-        }
-    )
+    result = asyncio.run(load(*args))
+    conn.send(replace(result, client_cpu_s=time.process_time() - cpu0))
     conn.close()
 
 
-def run_load(
-    url: str, *, headers: dict[str, str] | None = None, duration: float = 5.0, connections: int = 32
-) -> LoadResult:
-    """GET url with `connections` concurrent workers for `duration` seconds, in a spawned process."""
+def in_process(load: Load, *args: Any, timeout: float) -> LoadResult:
+    """Run the coroutine function `load(*args)` in a spawned process (never the server's loop)."""
     parent, child = _CTX.Pipe(duplex=False)
-    proc = _CTX.Process(
-        target=_load_child, args=(child, url, dict(headers or {}), duration, connections), daemon=True
-    )
+    proc = _CTX.Process(target=_child, args=(child, load, args), daemon=True)
     proc.start()
     child.close()
     try:
-        if not parent.poll(duration + 60.0):
-            raise RuntimeError(f"load generator for {url} did not finish in time")
-        data = parent.recv()
+        if not parent.poll(timeout):
+            raise RuntimeError(f"load process {load.__name__} did not finish in time")
+        result: LoadResult = parent.recv()
     except EOFError:
-        raise RuntimeError(f"load generator for {url} died (exit code {proc.exitcode})") from None
+        raise RuntimeError(f"load process {load.__name__} died (exit code {proc.exitcode})") from None
     finally:
         proc.join(10.0)
         if proc.is_alive():
             proc.kill()
             proc.join()
         parent.close()
-    return LoadResult(**data)
+    return result
+
+
+def run_load(
+    url: str, *, headers: dict[str, str] | None = None, duration: float = 5.0, connections: int = 32
+) -> LoadResult:
+    """GET url with `connections` concurrent workers for `duration` seconds, in a spawned process."""
+    return in_process(_load, url, dict(headers or {}), duration, connections, timeout=duration + 60.0)
 
 
 async def _hello(request: web.Request) -> web.Response:

@@ -23,10 +23,9 @@ import statistics
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 import aiohttp
-from loadgen import _CTX, LoadResult, _percentile, run_load
+from loadgen import LoadResult, combine, in_process, run_load
 from prometheus_client import CollectorRegistry
 from served import Served
 from ticket_create import bench_database, partner_key, verdict
@@ -54,9 +53,7 @@ def served(url: str, data_dir: Path, limited: bool) -> Served:
     return Served(create_app(settings, database_url=url, registry=CollectorRegistry()))
 
 
-async def _paced(
-    url: str, headers: dict[str, str], rate: float, duration: float, conns: int
-) -> dict[str, Any]:
+async def _paced(url: str, headers: dict[str, str], rate: float, duration: float, conns: int) -> LoadResult:
     latencies: list[float] = []
     statuses: dict[int, int] = {}
     gap = conns / rate  # each connection sends every `gap` seconds, staggered
@@ -76,51 +73,17 @@ async def _paced(
 
         await asyncio.gather(*(worker(n) for n in range(conns)))
         elapsed = time.perf_counter() - start
-    lat = sorted(latencies)
-    return {
-        "requests": len(lat),
-        "errors": sum(n for code, n in statuses.items() if code >= 400),
-        "rps": len(lat) / elapsed,
-        "p50_ms": _percentile(lat, 50) * 1000,
-        "p99_ms": _percentile(lat, 99) * 1000,
-        "statuses": statuses,
-    }
-
-
-def _paced_child(conn: Any, *args: Any) -> None:
-    conn.send(asyncio.run(_paced(*args)))
-    conn.close()
+    return LoadResult.of(
+        latencies,
+        errors=sum(n for code, n in statuses.items() if code >= 400),
+        elapsed=elapsed,
+        statuses=statuses,
+    )
 
 
 def paced_load(url: str, headers: dict[str, str], rate: float, duration: float, conns: int) -> LoadResult:
     """`rate` requests/s for `duration` s over `conns` connections, from a spawned process."""
-    parent, child = _CTX.Pipe(duplex=False)
-    proc = _CTX.Process(target=_paced_child, args=(child, url, headers, rate, duration, conns), daemon=True)
-    proc.start()
-    child.close()
-    try:
-        if not parent.poll(duration + 60):
-            raise RuntimeError("paced load did not finish")
-        return LoadResult(**parent.recv())
-    finally:
-        proc.join(10)
-        parent.close()
-
-
-def combine(results: list[LoadResult]) -> LoadResult:
-    """Rounds as one: mean rps, summed counts, median p50 and median p99 of the rounds."""
-    statuses: dict[int, int] = {}
-    for r in results:
-        for code, n in r.statuses.items():
-            statuses[code] = statuses.get(code, 0) + n
-    return LoadResult(
-        requests=sum(r.requests for r in results),
-        errors=sum(r.errors for r in results),
-        rps=statistics.fmean(r.rps for r in results),
-        p50_ms=statistics.median(r.p50_ms for r in results),
-        p99_ms=statistics.median(r.p99_ms for r in results),
-        statuses=statuses,
-    )
+    return in_process(_paced, url, headers, rate, duration, conns, timeout=duration + 60)
 
 
 def main() -> int:
@@ -172,7 +135,7 @@ def main() -> int:
     for i, (a, b) in enumerate(zip(results[True], results[False], strict=True), 1):
         print(f"  round {i}: limit on   {a}")
         print(f"  round {i}: limit off  {b}")
-    on_r, off_r = combine(results[True]), combine(results[False])
+    on_r, off_r = combine(results[True], statistics.median), combine(results[False], statistics.median)
     added_p50, added_p99 = on_r.p50_ms - off_r.p50_ms, on_r.p99_ms - off_r.p99_ms
     ok = added_p99 <= MAX_ADDED_P99_MS and on_r.errors == 0 and off_r.errors == 0
     print(f"  limit off (baseline)  {off_r}")

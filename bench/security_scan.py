@@ -17,14 +17,13 @@ import asyncio
 import json
 import os
 import platform
-import statistics
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import aiohttp
-from loadgen import LoadResult, run_load
+from loadgen import LoadResult, combine, run_load
 from prometheus_client import CollectorRegistry
 from served import NO_RATE_LIMITS, Served
 from ticket_create import bench_database, partner_key, verdict
@@ -51,22 +50,6 @@ def served(url: str, data_dir: Path, scan_enabled: bool) -> Served:
         },
     )
     return Served(create_app(settings, database_url=url, registry=CollectorRegistry()))
-
-
-def combine(results: list[LoadResult]) -> LoadResult:
-    """Rounds of equal length as one: mean rps, summed counts, median p50, worst p99."""
-    statuses: dict[int, int] = {}
-    for r in results:
-        for code, n in r.statuses.items():
-            statuses[code] = statuses.get(code, 0) + n
-    return LoadResult(
-        requests=sum(r.requests for r in results),
-        errors=sum(r.errors for r in results),
-        rps=statistics.fmean(r.rps for r in results),
-        p50_ms=statistics.median(r.p50_ms for r in results),
-        p99_ms=max(r.p99_ms for r in results),
-        statuses=statuses,
-    )
 
 
 def scan_cost_us(n: int = 20_000) -> float:

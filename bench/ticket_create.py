@@ -14,10 +14,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import multiprocessing
 import os
 import platform
-import statistics
 import sys
 import tempfile
 import time
@@ -26,11 +24,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import aiohttp
 import asyncpg
-from loadgen import LoadResult, _percentile
+from loadgen import LoadResult, combine, in_process
 from prometheus_client import CollectorRegistry
 from served import NO_RATE_LIMITS, Served
 
@@ -51,7 +48,6 @@ TITLES = [
     ("Add a second admin user", "Please add our operations lead as an admin on our account."),
     ("Dashboard shows impossible numbers", "The Grafana panel for pool usage shows 120% for pool-beta."),
 ]
-_CTX = multiprocessing.get_context("spawn")
 
 
 def bodies() -> list[bytes]:
@@ -59,7 +55,7 @@ def bodies() -> list[bytes]:
     return [json.dumps({"title": t, "description": d}).encode() for t, d in TITLES]
 
 
-async def _post_load(url: str, headers: dict[str, str], duration: float, connections: int) -> dict[str, Any]:
+async def _post_load(url: str, headers: dict[str, str], duration: float, connections: int) -> LoadResult:
     latencies: list[float] = []
     statuses: dict[int, int] = {}
     failures, payloads = 0, bodies()
@@ -89,37 +85,12 @@ async def _post_load(url: str, headers: dict[str, str], duration: float, connect
 
         await asyncio.gather(*(worker(n) for n in range(connections)))
         elapsed = time.perf_counter() - start
-    lat = sorted(latencies)
-    return {
-        "requests": len(lat),
-        "errors": failures,
-        "rps": len(lat) / elapsed,
-        "p50_ms": _percentile(lat, 50) * 1000,
-        "p99_ms": _percentile(lat, 99) * 1000,
-        "statuses": statuses,
-    }
-
-
-def _post_child(conn: Any, url: str, headers: dict[str, str], duration: float, connections: int) -> None:
-    cpu0 = time.process_time()
-    out = asyncio.run(_post_load(url, headers, duration, connections))
-    conn.send({**out, "client_cpu_s": time.process_time() - cpu0})
-    conn.close()
+    return LoadResult.of(latencies, errors=failures, elapsed=elapsed, statuses=statuses)
 
 
 def run_post_load(url: str, *, headers: dict[str, str], duration: float, connections: int) -> LoadResult:
     """POST ticket bodies with `connections` workers for `duration` s, from a spawned process."""
-    parent, child = _CTX.Pipe(duplex=False)
-    proc = _CTX.Process(target=_post_child, args=(child, url, headers, duration, connections), daemon=True)
-    proc.start()
-    child.close()
-    try:
-        if not parent.poll(duration + 60):
-            raise RuntimeError("load process did not finish")
-        return LoadResult(**parent.recv())
-    finally:
-        proc.join(10)
-        parent.close()
+    return in_process(_post_load, url, headers, duration, connections, timeout=duration + 60)
 
 
 class ServedSupport(Served):
@@ -209,30 +180,7 @@ async def raw_inserts(url: str, partner_id: int, duration: float, connections: i
     await asyncio.gather(*(worker(n) for n in range(connections)))
     elapsed = time.perf_counter() - start
     await pool.close()
-    lat = sorted(latencies)
-    return LoadResult(
-        len(lat),
-        0,
-        len(lat) / elapsed,
-        _percentile(lat, 50) * 1000,
-        _percentile(lat, 99) * 1000,
-        {201: len(lat)},
-    )
-
-
-def _combined(results: list[LoadResult]) -> LoadResult:
-    statuses: dict[int, int] = {}
-    for r in results:
-        for code, n in r.statuses.items():
-            statuses[code] = statuses.get(code, 0) + n
-    return LoadResult(
-        sum(r.requests for r in results),
-        sum(r.errors for r in results),
-        statistics.fmean(r.rps for r in results),
-        statistics.median(r.p50_ms for r in results),
-        max(r.p99_ms for r in results),
-        statuses,
-    )
+    return LoadResult.of(latencies, errors=0, elapsed=elapsed, statuses={201: len(latencies)})
 
 
 def verdict(ok: bool) -> str:
@@ -275,7 +223,7 @@ def main() -> int:
     for i, (r, h) in enumerate(zip(raw_rounds, http_rounds, strict=True), 1):
         print(f"  round {i}: raw asyncpg INSERT   {r}")
         print(f"  round {i}: POST /support/tickets {h}")
-    raw, http = _combined(raw_rounds), _combined(http_rounds)
+    raw, http = combine(raw_rounds), combine(http_rounds)
     ratio = http.rps / raw.rps if raw.rps else 0.0
     ok_rps, ok_p99, ok_ratio = http.rps >= MIN_RPS, http.p99_ms <= MAX_P99_MS, ratio >= MIN_RATIO
     print(f"  raw asyncpg INSERT (baseline)  {raw}")
