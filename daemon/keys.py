@@ -23,3 +23,5 @@ openapi_document = web.AppKey("openapi_document", dict[str, Any])
 
 principal = web.RequestKey("principal", Principal)
 request_id = web.RequestKey("request_id", str)
+# The JSON body once a middleware has parsed it (the security scan), so handlers do not parse it again.
+parsed_body = web.RequestKey("parsed_body", object)

@@ -43,6 +43,8 @@ async def read_body(request: web.Request) -> Any:
     limit = request.app[keys.settings].server.max_body_bytes
     if request.content_length is not None and request.content_length > limit:
         raise PayloadTooLarge(f"request body exceeds {limit} bytes")
+    if keys.parsed_body in request:
+        return request[keys.parsed_body]
     raw = await request.read()
     if not raw:
         return {}

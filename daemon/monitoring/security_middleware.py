@@ -72,7 +72,7 @@ async def _values(request: web.Request, cfg: SecuritySettings) -> Iterator[tuple
     ):
         raw = await request.read()  # aiohttp keeps it: the handler reads the same bytes
         try:
-            body = json.loads(raw)
+            body = request[keys.parsed_body] = json.loads(raw)
         except (UnicodeDecodeError, ValueError):
             body = None  # the handler answers 400
         return iter(out + list(json_strings(body)))
