@@ -143,7 +143,8 @@ async def database_context(app: web.Application) -> AsyncIterator[None]:
     finally:
         await stop_tasks([watcher])
         try:
-            await asyncio.wait_for(runtime.pool.close(), timeout=settings.server.shutdown_timeout)
+            async with asyncio.timeout(settings.server.shutdown_timeout):
+                await runtime.pool.close()
         except (TimeoutError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
             # A connection that is never released must not keep the pool (and its reconnects) alive.
             log.warning("database pool did not close cleanly, terminating error=%r", exc)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import shutil
 import tempfile
 import uuid
@@ -23,6 +24,30 @@ from daemon.db import migrate
 from daemon.db.embedded import EmbeddedPostgres
 
 TEMPLATE = "tw_template"
+
+
+class _StuckTasks(logging.Handler):
+    """Remembers background tasks that `stop_tasks` had to abandon."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.names: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.names.append(record.getMessage())
+
+
+@pytest.fixture(autouse=True)
+def no_stuck_tasks() -> Iterator[None]:
+    """Fail the test whose app left a background task running past shutdown (it would leak into others)."""
+    handler = _StuckTasks()
+    logger = logging.getLogger("daemon.tasks")
+    logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+    assert not handler.names, handler.names
 
 
 @pytest.fixture(scope="session")

@@ -38,6 +38,7 @@ class ServedApp:
         self.loop = asyncio.new_event_loop()
         self.ready = threading.Event()
         self.port = 0
+        self.leftover = 0
         self.thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
@@ -50,7 +51,12 @@ class ServedApp:
         self.ready.set()
         self.loop.run_forever()
         self.loop.run_until_complete(runner.cleanup())
+        left = asyncio.all_tasks(self.loop)
+        for task in left:  # as asyncio.run does: nothing may outlive the loop and be collected mid-test
+            task.cancel()
+        self.loop.run_until_complete(asyncio.gather(*left, return_exceptions=True))
         self.loop.close()
+        self.leftover = len(left)
 
     def __enter__(self) -> ServedApp:
         self.thread.start()
@@ -60,6 +66,8 @@ class ServedApp:
     def __exit__(self, *exc: object) -> None:
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(30)
+        assert not self.thread.is_alive(), "the served app did not shut down in 30 s"
+        assert self.leftover == 0, f"{self.leftover} tasks outlived the app's cleanup"
 
 
 async def _prepare_database(server: EmbeddedPostgres, name: str) -> str:

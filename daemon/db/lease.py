@@ -77,7 +77,8 @@ class LeaderLease:
                 if not task.done():
                     # The lock lives as long as this session; a dead session means another replica may lead.
                     timeout = max(self.interval, MIN_HEARTBEAT_TIMEOUT)
-                    await asyncio.wait_for(conn.fetchval("SELECT 1"), timeout=timeout)
+                    async with asyncio.timeout(timeout):
+                        await conn.fetchval("SELECT 1")
             if task.exception() is not None:
                 log.error("job failed job=%s error=%r", self.job_name, task.exception())
         finally:
@@ -89,7 +90,8 @@ class LeaderLease:
     async def _close(self, conn: Any) -> None:
         # Closing the session releases the advisory lock; terminate if the server is unreachable.
         try:
-            await asyncio.wait_for(conn.close(), timeout=2)
+            async with asyncio.timeout(2):
+                await conn.close()
         except _DB_ERRORS:
             conn.terminate()
         except asyncio.CancelledError:

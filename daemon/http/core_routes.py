@@ -44,7 +44,8 @@ async def healthz(request: web.Request) -> web.Response:
 async def _database_checks(request: web.Request) -> dict[str, Check]:
     try:
         async with request.app[keys.runtime].pool.acquire(timeout=2) as conn:
-            revision = await asyncio.wait_for(migrate.current_revision(conn), timeout=2)
+            async with asyncio.timeout(2):
+                revision = await migrate.current_revision(conn)
     except Exception as exc:  # any failure means "not ready", reported, never raised
         return {
             "database": Check(ok=False, detail=f"unreachable: {type(exc).__name__}"),

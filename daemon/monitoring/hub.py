@@ -99,9 +99,8 @@ class Hub:
             while True:
                 data = await queue.get()
                 if data is None:
-                    await asyncio.wait_for(
-                        ws.close(code=client.close_code, message=client.close_reason), timeout=CLOSE_GRACE
-                    )
+                    async with asyncio.timeout(CLOSE_GRACE):
+                        await ws.close(code=client.close_code, message=client.close_reason)
                     return
                 await ws.send_frame(data, WSMsgType.TEXT)
         except (ConnectionError, RuntimeError, TimeoutError) as exc:

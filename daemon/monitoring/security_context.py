@@ -243,7 +243,8 @@ async def security_context(app: web.Application) -> AsyncIterator[None]:
         await stop_tasks([task])
         pool, state.own_pool = state.own_pool, None
         try:
-            await asyncio.wait_for(pool.close(), timeout=settings.server.shutdown_timeout)
+            async with asyncio.timeout(settings.server.shutdown_timeout):
+                await pool.close()
         except (*DB_ERRORS, TimeoutError):
             pool.terminate()
 
