@@ -81,3 +81,46 @@ async def test_a_dead_session_hands_over_and_the_job_is_restarted(database_url: 
         t.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await t
+
+
+async def test_a_cancel_that_races_the_heartbeat_still_stops_the_lease(
+    database_url: str, monkeypatch: Any
+) -> None:
+    """Shutdown arriving as the heartbeat answers must end the lease (3.11's wait_for swallowed it)."""
+    import daemon.db.lease as lease_module
+
+    lease_task: asyncio.Task[None] | None = None
+
+    class RacingConnection:
+        """A real connection whose heartbeat answer and the shutdown arrive in the same loop step."""
+
+        def __init__(self, conn: Any) -> None:
+            self.conn = conn
+
+        async def fetchval(self, query: str, *args: Any) -> Any:
+            if query != "SELECT 1":
+                return await self.conn.fetchval(query, *args)
+            answer = asyncio.get_running_loop().create_future()
+
+            def answer_and_cancel() -> None:
+                answer.set_result(1)
+                assert lease_task is not None
+                lease_task.cancel()
+
+            asyncio.get_running_loop().call_soon(answer_and_cancel)
+            return await answer
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self.conn, name)
+
+    real_connect = lease_module.connect
+
+    async def racing_connect(*args: Any, **kwargs: Any) -> RacingConnection:
+        return RacingConnection(await real_connect(*args, **kwargs))
+
+    monkeypatch.setattr(lease_module, "connect", racing_connect)
+    gauge = Gauge("tronwatch_leader", "x", ["job"], registry=CollectorRegistry())
+    lease = LeaderLease(database_url, "race", lambda: asyncio.Event().wait(), interval=0.01, gauge=gauge)
+    lease_task = asyncio.create_task(lease.run())
+    done, _ = await asyncio.wait({lease_task}, timeout=2)
+    assert lease_task in done and lease_task.cancelled()
