@@ -69,7 +69,8 @@ async def metrics_middleware(request: web.Request, handler: Handler) -> web.Stre
     finally:
         metrics = request.app[keys.metrics]
         labels = (route, request.method, str(status))
-        metrics.http_duration.labels(*labels).observe(time.perf_counter() - start)
+        if status != 101:  # a WebSocket's lifetime is not a request's latency
+            metrics.http_duration.labels(*labels).observe(time.perf_counter() - start)
         metrics.http_requests.labels(*labels).inc()
 
 

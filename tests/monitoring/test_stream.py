@@ -10,7 +10,7 @@ import aiohttp
 import pytest
 
 from tests.conftest import Keys, bearer
-from tests.monitoring.conftest import INTERVAL, WS, AppFactory, closed_with, next_of, state_of
+from tests.monitoring.conftest import INTERVAL, WS, AppFactory, closed_with, metric, next_of, state_of
 
 
 async def test_a_client_receives_an_update_every_interval(mon_app: AppFactory, keys: Keys) -> None:
@@ -202,3 +202,23 @@ async def test_a_stream_ends_4401_when_its_key_is_revoked(mon_app: AppFactory, k
         assert resp.status == 200
         assert await closed_with(ws) == 4401
         await next_of(stays, "metrics_update")  # another admin's stream goes on
+
+
+async def test_a_streams_lifetime_is_counted_but_not_timed_as_a_request(
+    mon_app: AppFactory, keys: Keys
+) -> None:
+    """Otherwise one long-lived admin stream would dominate the per-route request p99."""
+    client = await mon_app()
+    admin, _ = await keys.admin()
+    async with client.ws_connect(WS, headers=bearer(admin)) as ws:
+        await next_of(ws, "hello")
+    stream = {"route": WS, "method": "GET", "status": "101"}
+    for _ in range(100):  # counted once the handler returns, just after the close
+        if metric(client, "tronwatch_http_requests_total", **stream) == 1:
+            break
+        await asyncio.sleep(0.05)
+    assert metric(client, "tronwatch_http_requests_total", **stream) == 1
+    assert metric(client, "tronwatch_http_request_duration_seconds_count", **stream) == 0
+    await client.get("/healthz")
+    probe = {**stream, "route": "/healthz", "status": "200"}
+    assert metric(client, "tronwatch_http_request_duration_seconds_count", **probe) >= 1
