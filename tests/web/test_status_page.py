@@ -1,7 +1,8 @@
-"""GET /status over HTTP: both states, languages, headers, the embed allow-list, switched off."""
+"""GET /status over HTTP: all three states, languages, headers, the embed allow-list, switched off."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Any
 
@@ -13,6 +14,7 @@ from tests.web.conftest import AppFactory, drain_pools
 
 SUFFICIENT = "✅ 네트워크 수수료 무료 (에너지 충분)"
 CONGESTED = "⚠️ 현재 네트워크가 혼잡합니다"
+CHECKING = "ℹ️ 네트워크 상태를 확인하는 중입니다"
 
 
 async def _page(client: Any, path: str = "/status", **headers: str) -> tuple[int, str, Any]:
@@ -83,3 +85,25 @@ async def test_switched_off_it_is_not_found(status_app: AppFactory) -> None:
 def test_a_wide_open_frame_allow_list_is_refused() -> None:
     with pytest.raises(ConfigError, match="frame_ancestors"):
         load_settings(None, environ={}, overrides={"status_page": {"frame_ancestors": ["*"]}})
+
+
+async def test_a_node_outage_says_checking_instead_of_old_figures_and_recovers(
+    status_app: AppFactory,
+) -> None:
+    client = await status_app(energy={"scrape_interval": 0.05, "backoff_max": 0.1})
+    node = node_of(client)
+    assert SUFFICIENT in (await _page(client))[1]
+    node.set_fault("*", outage=True)
+    html = await _until_page(client, lambda page: CHECKING in page)
+    assert SUFFICIENT not in html and CONGESTED not in html  # no claim of free fees from stale data
+    node.clear_faults()
+    await _until_page(client, lambda page: SUFFICIENT in page)
+
+
+async def _until_page(client: Any, check: Any, seconds: float = 10.0) -> str:
+    for _ in range(int(seconds / 0.05)):
+        html = (await _page(client))[1]
+        if check(html):
+            return html
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"the page never changed as expected:\n{html}")
