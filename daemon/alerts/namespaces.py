@@ -111,7 +111,8 @@ API = Namespace(
         "error_rate": NUM,
         "probe_ms": NUM,
     },
-    doc="this replica's HTTP API over the last evaluation interval (probe_ms: slowest self-probe, snapshot)",
+    doc="the HTTP API of every replica over the last monitoring collection (this replica's own traffic "
+    "since the last evaluation while there is no fresh system snapshot); probe_ms: slowest self-probe",
 )
 QUEUE = Namespace(
     "queue",

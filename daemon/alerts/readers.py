@@ -77,7 +77,7 @@ def app_registry(app: web.Application) -> Registry:
     reg.register(DB, db)
     reg.register(TRON, tron)
     window = ApiWindow(app)
-    reg.register(API, lambda: _with_probe(app, window.read()))
+    reg.register(API, lambda: _api(app, window))
     return reg
 
 
@@ -94,22 +94,23 @@ def _snapshot_db(app: web.Application) -> Values:
     return {"latency_ms": snap.db.latency_ms, "pool_idle": snap.db.pool_idle} if snap is not None else {}
 
 
-def _with_probe(app: web.Application, values: Values | None) -> Values | None:
-    """`api.probe_ms` (slowest replica's self-probe) from the system snapshot."""
+def _api(app: web.Application, window: ApiWindow) -> Values | None:
+    """Every replica's traffic from the system snapshot; this replica's own window when there is none."""
+    own = window.read()  # read even when unused, so a fallback covers only the time since the last read
     snap = _fresh_snapshot(app)
-    if snap is None or snap.api.probe_ms is None:
-        return values
-    return {**(values or {}), "probe_ms": snap.api.probe_ms}
+    if snap is None:
+        return own
+    return {k: v for k, v in snap.api.model_dump().items() if v is not None}
 
 
 class ApiWindow:
     """`api.*` over the time since the previous read, from the HTTP histogram's cumulative buckets."""
 
-    def __init__(
-        self, app: web.Application, exclude: tuple[str, ...] = ("/metrics", "/ws/monitoring")
-    ) -> None:
+    # Scrapes, probes and WebSocket lifetimes are not API traffic (as in the monitoring collector).
+    EXCLUDE = ("/metrics", "/healthz", "/readyz", "/ws/monitoring")
+
+    def __init__(self, app: web.Application) -> None:
         self.metrics = app[keys.metrics]
-        self.exclude = exclude  # scrapes and WebSocket lifetimes are not API traffic
         self.prev: tuple[dict[float, float], float, float, float] | None = None
 
     def _totals(self) -> tuple[dict[float, float], float, float, float]:
@@ -117,7 +118,7 @@ class ApiWindow:
         total = count = errors = 0.0
         for family in self.metrics.http_duration.collect():
             for s in family.samples:
-                if s.labels.get("route") in self.exclude:
+                if s.labels.get("route") in self.EXCLUDE:
                     continue
                 if s.name.endswith("_bucket"):
                     le = float(s.labels["le"])

@@ -32,8 +32,6 @@ from daemon.monitoring.state import monitoring_state
 from daemon.tasks import wait_event
 
 log = logging.getLogger(__name__)
-# Infrastructure traffic (and WebSocket lifetimes) would distort the API's figures.
-NOT_API = ("/metrics", "/healthz", "/readyz", "/ws/monitoring")
 PRUNE_EVERY = 240  # cycles
 FORGET_REPLICAS_AFTER = 3600.0
 
@@ -57,7 +55,7 @@ class Collector:
         self.app = app
         self.state = app[monitoring_state]
         self.session = session
-        self.window = ApiWindow(app, exclude=NOT_API)
+        self.window = ApiWindow(app)
         self.wake = asyncio.Event()
         self.cycles = 0
 

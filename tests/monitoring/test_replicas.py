@@ -66,3 +66,19 @@ async def test_a_client_on_the_other_replica_gets_the_updates(mon_app: AppFactor
         await (await c.get("/api/v1/admin/monitoring/metrics", headers=bearer(admin))).json() for c in (a, b)
     ]
     assert got[0]["leader"] == got[1]["leader"] == state_of(leader).replica
+
+
+async def test_api_rules_see_the_traffic_of_every_replica(mon_app: AppFactory, keys: Keys) -> None:
+    """A slow or failing replica must alert even when another replica evaluates the rules."""
+    from daemon.alerts.context import alerts_state
+
+    a, b = await mon_app(), await mon_app()
+    admin, _ = await keys.admin()
+    for _ in range(20):
+        assert (await b.get("/api/v1/me", headers=bearer(admin))).status == 200
+    for _ in range(100):  # until a collection after these requests has been published
+        api = a.app[alerts_state].namespaces.snapshot().shared["api"]
+        if api and api.get("requests", 0) >= 20:
+            break
+        await asyncio.sleep(0.1)
+    assert api["requests"] >= 20 and api["p99_ms"] > 0 and api["error_rate"] == 0
