@@ -9,6 +9,7 @@ import signal
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 import aiohttp
 from aiohttp import web
@@ -51,6 +52,8 @@ class AlertsState:
     last_error: str | None = None
     cycles: int = 0
     loaded_at: datetime | None = None
+    # The last reload request (table alert_rules_reload) this app's rules already reflect.
+    reload_seen: datetime | None = None
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     # Called as (cycle, now) after each stored evaluation (e.g. the live stream); must not block.
     listeners: list[Callable[[Cycle, float], None]] = field(default_factory=list)
@@ -115,6 +118,7 @@ async def evaluate_once(app: web.Application, *, all_groups: bool = True) -> int
         with state.metrics.eval_duration.time():
             snap = state.namespaces.snapshot()
             async with pool.acquire() as conn:
+                await _follow_reload_requests(state, conn)
                 silences = [
                     Silence(s["id"], s["matchers"], s["starts_at"], s["ends_at"])
                     for s in await repo.silences(conn, since=now)
@@ -136,10 +140,21 @@ async def evaluate_once(app: web.Application, *, all_groups: bool = True) -> int
     return len(cycle.outbox)
 
 
+async def _follow_reload_requests(state: AlertsState, conn: Any) -> None:
+    """Re-read the rule files if a reload was requested (on any replica) since this app last loaded."""
+    requested = await repo.reload_requested_at(conn)
+    if requested is None or requested == state.reload_seen:
+        return
+    state.reload_seen = requested
+    with contextlib.suppress(RuleError):  # reported by reload (log + metric); old rules keep running
+        reload(state)
+
+
 async def _evaluate_forever(app: web.Application) -> None:
     state = app[alerts_state]
     async with app[keys.runtime].pool.acquire() as conn:
         state.evaluator.restore(await repo.load_instances(conn))
+        state.reload_seen = await repo.reload_requested_at(conn)  # the files were just read at start
     while True:
         try:
             await evaluate_once(app)

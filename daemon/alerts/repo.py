@@ -238,3 +238,18 @@ def _silence(row: Any) -> dict[str, Any]:
     d = dict(row)
     d["matchers"] = json.loads(d["matchers"])
     return d
+
+
+async def request_reload(conn: Any) -> datetime:
+    """Record a rules reload for the evaluator, wherever it runs; returns the request's time."""
+    stamp: datetime = await conn.fetchval(
+        "INSERT INTO alert_rules_reload (requested_at) VALUES (clock_timestamp()) "
+        "ON CONFLICT (id) DO UPDATE SET requested_at = EXCLUDED.requested_at RETURNING requested_at"
+    )
+    return stamp
+
+
+async def reload_requested_at(conn: Any) -> datetime | None:
+    """The last recorded reload request (None before the first)."""
+    stamp: datetime | None = await conn.fetchval("SELECT requested_at FROM alert_rules_reload")
+    return stamp

@@ -134,7 +134,7 @@ async def delete_silence(request: web.Request) -> web.Response:
 
 
 async def reload_rules(request: web.Request) -> web.Response:
-    """Re-read the rule files; a broken file keeps the running rules and answers 422 naming the problem."""
+    """Re-read the rule files here and on the evaluating replica; a broken file keeps the old rules (422)."""
     state = request.app[alerts_state]
     try:
         rules = reload(state)
@@ -142,6 +142,8 @@ async def reload_rules(request: web.Request) -> web.Response:
         raise ValidationFailed(
             f"rules not reloaded, previous rules stay in force: {exc}", field="rules"
         ) from None
+    async with request.app[keys.runtime].pool.acquire() as conn:
+        state.reload_seen = await repo.request_reload(conn)
     return json_response(ReloadResult(loaded=len(rules.rules), files=list(rules.files)))
 
 

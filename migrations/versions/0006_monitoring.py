@@ -1,6 +1,6 @@
 """monitoring: per-replica figures, the latest system snapshot, key last-use index
 
-Revision ID: 0006_monitoring
+Revision ID: 0006
 Revises: 0005
 Create Date: 2026-11-23
 """

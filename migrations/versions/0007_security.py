@@ -1,7 +1,7 @@
 """security: events (deduplicated per day, with a count), per-minute counts, rate-limit counters, IP blocks
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-11-23
 """
 

@@ -1,7 +1,7 @@
 """ticket notifications and lists: partner webhooks (URL + signing secret), each ticket's API JSON
 
-Revision ID: 0007
-Revises: 0005
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-11-23
 """
 

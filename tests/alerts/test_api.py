@@ -121,3 +121,31 @@ async def test_partners_cannot_see_alerts(alerts_app: AppFactory, tmp_path: Any)
     ):
         assert (await client.request(method, path, headers=bearer(key))).status == 403
         assert (await client.request(method, path)).status == 401
+
+
+def _db_rule(name: str) -> str:
+    return f"""
+groups:
+  - name: test
+    interval: 1h
+    rules:
+      - alert: {name}
+        expr: not db.up
+        receivers: [hook]
+"""
+
+
+async def test_a_reload_on_any_replica_reaches_the_evaluating_one(
+    alerts_app: AppFactory, tmp_path: Any
+) -> None:
+    """Behind a load balancer the reload lands on any replica; the evaluator must still pick it up."""
+    write_rules(tmp_path, _db_rule("First"))
+    settings = {"receivers": LOG, "default_receivers": [], "evaluation_interval": 3600}
+    evaluating, other = await alerts_app(settings=settings), await alerts_app(settings=settings)
+    write_rules(tmp_path, _db_rule("Second"))
+    resp = await other.post("/api/v1/admin/rules/reload", headers=await admin(other))
+    assert resp.status == 200
+    assert [r.name for r in state_of(evaluating).evaluator.rules.rules] == ["First"]  # not yet
+    await evaluate_once(evaluating.app)
+    assert [r.name for r in state_of(evaluating).evaluator.rules.rules] == ["Second"]
+    assert await metric(evaluating, "tronwatch_rules_last_reload_successful") == 1
