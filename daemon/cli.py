@@ -12,9 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from daemon import __version__, accounts
-from daemon.config import ConfigError, Settings, load_settings
+from daemon.config import ConfigError, Settings, load_settings, redacted
 from daemon.db import accounts_repo, migrate
 from daemon.db.connect import DatabaseUnavailable, connect
+from daemon.db.embedded import DataDirError
 from daemon.db.target import open_database
 from daemon.errors import ProblemError
 from daemon.logs import setup_logging
@@ -184,6 +185,9 @@ async def _keys_revoke(args: argparse.Namespace, conn: Any) -> int:
 
 async def _migrate(settings: Settings) -> int:
     async with open_database(settings) as target:
+        # A plain connect first: an unreachable database is one line naming the URL, not a traceback.
+        probe = await connect(target.url, connect_timeout=settings.database.connect_timeout)
+        await probe.close()
         await migrate.upgrade(target.url)
         print(f"database at revision {migrate.head_revision()} ({target.description})")
     return 0
@@ -193,7 +197,7 @@ def _config_check(args: argparse.Namespace) -> int:
     settings = load_settings(args.config)
     source = args.config or "(no file: demo defaults)"
     print(f"{source}: ok")
-    print(json.dumps(settings.model_dump(mode="json", exclude={"tron": {"api_keys"}}), indent=2))
+    print(json.dumps(redacted(settings), indent=2))
     return 0
 
 
@@ -223,6 +227,9 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         for line in exc.problems:
             print(f"tronwatch: config: {line}", file=sys.stderr)
+        return EXIT_CONFIG
+    except DataDirError as exc:
+        print(f"tronwatch: {exc}", file=sys.stderr)
         return EXIT_CONFIG
     except DatabaseUnavailable as exc:
         print(f"tronwatch: {exc}", file=sys.stderr)

@@ -23,6 +23,9 @@ from daemon.withdrawals.settings import WithdrawalSettings
 
 ENV_PREFIX = "TRONWATCH_"
 _VAR_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+_SECRET_KEY_RE = re.compile(r"password|passwd|secret|token|credential|api_?keys?$|private_?key", re.I)
+_SECRET_QUERY_RE = re.compile(r"([?&][^=&#]*(?:key|token|secret|password|passwd|sig)[^=&#]*=)[^&#]*", re.I)
+MASK = "***"
 
 
 class ConfigError(Exception):
@@ -201,12 +204,29 @@ def _substitute(value: Any, where: str, env: dict[str, str], problems: list[str]
     return _VAR_RE.sub(replace, value)
 
 
-def _env_overrides(data: dict[str, Any], environ: dict[str, str]) -> None:
-    """Apply TRONWATCH_SECTION__KEY=value overrides (double underscore nests)."""
-    for name, raw in environ.items():
-        if not name.startswith(ENV_PREFIX) or "__" not in name:
+def _top_level_keys() -> set[str]:
+    """Top-level keys that are plain values rather than sections (data_dir)."""
+    return {
+        name
+        for name, field in Settings.model_fields.items()
+        if not (isinstance(field.annotation, type) and issubclass(field.annotation, BaseModel))
+    }
+
+
+def _env_overrides(data: dict[str, Any], environ: dict[str, str]) -> dict[tuple[str, ...], str]:
+    """Apply TRONWATCH_SECTION__KEY=value (double underscore nests) and TRONWATCH_<TOP_LEVEL_KEY>.
+
+    Returns which key path each variable set, so problems name the variable, not the file.
+    """
+    origins: dict[tuple[str, ...], str] = {}
+    top_level = _top_level_keys()
+    for name, raw in sorted(environ.items()):
+        if not name.startswith(ENV_PREFIX):
             continue
         path = name[len(ENV_PREFIX) :].lower().split("__")
+        # Without `__` only known top-level keys: other TRONWATCH_* names are ${VAR} secrets and the like.
+        if len(path) == 1 and path[0] not in top_level:
+            continue
         node = data
         for part in path[:-1]:
             child = node.get(part)
@@ -215,14 +235,20 @@ def _env_overrides(data: dict[str, Any], environ: dict[str, str]) -> None:
                 node[part] = child
             node = child
         node[path[-1]] = yaml.safe_load(raw) if raw else raw
+        origins[tuple(path)] = f"environment variable {name}"
+    return origins
 
 
-def _format_errors(exc: ValidationError, source: str) -> list[str]:
+def _format_errors(
+    exc: ValidationError, source: str, origins: dict[tuple[str, ...], str] | None = None
+) -> list[str]:
     lines = []
     for err in exc.errors():
-        key = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        loc = tuple(str(p) for p in err["loc"])
+        key = ".".join(loc) or "(top level)"
         msg = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
-        lines.append(f"{source}: {key}: {msg}")
+        where = next((o for path, o in (origins or {}).items() if loc[: len(path)] == path), source)
+        lines.append(f"{where}: {key}: {msg}")
     return lines
 
 
@@ -253,19 +279,42 @@ def load_settings(
         data = _substitute(loaded, "", env, problems, source)
         if problems:
             raise ConfigError(problems)
-    _env_overrides(data, env)
+        # A section whose keys are all commented out parses as null: it means the defaults.
+        data = {k: v for k, v in data.items() if v is not None}
+    origins = _env_overrides(data, env)
     for section, values in (overrides or {}).items():
-        data.setdefault(section, {})
-        if isinstance(values, dict):
-            data[section].update(values)
+        current = data.get(section)
+        if isinstance(values, dict) and isinstance(current, dict):
+            current.update(values)
+        elif isinstance(values, dict) and current is not None:
+            pass  # not a mapping in the file: validation reports it against the file
         else:
-            data[section] = values
+            data[section] = dict(values) if isinstance(values, dict) else values
     try:
         return Settings.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(_format_errors(exc, source)) from exc
+        raise ConfigError(_format_errors(exc, source, origins)) from exc
 
 
 def mask_url(url: str) -> str:
     """Hide the password in a database URL for logs and messages."""
     return re.sub(r"(://[^:/@]+:)[^@]*@", r"\1***@", url)
+
+
+def _redact(value: Any, key: str = "") -> Any:
+    if isinstance(value, dict):
+        return {k: _redact(v, str(k)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_redact(v, key) for v in value]
+    if isinstance(value, str):
+        if _SECRET_KEY_RE.search(key):
+            return MASK
+        return _SECRET_QUERY_RE.sub(rf"\1{MASK}", mask_url(value))
+    return value
+
+
+def redacted(settings: Settings) -> dict[str, Any]:
+    """The settings as JSON data with every secret masked, for printing."""
+    # SecretStr fields already dump as asterisks; this also covers plain strings that hold secrets.
+    result: dict[str, Any] = _redact(settings.model_dump(mode="json", by_alias=True))
+    return result

@@ -121,10 +121,38 @@ def test_keys_commands_against_a_configured_database(database_url: str, tmp_path
 def test_unreachable_database_names_the_masked_url(tmp_path: Path) -> None:
     cfg = tmp_path / "tw.yml"
     cfg.write_text("database:\n  url: postgresql://tw:hunter2@127.0.0.1:1/tw\n  connect_timeout: 2\n")
-    result = tw("run", "-c", str(cfg), "--port", "0")
-    assert result.returncode == 1
-    assert "cannot reach database postgresql://tw:***@127.0.0.1:1/tw" in result.stderr
-    assert "hunter2" not in result.stderr + result.stdout
+    for command in (
+        ["run", "--port", "0"],
+        ["migrate"],
+        ["keys", "list"],
+        ["keys", "create", "--admin", "ops"],
+        ["keys", "revoke", "1"],
+    ):
+        result = tw(*command, "-c", str(cfg))
+        assert result.returncode == 1, (command, result.stderr)
+        # One line, naming the URL with its password masked: no traceback.
+        masked = "postgresql://tw:***@127.0.0.1:1/tw"
+        assert result.stderr.startswith(f"tronwatch: cannot reach database {masked}: ")
+        assert len(result.stderr.splitlines()) == 1, (command, result.stderr)
+        assert "hunter2" not in result.stderr + result.stdout
+
+
+def test_unusable_data_dir_is_one_line(tmp_path: Path) -> None:
+    not_a_dir = tmp_path / "file"
+    not_a_dir.write_text("")
+    for command in (["run", "--port", "0"], ["migrate"], ["keys", "list"]):
+        result = tw(*command, "--data-dir", str(not_a_dir / "tw"))
+        assert result.returncode == 2, (command, result.stderr)
+        assert result.stderr == f"tronwatch: cannot use data directory {not_a_dir / 'tw'}: Not a directory\n"
+
+
+def test_empty_config_section_and_a_port_flag(tmp_path: Path) -> None:
+    cfg = tmp_path / "tw.yml"
+    cfg.write_text("server:\n  # port: 8081\ndatabase:\n  url: postgresql://tw@127.0.0.1:1/tw\n")
+    # Past the config (the empty section means defaults, --port applies) to the database check.
+    result = tw("run", "-c", str(cfg), "--port", "9999")
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.startswith("tronwatch: cannot reach database"), result.stderr
 
 
 def test_help_explains_each_command() -> None:

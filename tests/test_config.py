@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from daemon.config import ConfigError, load_settings, mask_url
+from daemon.config import ConfigError, load_settings, mask_url, redacted
 
 
 def _write(tmp_path: Path, text: str) -> Path:
@@ -91,3 +92,78 @@ def test_shipped_example_config_is_valid() -> None:
 def test_mask_url_hides_password() -> None:
     assert mask_url("postgresql://tw:hunter2@db:5432/tw") == "postgresql://tw:***@db:5432/tw"
     assert mask_url("postgresql://db/tw") == "postgresql://db/tw"
+
+
+def test_an_empty_section_means_defaults(tmp_path: Path) -> None:
+    path = _write(tmp_path, "server:\n  # port: 8081\nenergy:\n")
+    assert load_settings(path, environ={}).server.port == 8080
+    assert load_settings(path, environ={}, overrides={"server": {"port": 9999}}).server.port == 9999
+    bad = _write(tmp_path, "server: 5\n")
+    with pytest.raises(ConfigError) as err:
+        load_settings(bad, environ={}, overrides={"server": {"port": 9999}})
+    assert err.value.problems == [
+        f"{bad}: server: Input should be a valid dictionary or instance of ServerSettings"
+    ]
+
+
+def test_env_problems_name_the_variable_and_top_level_keys_can_be_set(tmp_path: Path) -> None:
+    path = _write(tmp_path, "server:\n  host: 0.0.0.0\n")
+    with pytest.raises(ConfigError) as err:
+        load_settings(path, environ={"TRONWATCH_SERVER__PORT": "abc", "TRONWATCH_SERVER__COLOUR": "red"})
+    assert err.value.problems == [
+        "environment variable TRONWATCH_SERVER__PORT: server.port: "
+        "Input should be a valid integer, unable to parse string as an integer",
+        "environment variable TRONWATCH_SERVER__COLOUR: server.colour: unknown key",
+    ]
+    # Top-level keys need no `__`; other TRONWATCH_* names (${VAR} secrets) are not settings.
+    settings = load_settings(
+        path, environ={"TRONWATCH_DATA_DIR": str(tmp_path / "d"), "TRONWATCH_DB_PASSWORD": "x"}
+    )
+    assert settings.data_dir == tmp_path / "d"
+
+
+SECRETS = ("dbpass9", "apikey1", "nodekey2", "probepass3", "urltok4", "whsec_c2VjcmV0c2VjcmV0", "smtppass5")
+
+
+def _secret_config(tmp_path: Path) -> Path:
+    return _write(
+        tmp_path,
+        """
+database:
+  url: postgresql://tw:${DB_PASS}@db:5432/tw
+tron:
+  network: https://node.example/jsonrpc?apikey=nodekey2
+  api_keys: [apikey1]
+monitoring:
+  probe_url: http://probe:probepass3@127.0.0.1:8080/healthz
+alerts:
+  receivers:
+    - {name: hook, type: webhook, url: "https://h.example/x?token=urltok4", secret: whsec_c2VjcmV0c2VjcmV0}
+    - {name: mail, type: email, smarthost: "smtp:587", from: a@b.c, to: [o@b.c],
+       username: u, password: smtppass5}
+""",
+    )
+
+
+def test_redacted_settings_hide_every_secret(tmp_path: Path) -> None:
+    shown = redacted(load_settings(_secret_config(tmp_path), environ={"DB_PASS": "dbpass9"}))
+    text = str(shown)
+    assert not [s for s in SECRETS if s in text]
+    assert shown["database"]["url"] == "postgresql://tw:***@db:5432/tw"
+    assert shown["tron"]["network"] == "https://node.example/jsonrpc?apikey=***"
+    assert shown["monitoring"]["probe_url"] == "http://probe:***@127.0.0.1:8080/healthz"
+    assert shown["alerts"]["receivers"][1]["username"] == "u"  # not a secret: stays readable
+    assert shown["server"]["port"] == 8080
+
+
+def test_config_check_prints_no_secret(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "daemon", "config", "check", "-c", str(_secret_config(tmp_path))],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "DB_PASS": "dbpass9"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert "postgresql://tw:***@db:5432/tw" in result.stdout
+    assert not [s for s in SECRETS if s in result.stdout + result.stderr]

