@@ -90,7 +90,7 @@ async def test_an_energy_fee_change_shows_in_the_quote(energy_app: AppFactory, k
 async def test_outage_marks_pools_unreachable_serves_last_values_stale_and_recovers(
     energy_app: AppFactory, keys: Keys
 ) -> None:
-    client = await energy_app(scrape_interval=0.05, backoff_max=0.1)
+    client = await energy_app(scrape_interval=0.05)  # the default backoff_max (300 s)
     node = node_of(client)
     partner, _ = await keys.partner()
     admin, _ = await keys.admin()
