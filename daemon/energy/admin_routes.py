@@ -95,6 +95,10 @@ class StatusTotals(BaseModel):
     available_energy: int
     usage_ratio: float
     daily_consumption: int | None
+    runway_hours: float | None = Field(
+        description="The pools as one (expected duration): hours until their summed available energy "
+        "reaches 0 at the summed daily spend net of recovery; null when sustainable or not yet known"
+    )
     pools: int
     pools_up: int
 
@@ -234,6 +238,7 @@ async def admin_status(request: web.Request) -> web.Response:
                 available_energy=t.energy_available,
                 usage_ratio=round(t.usage_ratio, 6),
                 daily_consumption=t.daily_consumption,
+                runway_hours=runway_hours(t.runway_seconds),
                 pools=t.pools,
                 pools_up=t.pools_up,
             ),

@@ -123,12 +123,22 @@ def declared_pools(app: web.Application) -> list[tuple[str, str, Decimal, bool]]
 
 
 async def _sync_declared(app: web.Application) -> None:
-    async with app[keys.runtime].pool.acquire() as conn:
-        for name, address, target, enabled in declared_pools(app):
+    declared = declared_pools(app)
+    async with app[keys.runtime].pool.acquire() as conn, conn.transaction():
+        for name, address, target, enabled in declared:
             try:
-                await repo.upsert_config_pool(conn, name, address, target, enabled)
+                async with conn.transaction():  # a savepoint: one clash must not undo the others
+                    await repo.upsert_config_pool(conn, name, address, target, enabled)
             except asyncpg.UniqueViolationError:
                 log.error("declared pool skipped: its name is taken by another pool name=%s", name)
+        # Disabled, not deleted: history and queue entries that name the pool stay intact, and the
+        # admin API may now re-enable or delete it. Declaring it again takes it back.
+        for row in await repo.release_undeclared(conn, [address for _, address, _, _ in declared]):
+            log.warning(
+                "pool no longer in the config file: disabled, now managed over the API name=%s id=%d",
+                row["name"],
+                row["id"],
+            )
 
 
 async def _lead(app: web.Application) -> None:

@@ -93,6 +93,16 @@ async def upsert_config_pool(conn: Any, name: str, address: str, target_trx: Dec
     )
 
 
+async def release_undeclared(conn: Any, declared: list[str]) -> list[Record]:
+    """Disable config pools whose address is no longer declared and hand them to the API."""
+    rows: list[Record] = await conn.fetch(
+        "UPDATE energy_pools SET enabled = false, source = 'api', updated_at = now() "
+        "WHERE source = 'config' AND wallet_address <> ALL($1::text[]) RETURNING id, name, wallet_address",
+        declared,
+    )
+    return rows
+
+
 @profiled("db.pool_states_save")
 async def save_states(conn: Any, rows: list[tuple[Any, ...]]) -> None:
     """Upsert each pool's latest state (tuples in column order), so other replicas can serve it."""

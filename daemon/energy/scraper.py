@@ -55,9 +55,15 @@ class Scraper:
     """Owns per-pool state; `cycle()` does one pass, `run()` loops until cancelled."""
 
     def __init__(
-        self, settings: EnergySettings, tron: TronClient, holder: SnapshotHolder, pools: PoolSource
+        self,
+        settings: EnergySettings,
+        tron: TronClient,
+        holder: SnapshotHolder,
+        pools: PoolSource,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.settings = settings
+        self.clock = clock
         self.tron = tron
         self.holder = holder
         self.pools = pools
@@ -68,6 +74,7 @@ class Scraper:
         self.params_due = 0.0  # monotonic
         self.wake = asyncio.Event()
         self.serial = 0
+        self.node_down = False  # the last head check failed: nothing learnt about any single pool
         self._sem = asyncio.Semaphore(settings.concurrency)
 
     def seed(self, pool_id: int, chain_ms: int, used: int, window_slots: int) -> None:
@@ -91,7 +98,7 @@ class Scraper:
         except (TronError, TimeoutError) as exc:
             log.warning("chain parameters refresh failed error=%s", exc)
             return False
-        self.params_due = time.monotonic() + self.settings.chain_params_interval
+        self.params_due = self.clock() + self.settings.chain_params_interval
         return True
 
     async def _read(self, row: PoolRow) -> PoolReading | BaseException:
@@ -112,27 +119,45 @@ class Scraper:
     async def cycle(self) -> EnergySnapshot:
         """One pass over every pool; never raises for node errors (they mark pools unreachable)."""
         rows = await self.pools()
-        now_mono, wall = time.monotonic(), datetime.now(UTC)
-        due = [
-            r for r in rows if r.enabled and self.state.setdefault(r.id, _PoolState()).retry_at <= now_mono
-        ]
+        now_mono, wall = self.clock(), datetime.now(UTC)
         results: dict[int, PoolReading | BaseException] = {}
         chain_ms: int | None = None
-        if due:
+        node_error: BaseException | None = None
+        if any(r.enabled for r in rows):
+            # The head check doubles as the node probe: when it fails, no pool is to blame.
             try:
                 async with asyncio.timeout(self.settings.pool_timeout):
                     chain_ms = await self._head_ms()
             except (TronError, TimeoutError, OSError, ValueError) as exc:
-                results = dict.fromkeys((r.id for r in due), exc)
-            else:
-                readings = await asyncio.gather(*(self._read(r) for r in due))
-                results = {r.id: res for r, res in zip(due, readings, strict=True)}
+                node_error = exc
+        self._node_seen(node_error)
+        due = [
+            r for r in rows if r.enabled and self.state.setdefault(r.id, _PoolState()).retry_at <= now_mono
+        ]
+        if node_error is not None:
+            results = dict.fromkeys((r.id for r in due), node_error)
+        elif due:
+            readings = await asyncio.gather(*(self._read(r) for r in due))
+            results = {r.id: res for r, res in zip(due, readings, strict=True)}
         for row in rows:
-            self._update(row, results.get(row.id), wall, now_mono, chain_ms)
+            self._update(row, results.get(row.id), wall, now_mono, chain_ms, node_wide=node_error is not None)
         if self.quote is None or now_mono >= self.params_due:
             owner = next((r.wallet_address for r in rows if isinstance(results.get(r.id), PoolReading)), None)
             await self.refresh_chain(owner)
         return self.publish(rows)
+
+    def _node_seen(self, error: BaseException | None) -> None:
+        """Track node-wide outages; when the node answers again, retry every pool at once."""
+        if error is not None:
+            if not self.node_down:
+                log.warning("tron node unreachable, every pool marked unreachable error=%s", error)
+            self.node_down = True
+        elif self.node_down:
+            self.node_down = False
+            # Failures logged while the node was going down or flapping say nothing about the pools.
+            for st in self.state.values():
+                st.failures, st.retry_at = 0, 0.0
+            log.info("tron node answering again, every pool retried now")
 
     def _update(
         self,
@@ -141,6 +166,8 @@ class Scraper:
         wall: datetime,
         now_mono: float,
         chain_ms: int | None,
+        *,
+        node_wide: bool = False,
     ) -> None:
         st = self.state.setdefault(row.id, _PoolState())
         base = st.view or PoolView(
@@ -173,6 +200,9 @@ class Scraper:
                 chain_time=datetime.fromtimestamp(chain_ms / 1000, UTC),
                 last_error=None,
             )
+        elif isinstance(result, BaseException) and node_wide:
+            # No backoff: the pool is retried as soon as the node answers again.
+            view = replace(view, up=False, last_error=str(result) or type(result).__name__)
         elif isinstance(result, BaseException):
             st.failures += 1
             # Exponential backoff from one interval, capped, so a dead pool costs few requests.

@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from daemon.energy.quote import FeeQuote
+from daemon.tron.energy import SECONDS_PER_DAY, WINDOW_SLOTS, runway_seconds
 
 PoolStatus = Literal["active", "low", "exhausted", "unreachable", "disabled"]
 Level = Literal["ok", "warning", "critical", "emergency"]
@@ -65,6 +66,7 @@ class Totals:
     frozen_sun: int = 0
     balance_sun: int = 0
     daily_consumption: int | None = None
+    runway_seconds: float | None = None  # the pools as one: math.inf when sustainable, None unknown
     pools: int = 0
     pools_up: int = 0
 
@@ -129,16 +131,26 @@ def totals_of(pools: list[PoolView]) -> Totals:
     """Sum the enabled pools that have data (last known values also count while unreachable)."""
     seen = [p for p in pools if p.enabled and p.has_data]
     daily = [p.daily_consumption for p in seen if p.daily_consumption is not None]
+    limit, used = sum(p.energy_limit for p in seen), sum(p.energy_used for p in seen)
     return Totals(
-        energy_limit=sum(p.energy_limit for p in seen),
-        energy_used=sum(p.energy_used for p in seen),
+        energy_limit=limit,
+        energy_used=used,
         energy_available=sum(p.energy_available for p in seen),
         frozen_sun=sum(p.frozen_sun for p in seen),
         balance_sun=sum(p.balance_sun for p in seen),
         daily_consumption=sum(daily) if daily else None,
+        runway_seconds=_total_runway(seen, limit, used, sum(daily)) if daily else None,
         pools=len(seen),
         pools_up=sum(1 for p in seen if p.up),
     )
+
+
+def _total_runway(pools: list[PoolView], limit: int, used: int, daily: int) -> float:
+    """The pool runway model on the summed figures, as if each transfer could draw on any pool."""
+    # One window whose linear recovery matches the pools' combined recovery rate now.
+    rate = sum(p.energy_used / p.window_slots for p in pools if p.window_slots > 0)
+    window = round(used / rate) if rate > 0 else WINDOW_SLOTS
+    return runway_seconds(limit, used, window, daily / SECONDS_PER_DAY)
 
 
 class SnapshotHolder:

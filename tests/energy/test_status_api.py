@@ -46,6 +46,12 @@ async def test_draining_moves_metrics_status_and_level(energy_app: AppFactory, k
     assert await metric(client, "tronwatch_pool_up", pool="pool-alpha") == 1
     ratio = await metric(client, "tronwatch_energy_usage_ratio")
     assert ratio is not None and 0.60 <= ratio < 1
+    # Expected duration of the pools as one: finite at this spend, and longer than alpha's alone.
+    admin, _ = await keys.admin()
+    status = await (await client.get("/api/v1/admin/energy/status", headers=bearer(admin))).json()
+    alpha = next(p for p in status["pools"] if p["name"] == "pool-alpha")
+    assert alpha["runway_hours"] is not None
+    assert alpha["runway_hours"] < status["totals"]["runway_hours"] < 48
 
 
 async def test_insufficient_energy_gives_a_wait_and_a_message_in_the_asked_language(
@@ -90,7 +96,7 @@ async def test_an_energy_fee_change_shows_in_the_quote(energy_app: AppFactory, k
 async def test_outage_marks_pools_unreachable_serves_last_values_stale_and_recovers(
     energy_app: AppFactory, keys: Keys
 ) -> None:
-    client = await energy_app(scrape_interval=0.05, backoff_max=0.1)
+    client = await energy_app(scrape_interval=0.05)  # the default backoff_max (300 s)
     node = node_of(client)
     partner, _ = await keys.partner()
     admin, _ = await keys.admin()
