@@ -74,11 +74,11 @@ async def test_api_rules_see_the_traffic_of_every_replica(mon_app: AppFactory, k
 
     a, b = await mon_app(), await mon_app()
     admin, _ = await keys.admin()
-    for _ in range(20):
-        assert (await b.get("/api/v1/me", headers=bearer(admin))).status == 200
-    for _ in range(100):  # until a collection after these requests has been published
+    for _ in range(100):  # until a published collection holds b's requests (a serves none)
+        for _ in range(10):
+            assert (await b.get("/api/v1/me", headers=bearer(admin))).status == 200
         api = a.app[alerts_state].namespaces.snapshot().shared["api"]
-        if api and api.get("requests", 0) >= 20:
+        if api and api.get("requests", 0) >= 5:
             break
         await asyncio.sleep(0.1)
-    assert api["requests"] >= 20 and api["p99_ms"] > 0 and api["error_rate"] == 0
+    assert api["requests"] >= 5 and api["p99_ms"] > 0 and api["error_rate"] == 0
