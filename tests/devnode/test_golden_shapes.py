@@ -140,6 +140,35 @@ async def test_not_found_is_empty_object(http: Any) -> None:
     assert 0 < size["max_size"] < 1_000_000 * 10**6
 
 
+async def test_getcandelegatedmaxsize_type_is_an_int32_and_bad_ones_are_errors(
+    node: Devnode, http: Any
+) -> None:
+    """type is CanDelegatedMaxSizeRequestMessage's int32 (tron.md §1: 1 ENERGY / 0): no enum names."""
+    energy = await http("wallet/getcandelegatedmaxsize", {"owner_address": POOL, "type": 1, "visible": True})
+    assert energy["max_size"] > 0
+    for bandwidth in ({"type": 0}, {}, {"type": None}, {"type": 2}):  # the pool stakes energy only
+        assert (
+            await http("wallet/getcandelegatedmaxsize", {"owner_address": POOL, "visible": True, **bandwidth})
+            == {}
+        )
+    for bad in ("ENERGY", "1", True, 1.5, 2**31):
+        res = await http(
+            "wallet/getcandelegatedmaxsize", {"owner_address": POOL, "type": bad, "visible": True}
+        )
+        assert (
+            set(res) == {"Error"} and res["Error"].startswith("class ") and "parse integer" in res["Error"]
+        ), bad
+    async with aiohttp.ClientSession() as session:
+        query = f"{node.url}wallet/getcandelegatedmaxsize?owner_address={POOL}&visible=true&type="
+        async with session.get(query + "1") as resp:
+            assert resp.status == 200 and await resp.json() == energy
+        async with session.get(query + "ENERGY") as resp:
+            assert resp.status == 200
+            assert await resp.json() == {
+                "Error": 'class java.lang.NumberFormatException : For input string: "ENERGY"'
+            }
+
+
 async def test_broadcast_error_is_hex_code_message(http: Any) -> None:
     raw = {
         "contract": [
