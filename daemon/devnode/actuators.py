@@ -59,9 +59,19 @@ def _charge_bandwidth(chain: DevnodeChain, acc: Account, p: ParsedTx, creates: b
     return charge
 
 
-def _stored(p: ParsedTx, ret: str, receipt: Receipt, charge: NetCharge) -> StoredTx:
+def _stored(p: ParsedTx, ret: str, receipt: Receipt, charge: NetCharge, contract_fee: int = 0) -> StoredTx:
     receipt.net_usage, receipt.net_fee = charge.usage, charge.burned_sun
-    return StoredTx(p.txid, p.raw, p.raw_bytes, p.signatures, p.contract_type, p.owner, ret, receipt)
+    return StoredTx(
+        p.txid,
+        p.raw,
+        p.raw_bytes,
+        p.signatures,
+        p.contract_type,
+        p.owner,
+        ret,
+        receipt,
+        contract_fee=contract_fee,
+    )
 
 
 def _owner(chain: DevnodeChain, p: ParsedTx, contract: str) -> Account:
@@ -76,7 +86,7 @@ def _int(value: Any) -> int:
 
 
 def transfer(chain: DevnodeChain, p: ParsedTx) -> StoredTx:
-    """TransferActuator, with BandwidthProcessor's create-account fee for a new recipient."""
+    """TransferActuator: a new recipient costs getCreateNewAccountFeeInSystemContract, plus its bytes' fee."""
     acc = _owner(chain, p, "TransferContract")
     to = to_raw(str(p.value.get("to_address", "")))
     amount = _int(p.value.get("amount"))
@@ -86,17 +96,19 @@ def transfer(chain: DevnodeChain, p: ParsedTx) -> StoredTx:
         raise invalid("Cannot transfer TRX to yourself.")
     creates = to not in chain.accounts
     charge = _charge_bandwidth(chain, acc, p, creates)
-    if acc.balance - charge.burned_sun < amount:
+    # java-tron's TransferActuator adds this to its ret fee; BandwidthProcessor has burned for the bytes.
+    fee = chain.params.create_new_account_fee if creates else 0
+    if acc.balance - charge.burned_sun < amount + fee:
         raise invalid("Validate TransferContract error, balance is not sufficient.")
     apply_bandwidth(acc, charge, chain.head_slot)
-    acc.balance -= amount
+    acc.balance -= amount + fee
     acc.latest_opration_time = chain.head.timestamp
     dest = chain.accounts.get(to)
     if dest is None:
         dest = Account(address=to, create_time=chain.head.timestamp)
         chain.accounts[to] = dest
     dest.balance += amount
-    return _stored(p, "SUCCESS", Receipt(), charge)
+    return _stored(p, "SUCCESS", Receipt(), charge, contract_fee=fee)
 
 
 def freeze_v2(chain: DevnodeChain, p: ParsedTx) -> StoredTx:

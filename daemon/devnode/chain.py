@@ -57,13 +57,14 @@ class StoredTx:
     contract_address: bytes = b""
     logs: list[Any] = field(default_factory=list)
     res_message: str = ""
+    contract_fee: int = 0  # the actuator's own fee (ret.fee), e.g. creating the recipient's account
     block_number: int = -1
     block_ts: int = 0
 
     @property
     def fee(self) -> int:
-        """TransactionInfo.fee: all sun burned."""
-        return self.receipt.energy_fee + self.receipt.net_fee
+        """TransactionInfo.fee: all sun burned (actuator fee + energy + bandwidth)."""
+        return self.contract_fee + self.receipt.energy_fee + self.receipt.net_fee
 
 
 @dataclass(slots=True)

@@ -17,7 +17,8 @@ class ChainParams:
 
     energy_fee: int = 100  # getEnergyFee, sun per energy (tron.md §3 table: 100 since 2025-08)
     transaction_fee: int = 1000  # getTransactionFee, sun per byte
-    create_account_fee: int = 100_000  # getCreateAccountFee, burned by a transfer creating an account
+    create_account_fee: int = 100_000  # getCreateAccountFee, burned for a new account's bytes
+    create_new_account_fee: int = 1_000_000  # getCreateNewAccountFeeInSystemContract (tron.md §2)
     free_net_limit: int = 600  # getFreeNetLimit
     max_fee_limit: int = 15_000_000_000  # getMaxFeeLimit
     total_energy_limit: int = 180_000_000_000  # getTotalEnergyCurrentLimit

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Callable
 from typing import Any
@@ -21,6 +22,7 @@ from daemon.devnode.usdt import USDT_ADDRESS, contract_json, selector
 Params = dict[str, Any]
 Handler = Callable[[DevnodeChain, Params, bool], dict[str, Any]]
 _DUMPS = json.JSONEncoder(separators=(",", ":")).encode
+JSON_PARSE_ERROR = "org.tron.core.services.http.JsonFormat$ParseException"
 
 
 def _error(exc: Exception | str, cls: str = "java.lang.IllegalArgumentException") -> dict[str, Any]:
@@ -195,16 +197,35 @@ def getcontract(chain: DevnodeChain, params: Params, solid: bool) -> dict[str, A
     return contract_json(visible(params)) if addr == USDT_ADDRESS else {}
 
 
+def _int32(params: Params, name: str) -> int | dict[str, Any]:
+    """An int32 request field: a JSON number in a POST body, decimal digits in a GET query; else an Error."""
+    raw = params.get(name)
+    if raw is None:
+        return 0
+    if isinstance(raw, str) and not params.get("_post", True) and re.fullmatch(r"[+-]?[0-9]{1,10}", raw):
+        raw = int(raw)  # the GET servlet's Integer.parseInt
+    if isinstance(raw, int) and not isinstance(raw, bool) and -(2**31) <= raw < 2**31:
+        return raw
+    if not params.get("_post", True):
+        return _error(f'For input string: "{raw}"', "java.lang.NumberFormatException")
+    # JsonFormat.merge reads an int32 token only: "ENERGY", "1", true and 1.5 fail to parse.
+    token = json.dumps(raw)
+    return _error(f'Couldn\'t parse integer: For input string: "{token}"', JSON_PARSE_ERROR)
+
+
 def getcandelegatedmaxsize(chain: DevnodeChain, params: Params, solid: bool) -> dict[str, Any]:
     """Stake minus usage converted back to sun; below 1 TRX prints as {} (tron.md §2/§3)."""
+    resource = _int32(params, "type")  # ResourceCode number: 0 BANDWIDTH, 1 ENERGY (tron.md §1)
+    if isinstance(resource, dict):
+        return resource
     try:
         acc = chain.accounts.get(_address(params, "owner_address"))
     except AddressError as exc:
         return _error(exc)
-    if acc is None:
+    if acc is None or resource not in (0, 1):
         return {}
     slot, p = chain.head_slot, chain.params
-    if int(params.get("type", 0)) == 1:
+    if resource == 1:
         used = energy_used(acc, slot) * chain.energy_weight() * 1_000_000 // p.total_energy_limit
         size = acc.frozen_energy - used
     else:
@@ -275,6 +296,7 @@ async def _params(request: web.Request) -> Params | dict[str, Any]:
                 return {"_error": _error(exc, "com.alibaba.fastjson.JSONException")}
             if isinstance(data, dict):
                 params.update(data)
+    params["_post"] = request.method == "POST"
     return params
 
 

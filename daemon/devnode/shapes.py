@@ -109,7 +109,7 @@ def chain_parameters(chain: DevnodeChain) -> dict[str, Any]:
         ("getAssetIssueFee", 1_024_000_000),
         ("getWitnessPayPerBlock", 8_000_000),
         ("getWitnessStandbyAllowance", 115_200_000_000),
-        ("getCreateNewAccountFeeInSystemContract", 1_000_000),
+        ("getCreateNewAccountFeeInSystemContract", p.create_new_account_fee),
         ("getCreateNewAccountBandwidthRate", 1),
         ("getAllowCreationOfContracts", 1),
         ("getRemoveThePowerOfTheGr", -1),

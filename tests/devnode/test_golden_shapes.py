@@ -8,6 +8,8 @@ from typing import Any
 
 import aiohttp
 import pytest
+from tronpy import AsyncTron
+from tronpy.keys import PrivateKey
 
 from daemon.devnode import Devnode
 from daemon.devnode.proto import encode_raw, txid_of
@@ -17,6 +19,7 @@ from .conftest import USDT
 POOL = "TYWxU5pTXmfQNnV795SxTYQnGPQr3nctWe"
 POOL_HEX = "41f753f213104eeb9fb1e03fb9b71993342590968a"
 ALICE = "TKKwBf2YL9sH2GppotCWkXy6jmKFRM4ncZ"
+ALICE_HEX = "4166a4a9e4bf5ee973566dcd3f591402658fb80137"
 BOB = "THh5J4Kb996ZXSguVRYy69ys2fczZ2K1QZ"
 
 
@@ -138,6 +141,123 @@ async def test_not_found_is_empty_object(http: Any) -> None:
     )
     size = await http("wallet/getcandelegatedmaxsize", {"owner_address": POOL, "type": 1, "visible": True})
     assert 0 < size["max_size"] < 1_000_000 * 10**6
+
+
+async def test_getcandelegatedmaxsize_type_is_an_int32_and_bad_ones_are_errors(
+    node: Devnode, http: Any
+) -> None:
+    """type is CanDelegatedMaxSizeRequestMessage's int32 (tron.md §1: 1 ENERGY / 0): no enum names."""
+    energy = await http("wallet/getcandelegatedmaxsize", {"owner_address": POOL, "type": 1, "visible": True})
+    assert energy["max_size"] > 0
+    for bandwidth in ({"type": 0}, {}, {"type": None}, {"type": 2}):  # the pool stakes energy only
+        assert (
+            await http("wallet/getcandelegatedmaxsize", {"owner_address": POOL, "visible": True, **bandwidth})
+            == {}
+        )
+    for bad in ("ENERGY", "1", True, 1.5, 2**31):
+        res = await http(
+            "wallet/getcandelegatedmaxsize", {"owner_address": POOL, "type": bad, "visible": True}
+        )
+        assert (
+            set(res) == {"Error"} and res["Error"].startswith("class ") and "parse integer" in res["Error"]
+        ), bad
+    async with aiohttp.ClientSession() as session:
+        query = f"{node.url}wallet/getcandelegatedmaxsize?owner_address={POOL}&visible=true&type="
+        async with session.get(query + "1") as resp:
+            assert resp.status == 200 and await resp.json() == energy
+        async with session.get(query + "ENERGY") as resp:
+            assert resp.status == 200
+            assert await resp.json() == {
+                "Error": 'class java.lang.NumberFormatException : For input string: "ENERGY"'
+            }
+
+
+async def test_getsignweight_matches_the_transaction_sign_weight_shape(
+    tron: AsyncTron, wallets: Any, http: Any
+) -> None:
+    """§2 getsignweight: permission, approvals, result (ENOUGH_PERMISSION is enum 0: printed as {})."""
+    alice, bob = wallets["user-alice"], wallets["user-bob"]
+    txn = await tron.trx.transfer(alice.address, bob.address, 1_000_000).build()
+    owner = {"permission_name": "owner", "threshold": 1, "keys": [{"address": ALICE_HEX, "weight": 1}]}
+    unsigned = await http("wallet/getsignweight", txn.to_json())
+    assert list(unsigned) == ["permission", "result", "transaction"]  # weight 0 and [] omitted
+    assert unsigned["permission"] == owner and unsigned["result"] == {"code": "NOT_ENOUGH_PERMISSION"}
+    ext = unsigned["transaction"]
+    assert ext["result"] == {"result": True} and ext["txid"] == txn.txid
+    assert ext["transaction"]["txID"] == txn.txid  # what tronpy's build() reads
+    assert {"txID", "raw_data", "raw_data_hex"} <= set(ext["transaction"])
+    signed = await http("wallet/getsignweight", txn.sign(alice.key).to_json())
+    assert signed["approved_list"] == [ALICE_HEX] and signed["current_weight"] == 1 and signed["result"] == {}
+    assert set(signed) == {"permission", "approved_list", "current_weight", "result", "transaction"}
+    # A missing owner: PERMISSION_ERROR "Account does not exist!" and no permission.
+    stranger = PrivateKey(bytes([5]) * 32).public_key.to_hex_address()
+    raw = dict(txn._raw_data)
+    raw["contract"] = [dict(raw["contract"][0])]
+    raw["contract"][0]["parameter"] = {
+        **raw["contract"][0]["parameter"],
+        "value": {**raw["contract"][0]["parameter"]["value"], "owner_address": stranger},
+    }
+    missing = await http("wallet/getsignweight", {"txID": txid_of(encode_raw(raw)), "raw_data": raw})
+    assert list(missing) == ["result", "transaction"]
+    assert missing["result"] == {"code": "PERMISSION_ERROR", "message": "Account does not exist!"}
+
+
+async def test_successful_broadcast_and_its_lookups_match_the_samples(
+    node: Devnode, tron: AsyncTron, wallets: Any, http: Any
+) -> None:
+    """§2: broadcast {"result":true,"txid"}, gettransactionbyid, the TRX transfer gettransactioninfobyid."""
+    alice, bob = wallets["user-alice"], wallets["user-bob"]
+    txn = (await tron.trx.transfer(alice.address, bob.address, 1_000_000).build()).sign(alice.key)
+    ret = await http("wallet/broadcasttransaction", txn.to_json())
+    assert ret == {"result": True, "txid": txn.txid} and list(ret) == [
+        "result",
+        "txid",
+    ]  # code SUCCESS omitted
+    assert await http("wallet/gettransactioninfobyid", {"value": txn.txid}) == {}  # pending: not in a block
+    node.advance(3)
+    info = await http("wallet/gettransactioninfobyid", {"value": txn.txid})
+    # §2: {'id':…,'blockNumber':10163821,'blockTimeStamp':1603368072000,'contractResult':[''],
+    #      'receipt':{'net_usage':283}}
+    assert list(info) == ["id", "blockNumber", "blockTimeStamp", "contractResult", "receipt"]
+    assert info["id"] == txn.txid and info["contractResult"] == [""]
+    assert list(info["receipt"]) == ["net_usage"] and 250 < info["receipt"]["net_usage"] < 300
+    block = await http("wallet/getblockbynum", {"num": info["blockNumber"]})
+    assert info["blockTimeStamp"] == block["block_header"]["raw_data"]["timestamp"]  # ms, an int
+    assert [t["txID"] for t in block["transactions"]] == [txn.txid]
+    tx = await http("wallet/gettransactionbyid", {"value": txn.txid, "visible": True})
+    assert list(tx) == ["ret", "signature", "txID", "raw_data", "raw_data_hex"]
+    assert tx["ret"] == [{"contractRet": "SUCCESS"}]  # no fee: nothing burned
+    assert tx["signature"] == txn._signature and tx["txID"] == txn.txid
+    value = tx["raw_data"]["contract"][0]["parameter"]["value"]
+    assert value == {"owner_address": ALICE, "to_address": bob.address, "amount": 1_000_000}
+    assert tx["raw_data_hex"] == encode_raw(txn._raw_data).hex()
+
+
+async def test_trc20_info_receipt_matches_the_sample(
+    node: Devnode, tron: AsyncTron, wallets: Any, http: Any
+) -> None:
+    """§2 TRC20 sample receipt: energy_usage, energy_usage_total, net_usage, result 'SUCCESS'; no fee."""
+    pool, alice = wallets["pool-alpha"], wallets["user-alice"]
+    usdt = await tron.get_contract(USDT)
+    txb = await usdt.functions.transfer(alice.address, 1_000_000)
+    txn = (await txb.with_owner(pool.address).fee_limit(30_000_000).build()).sign(pool.key)
+    assert (await http("wallet/broadcasttransaction", txn.to_json()))["result"] is True
+    node.advance(3)
+    info = await http("wallet/gettransactioninfobyid", {"value": txn.txid})
+    # The sample predates dynamic energy; USDT's penalty now adds energy_penalty_total.
+    sample = ["energy_usage", "energy_usage_total", "net_usage", "result"]
+    assert list(info["receipt"]) == [*sample, "energy_penalty_total"]
+    assert info["receipt"]["result"] == "SUCCESS" and "fee" not in info
+    assert info["contractResult"] == ["0" * 63 + "1"]  # transfer() returns true
+    assert list(info) == [
+        "id",
+        "blockNumber",
+        "blockTimeStamp",
+        "contractResult",
+        "contract_address",
+        "receipt",
+        "log",
+    ]
 
 
 async def test_broadcast_error_is_hex_code_message(http: Any) -> None:

@@ -76,6 +76,32 @@ async def test_trx_transfer_solidifies_with_bandwidth_receipt(
     assert await tron.get_account_balance(alice.address) == Decimal("997.5")
 
 
+async def test_trx_transfer_creating_an_account_costs_the_create_fees(
+    node: Devnode, tron: AsyncTron, wallets: dict[str, Any]
+) -> None:
+    """java-tron: getCreateAccountFee for the bytes plus getCreateNewAccountFeeInSystemContract (1.1 TRX)."""
+    alice, carol = wallets["user-alice"], wallets["user-carol"]
+    fresh = PrivateKey(bytes([9]) * 32).public_key.to_base58check_address()
+    params = {p["key"]: p.get("value", 0) for p in await tron.get_chain_parameters()}
+    assert params["getCreateAccountFee"] == 100_000
+    assert params["getCreateNewAccountFeeInSystemContract"] == 1_000_000
+    txn = (await tron.trx.transfer(alice.address, fresh, 5_000_000).build()).sign(alice.key)
+    ret = await txn.broadcast()
+    node.advance(3)
+    info = await ret.wait()
+    assert info["receipt"] == {"net_fee": 100_000}  # no staked bandwidth: the flat fee, not bytes
+    assert info["fee"] == 1_100_000
+    assert (await tron.get_transaction(ret.txid))["ret"] == [{"contractRet": "SUCCESS", "fee": 1_100_000}]
+    assert await tron.get_account_balance(fresh) == Decimal(5)
+    assert await tron.get_account_balance(alice.address) == Decimal(1000) - Decimal(5) - Decimal("1.1")
+    # Validation counts both fees: 49 TRX of carol's 50 to a new account would need 50.1.
+    other = PrivateKey(bytes([10]) * 32).public_key.to_base58check_address()
+    txn = (await tron.trx.transfer(carol.address, other, 49_000_000).build()).sign(carol.key)
+    with pytest.raises(ValidationError, match="balance is not sufficient"):
+        await txn.broadcast()
+    assert await tron.get_account_balance(carol.address) == Decimal(50)
+
+
 async def test_usdt_transfer_to_empty_address_burns_trx_for_energy(
     node: Devnode, tron: AsyncTron, wallets: dict[str, Any]
 ) -> None:

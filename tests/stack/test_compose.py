@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
+import shlex
 import subprocess
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from daemon.cli import build_parser
 from daemon.config import load_settings
 from tests.stack.conftest import ROOT
 
@@ -97,3 +100,24 @@ def test_alerts_reach_alertmanager_and_the_mail_catcher() -> None:
     assert [str(p) for p in cfg.alerts.rule_files] == ["/app/rules"]
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert "COPY rules ./rules" in dockerfile and "WORKDIR /app" in dockerfile
+
+
+def test_the_readme_quick_start_commands_use_the_compose_config() -> None:
+    """`docker compose exec` CLI commands need `-c`: without it the CLI runs in demo mode in the container."""
+    services = _yaml("docker-compose.yml")["services"]
+    readme = (ROOT / "README.md").read_text()
+    quick_start = (
+        readme.split("**Quick start for the full stack**", 1)[1].split("```sh", 1)[1].split("```", 1)[0]
+    )
+    commands = [
+        shlex.split(line)
+        for line in quick_start.splitlines()
+        if re.match(r"docker compose (exec|run) ", line)
+    ]
+    assert commands, quick_start
+    mounted = {v: k for k, v in _mounts(services["tronwatch"]).items()}["./deploy/tronwatch.yml"]
+    for argv in commands:
+        service, program, *args = argv[3:]
+        assert service == "tronwatch" and program == "tronwatch", argv
+        parsed = build_parser().parse_args(args)
+        assert parsed.config is not None and str(parsed.config) == mounted, argv

@@ -103,6 +103,29 @@ def test_every_panel_query_returns_data_from_a_real_prometheus(demo: Demo, prome
     assert not failures, "\n".join(failures)
 
 
+def test_the_leader_panel_lists_one_row_per_lease_job_and_replica(demo: Demo, prometheus: Prometheus) -> None:
+    """Prometheus renames the metric's own `job` to `exported_job`; the table must show the lease jobs."""
+    (panel,) = [
+        p for p in panels(ROOT / "dashboards/json/system-health.json") if p["title"] == "Leader per job"
+    ]
+    (target,) = panel["targets"]
+    renames = next(t["options"]["renameByName"] for t in panel["transformations"] if t["id"] == "organize")
+    job_label = next(label for label, shown in renames.items() if shown == "lease job")
+    _, body = http_get(f"{demo.url}/metrics")
+    leases = set(re.findall(r'^tronwatch_leader\{job="([^"]+)"\}', body.decode(), re.M))
+    assert {"housekeeping", "withdrawal-dispatcher"} <= leases, leases
+    deadline = time.monotonic() + 30
+    while True:
+        result = prometheus.query(_substitute(target["expr"]))["data"]["result"]
+        rows = [(s["metric"].get(job_label), s["metric"].get("instance")) for s in result]
+        if {job for job, _ in rows} >= leases or time.monotonic() > deadline:
+            break
+        time.sleep(1)  # the first scrapes
+    instance = demo.url.removeprefix("http://")
+    assert sorted(rows) == sorted((job, instance) for job in leases), rows
+    assert all(float(s["value"][1]) == 1 for s in result)  # one replica: it leads every job
+
+
 def test_the_pool_variable_selects_one_pool(demo: Demo, prometheus: Prometheus) -> None:
     energy = json.loads((ROOT / "dashboards/json/energy-pools.json").read_text())
     query = energy["templating"]["list"][0]["query"]["query"]
