@@ -70,7 +70,7 @@ class ServedApp:
         assert self.leftover == 0, f"{self.leftover} tasks outlived the app's cleanup"
 
 
-async def _prepare_database(server: EmbeddedPostgres, name: str) -> str:
+async def _prepare_database(server: EmbeddedPostgres, name: str) -> tuple[str, str]:
     conn = await asyncpg.connect(server.url("postgres"))
     await conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{TEMPLATE}"')
     await conn.close()
@@ -79,21 +79,19 @@ async def _prepare_database(server: EmbeddedPostgres, name: str) -> str:
     await conn.execute("ALTER TABLE api_keys ALTER COLUMN id RESTART WITH 9000000")
     key = await accounts.create_key(conn, role="admin", admin_name="fuzzer")
     partner = await accounts.partner_by_name(conn, "fuzzed", create=True)
-    await accounts.create_key(conn, role="partner", partner_id=partner["id"])
+    partner_key = await accounts.create_key(conn, role="partner", partner_id=partner["id"])
     await conn.close()
-    return key.secret
+    return key.secret, partner_key.secret
 
 
 @pytest.fixture(scope="module")
-def served(
-    pg_server: EmbeddedPostgres, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[str, str]]:
-    """(base URL, admin key) of a running app on its own database."""
-    admin_key = asyncio.run(_prepare_database(pg_server, "schemathesis"))
+def served(pg_server: EmbeddedPostgres, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """Base URL and keys of a running app on its own database."""
+    admin_key, partner_key = asyncio.run(_prepare_database(pg_server, "schemathesis"))
     url = pg_server.url("schemathesis")
     cfg = make_settings(url, Path(tmp_path_factory.mktemp("st")))
     with ServedApp(create_app(cfg, database_url=url, registry=CollectorRegistry())) as served_app:
-        yield f"http://127.0.0.1:{served_app.port}", admin_key
+        yield {"url": f"http://127.0.0.1:{served_app.port}", "admin": admin_key, "partner": partner_key}
 
 
 def _document() -> dict[str, Any]:
@@ -107,16 +105,18 @@ DOCUMENT = _document()
 schema = schemathesis.openapi.from_dict(DOCUMENT)
 
 
-def test_the_served_document_is_the_one_tested(served: tuple[str, str]) -> None:
+def test_the_served_document_is_the_one_tested(served: dict[str, str]) -> None:
     import json
     import urllib.request
 
-    with urllib.request.urlopen(f"{served[0]}/openapi.json") as resp:
+    with urllib.request.urlopen(f"{served['url']}/openapi.json") as resp:
         assert json.load(resp) == json.loads(json.dumps(DOCUMENT))
 
 
 @schema.parametrize()
 @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
-def test_api_conforms_to_its_document(case: Any, served: tuple[str, str]) -> None:
-    base_url, admin_key = served
-    case.call_and_validate(base_url=base_url, headers={"Authorization": f"Bearer {admin_key}"}, checks=CHECKS)
+@pytest.mark.parametrize("who", ["admin", "partner"])  # each role reaches its own handlers, not just 403
+def test_api_conforms_to_its_document(case: Any, served: dict[str, str], who: str) -> None:
+    case.call_and_validate(
+        base_url=served["url"], headers={"Authorization": f"Bearer {served[who]}"}, checks=CHECKS
+    )

@@ -27,7 +27,7 @@ def served(
     pg_server: EmbeddedPostgres, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[str, str]]:
     """(base URL, admin key) of the app with alerts on its own database."""
-    admin_key = asyncio.run(_prepare_database(pg_server, "schemathesis_alerts"))
+    admin_key, _ = asyncio.run(_prepare_database(pg_server, "schemathesis_alerts"))
     url = pg_server.url("schemathesis_alerts")
     cfg = make_settings(url, Path(tmp_path_factory.mktemp("sta")))
     app = create_app(cfg, database_url=url, registry=CollectorRegistry())
