@@ -173,7 +173,7 @@ async def claim(conn: Any, partner_id: int, limit: int, now: datetime) -> list[R
     """Released entries of this partner, oldest first, now claimed (SKIP LOCKED: never twice)."""
     rows: list[Record] = await conn.fetch(
         "WITH c AS (SELECT id FROM energy_withdrawal_queue WHERE partner_id = $1 AND status = 'released' "
-        "ORDER BY id "
+        "AND pool_id IS NOT NULL ORDER BY id "
         "LIMIT $2 FOR UPDATE SKIP LOCKED) UPDATE energy_withdrawal_queue q SET status = 'processing', "
         "claimed_at = $3, "
         "claim_count = q.claim_count + 1 FROM c, energy_pools p WHERE q.id = c.id AND p.id = q.pool_id "
@@ -214,11 +214,12 @@ async def lock(conn: Any, partner_id: int, entry_id: int) -> Record | None:
 
 
 async def return_stale(conn: Any, claimed_before: datetime) -> int:
-    """Claims older than the timeout go back to waiting; their old ids put them at the head."""
+    """Claims older than the timeout, and releases whose pool is gone, go back to waiting at the head."""
+    # Deleting a pool returns its releases itself; this also catches any it could not (older versions).
     done: str = await conn.execute(
         "UPDATE energy_withdrawal_queue SET status = 'waiting', pool_id = NULL, released_at = NULL, "
         "claimed_at = NULL "
-        "WHERE status = 'processing' AND claimed_at < $1",
+        "WHERE (status = 'processing' AND claimed_at < $1) OR (status = 'released' AND pool_id IS NULL)",
         claimed_before,
     )
     return int(done.split()[-1])
