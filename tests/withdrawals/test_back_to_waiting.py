@@ -1,4 +1,4 @@
-"""The user chooses to wait or to pay: an emergency quote that expired unpaid lets the withdrawal queue again."""
+"""Wait or pay: once an emergency quote expires unpaid, the withdrawal can queue again."""
 
 from __future__ import annotations
 
