@@ -179,6 +179,11 @@ class Settings(_Section):
         """True when no database URL is configured: embedded PostgreSQL, demo keys."""
         return self.database.url is None
 
+    @model_validator(mode="after")
+    def _known_receivers(self) -> Settings:
+        self.support.check_receivers({r.name for r in self.alerts.receivers})
+        return self
+
 
 def _substitute(value: Any, where: str, env: dict[str, str], problems: list[str], source: str) -> Any:
     """Replace ${VAR} and ${VAR:-default} in every string of the tree."""

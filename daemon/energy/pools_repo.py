@@ -71,12 +71,26 @@ async def update_pool(
 
 
 async def delete_pool(conn: Any, pool_id: int) -> Record | None:
-    """Delete a pool with its state and history; None when absent."""
-    return await conn.fetchrow(
-        "DELETE FROM energy_pools WHERE id = $1 "
-        "RETURNING id, name, wallet_address, target_trx, enabled, source, created_at, updated_at",
-        pool_id,
-    )
+    """Delete a pool with its state and history; None when absent.
+
+    Withdrawals released to it but not yet claimed go back to waiting (their old ids keep their place at
+    the head of the queue): their energy reservation dies with the pool. Claimed ones keep going.
+    """
+    async with conn.transaction():
+        # Lock the pool first: a release to it in flight finishes before our UPDATE (which then sees it),
+        # and one starting later fails its foreign-key check instead of being orphaned by ON DELETE SET NULL.
+        if await conn.fetchval("SELECT 1 FROM energy_pools WHERE id = $1 FOR UPDATE", pool_id) is None:
+            return None
+        await conn.execute(
+            "UPDATE energy_withdrawal_queue SET status = 'waiting', pool_id = NULL, released_at = NULL "
+            "WHERE pool_id = $1 AND status = 'released'",
+            pool_id,
+        )
+        return await conn.fetchrow(
+            "DELETE FROM energy_pools WHERE id = $1 "
+            "RETURNING id, name, wallet_address, target_trx, enabled, source, created_at, updated_at",
+            pool_id,
+        )
 
 
 async def upsert_config_pool(conn: Any, name: str, address: str, target_trx: Decimal, enabled: bool) -> None:

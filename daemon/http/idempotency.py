@@ -85,3 +85,20 @@ async def idempotent(
                 await repo.release(conn, scope, key)
             raise
     return web.Response(status=status, text=payload.model_dump_json(), content_type="application/json")
+
+
+async def stored_response(request: web.Request) -> web.Response | None:
+    """The recorded response when this caller's Idempotency-Key already completed this same request.
+
+    For routes that do costly or limited work (a rate limit, a chain call) before `idempotent`: a retry
+    must get the first answer, not a 429 or a 503. Anything else (no key, unknown, in flight, another
+    body) is left to `idempotent`.
+    """
+    key = request.headers.get(HEADER)
+    if key is None or not _KEY.match(key):
+        return None
+    async with request.app[keys.runtime].pool.acquire() as conn:
+        record = await repo.get(conn, request[keys.principal].scope, key)
+    if record is None or record["state"] != "done" or record["request_hash"] != await _request_hash(request):
+        return None
+    return _replay(record)

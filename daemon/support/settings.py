@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Literal
 
@@ -21,6 +22,8 @@ ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024
 SLA_INTERVAL = 30.0
 FIGURES_INTERVAL = 15.0
 AUTO_CLOSE_DAYS = 7.0
+# Receivers kept in the database rather than the config (notify_outbox.PARTNER webhooks).
+_DATABASE_RECEIVER = re.compile(r"^partner:[0-9]+$")
 
 
 class _Section(BaseModel):
@@ -78,3 +81,12 @@ class SupportSettings(_Section):
         False, description="let partner webhook URLs point at loopback/private addresses (tests, labs)"
     )
     partner_webhook_timeout: float = Field(10.0, gt=0, le=120, description="seconds per partner delivery")
+
+    def check_receivers(self, configured: set[str]) -> None:
+        """ValueError naming the first notify receiver that is not configured (a typo drops notices)."""
+        for name in self.notify_receivers or ():
+            if name not in configured and not _DATABASE_RECEIVER.match(name):
+                raise ValueError(
+                    f"support.notify_receivers: unknown receiver {name!r} "
+                    f"(alerts.receivers has: {', '.join(sorted(configured)) or 'none'})"
+                )

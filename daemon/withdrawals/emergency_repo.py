@@ -20,6 +20,17 @@ async def live_for(conn: Any, partner_id: int, withdrawal_id: str) -> Record | N
     )
 
 
+async def any_for(conn: Any, partner_id: int, withdrawal_id: str) -> bool:
+    """Whether this withdrawal ever had an emergency (expired ones included)."""
+    return bool(
+        await conn.fetchval(
+            "SELECT 1 FROM emergency_withdrawals WHERE partner_id = $1 AND withdrawal_id = $2 LIMIT 1",
+            partner_id,
+            withdrawal_id,
+        )
+    )
+
+
 _INSERT_COLUMNS = (
     "partner_id",
     "user_id",

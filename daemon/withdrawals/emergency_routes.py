@@ -12,7 +12,7 @@ from daemon.energy.status import pick_language
 from daemon.errors import NotFound
 from daemon.http.body import read_json
 from daemon.http.endpoints import Endpoint, json_response, path_id
-from daemon.http.idempotency import idempotent
+from daemon.http.idempotency import idempotent, stored_response
 from daemon.monitoring.security_middleware import limit_withdrawal
 from daemon.withdrawals import emergency_repo, emergency_service
 from daemon.withdrawals.context import withdrawal_state
@@ -35,16 +35,24 @@ async def create_emergency(request: web.Request) -> web.Response:
     """Quote the live TRX fee and record the emergency; cancels the withdrawal's waiting queue entry."""
     body = await read_json(request, EmergencyRequest)
     app, partner_id, lang = request.app, _partner(request), _lang(request)
-    await limit_withdrawal(request, partner_id, body.user_id)
     state = app[withdrawal_state]
 
-    async def record(values: dict[str, Any]) -> web.Response:
+    async def record(values: dict[str, Any] | None) -> web.Response:
         async def work(conn: Any) -> tuple[int, BaseModel]:
             status, row = await emergency_service.record(conn, partner_id, body, values)
             return status, emergency_service.view(row, lang)
 
         return await idempotent(request, work)
 
+    # A retry gets the stored answer before the rate limit and the chain call (no 429, no 503).
+    stored = await stored_response(request)
+    if stored is not None:
+        return stored
+    async with app[keys.runtime].pool.acquire() as conn:
+        live = await emergency_repo.live_for(conn, partner_id, body.withdrawal_id)
+    if live is not None:
+        return await record(None)
+    await limit_withdrawal(request, partner_id, body.user_id)
     response: web.Response = await emergency_service.create(app, partner_id, body, record)
     if response.status == 201 and "Idempotent-Replayed" not in response.headers:
         state.metrics.emergency.labels("pending_trx_payment").inc()

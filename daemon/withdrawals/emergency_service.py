@@ -116,9 +116,12 @@ async def create(app: web.Application, partner_id: int, body: EmergencyRequest, 
 
 
 async def record(
-    conn: Any, partner_id: int, body: EmergencyRequest, values: dict[str, Any]
+    conn: Any, partner_id: int, body: EmergencyRequest, values: dict[str, Any] | None
 ) -> tuple[int, Any]:
-    """In one transaction: refuse or replay a live one, cancel the waiting queue entry, insert."""
+    """In one transaction: refuse or replay a live one, cancel the waiting queue entry, insert.
+
+    `values` (the quote) is None when a live one was seen before quoting: then only a replay is possible.
+    """
     live = await emergency_repo.live_for(conn, partner_id, body.withdrawal_id)
     if live is not None:
         if not _same(live, body):
@@ -126,6 +129,10 @@ async def record(
                 "this withdrawal_id has an emergency withdrawal with other details", field="withdrawal_id"
             )
         return 200, live
+    if values is None:  # it expired between the look and this transaction
+        raise Conflict(
+            "this withdrawal's emergency just expired; retry for a new quote", field="withdrawal_id"
+        )
     # Taking the queue row (inserted or updated) in this transaction excludes a racing enqueue.
     queued = await queue_repo.take_for_emergency(conn, values)
     if queued["status"] != "cancelled":  # released, processing or completed: rolled back with us

@@ -90,7 +90,7 @@ async def take_for_emergency(conn: Any, values: dict[str, Any]) -> Record:
     Returns the queue row (`status` after the update). An enqueue of the same withdrawal running now
     meets this row in the unique index and waits for our transaction: it then sees the emergency and
     answers 409, or, when we rolled back, queues. Never both. A withdrawal that was not queued keeps a
-    `cancelled` queue row (the claim), which is what a cancelled entry already means to a retry.
+    `cancelled` queue row (the claim); if the emergency expires unpaid, an enqueue `requeue`s it.
     """
     return await conn.fetchrow(
         "INSERT INTO energy_withdrawal_queue AS q (partner_id, user_id, withdrawal_id, to_address, amount, "
@@ -106,6 +106,32 @@ async def take_for_emergency(conn: Any, values: dict[str, Any]) -> Record:
         values["energy_estimate"],
         values["created_at"],
     )
+
+
+async def requeue(conn: Any, partner_id: int, withdrawal_id: str, now: datetime) -> int | None:
+    """Put a withdrawal cancelled for an emergency that expired unpaid back at the end of the queue.
+
+    Returns its new id (a new id is what puts it at the back), or None when it is not in that state.
+    Call inside a transaction: the row lock comes first, so the emergency check after it sees any
+    emergency created meanwhile (creation takes this row's lock before inserting the emergency).
+    """
+    await conn.execute(
+        "SELECT 1 FROM energy_withdrawal_queue WHERE partner_id = $1 AND withdrawal_id = $2 FOR UPDATE",
+        partner_id,
+        withdrawal_id,
+    )
+    new_id: int | None = await conn.fetchval(
+        "UPDATE energy_withdrawal_queue SET id = DEFAULT, status = 'waiting', created_at = $3, "
+        "queue_position = (SELECT count(*) + 1 FROM energy_withdrawal_queue WHERE status = 'waiting') "
+        "WHERE partner_id = $1 AND withdrawal_id = $2 AND status = 'cancelled' "
+        "AND EXISTS (SELECT 1 FROM emergency_withdrawals e WHERE e.partner_id = $1 AND e.withdrawal_id = $2) "
+        "AND NOT EXISTS (SELECT 1 FROM emergency_withdrawals e WHERE e.partner_id = $1 "
+        "AND e.withdrawal_id = $2 AND e.status <> 'expired') RETURNING id",
+        partner_id,
+        withdrawal_id,
+        now,
+    )
+    return new_id
 
 
 async def user_waiting(conn: Any, partner_id: int, user_id: str) -> Record | None:
@@ -173,7 +199,7 @@ async def claim(conn: Any, partner_id: int, limit: int, now: datetime) -> list[R
     """Released entries of this partner, oldest first, now claimed (SKIP LOCKED: never twice)."""
     rows: list[Record] = await conn.fetch(
         "WITH c AS (SELECT id FROM energy_withdrawal_queue WHERE partner_id = $1 AND status = 'released' "
-        "ORDER BY id "
+        "AND pool_id IS NOT NULL ORDER BY id "
         "LIMIT $2 FOR UPDATE SKIP LOCKED) UPDATE energy_withdrawal_queue q SET status = 'processing', "
         "claimed_at = $3, "
         "claim_count = q.claim_count + 1 FROM c, energy_pools p WHERE q.id = c.id AND p.id = q.pool_id "
@@ -214,11 +240,12 @@ async def lock(conn: Any, partner_id: int, entry_id: int) -> Record | None:
 
 
 async def return_stale(conn: Any, claimed_before: datetime) -> int:
-    """Claims older than the timeout go back to waiting; their old ids put them at the head."""
+    """Claims older than the timeout, and releases whose pool is gone, go back to waiting at the head."""
+    # Deleting a pool returns its releases itself; this also catches any it could not (older versions).
     done: str = await conn.execute(
         "UPDATE energy_withdrawal_queue SET status = 'waiting', pool_id = NULL, released_at = NULL, "
         "claimed_at = NULL "
-        "WHERE status = 'processing' AND claimed_at < $1",
+        "WHERE (status = 'processing' AND claimed_at < $1) OR (status = 'released' AND pool_id IS NULL)",
         claimed_before,
     )
     return int(done.split()[-1])

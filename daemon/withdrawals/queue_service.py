@@ -116,15 +116,54 @@ async def enqueue(
     )
     if row is not None:
         return 201, await view(conn, app, row)
-    if await emergency_repo.live_for(conn, partner_id, body.withdrawal_id) is not None:
-        raise Conflict("this withdrawal is an emergency withdrawal already", field="withdrawal_id")
+    live = await emergency_repo.live_for(conn, partner_id, body.withdrawal_id)
+    if live is not None:
+        raise _emergency_conflict(live)
     existing = await queue_repo.get_by_withdrawal(conn, partner_id, body.withdrawal_id)
     if existing is None:  # deleted with its partner in between; nothing sensible to return
         raise Conflict("this withdrawal changed concurrently; retry", field="withdrawal_id")
     if not _same(existing, body, body.user_id):
         raise Conflict("this withdrawal_id was queued with other details", field="withdrawal_id")
+    if existing["status"] == "cancelled" and await emergency_repo.any_for(
+        conn, partner_id, body.withdrawal_id
+    ):
+        # Its emergency quote expired unpaid: the user chose to wait after all.
+        async with conn.transaction():
+            back = await queue_repo.requeue(conn, partner_id, body.withdrawal_id, state.clock())
+        if back is not None:
+            full = await queue_repo.get(conn, partner_id, back)
+            return 201, await view(conn, app, full)
+        live = await emergency_repo.live_for(conn, partner_id, body.withdrawal_id)
+        if live is not None:  # a new emergency won the race
+            raise _emergency_conflict(live)
+        existing = await queue_repo.get_by_withdrawal(conn, partner_id, body.withdrawal_id)
+        assert existing is not None  # queue rows go only with their partner
     full = await queue_repo.get(conn, partner_id, existing["id"])
     return 200, await view(conn, app, full)
+
+
+def _emergency_conflict(live: Any) -> Conflict:
+    if live["status"] in ("pending_trx_payment", "verifying"):
+        return Conflict(
+            f"this withdrawal has an emergency withdrawal ({live['status']}); it can queue once that quote "
+            f"expires unpaid at {live['quote_expires_at'].isoformat()}",
+            field="withdrawal_id",
+        )
+    return Conflict(
+        f"this withdrawal is an emergency withdrawal ({live['status']}): it is sent that way, not queued",
+        field="withdrawal_id",
+    )
+
+
+async def is_retry(conn: Any, partner_id: int, body: WithdrawalRequest) -> bool:
+    """Whether enqueueing `body` would only return its stored entry (no new work to rate-limit)."""
+    row = await queue_repo.get_by_withdrawal(conn, partner_id, body.withdrawal_id)
+    if row is None or not _same(row, body, body.user_id):
+        return False
+    # A cancelled row with an emergency is new work (re-queued) or a 409, never a stored answer.
+    return row["status"] != "cancelled" or not await emergency_repo.any_for(
+        conn, partner_id, body.withdrawal_id
+    )
 
 
 async def get(conn: Any, app: web.Application, partner_id: int, entry_id: int) -> QueueEntry:

@@ -10,9 +10,10 @@ from aiohttp import web
 from pydantic import BaseModel
 
 from daemon import keys
+from daemon.errors import TooManyRequests
 from daemon.http.body import read_json
 from daemon.http.endpoints import Endpoint, json_response, path_id
-from daemon.http.idempotency import HEADER, idempotent
+from daemon.http.idempotency import HEADER, idempotent, stored_response
 from daemon.monitoring.security_middleware import limit_withdrawal
 from daemon.withdrawals import emergency_repo, queue_repo, queue_service
 from daemon.withdrawals.context import withdrawal_state
@@ -44,7 +45,16 @@ async def enqueue(request: web.Request) -> web.Response:
     """Queue a withdrawal until energy allows; a retry with the same withdrawal_id returns the entry."""
     body = await read_json(request, WithdrawalRequest)
     app, partner_id = request.app, partner_of(request)
-    await limit_withdrawal(request, partner_id, body.user_id)
+    stored = await stored_response(request)
+    if stored is not None:
+        return stored
+    try:
+        await limit_withdrawal(request, partner_id, body.user_id)
+    except TooManyRequests:
+        # A retry gets its entry, never a 429. Looked up only here, so enqueue stays one statement.
+        async with app[keys.runtime].pool.acquire() as conn:
+            if not await queue_service.is_retry(conn, partner_id, body):
+                raise
     required = await queue_service.required_energy(app, body.to_address)  # chain call: before the transaction
 
     async def work(conn: Any) -> tuple[int, BaseModel]:

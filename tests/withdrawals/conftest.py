@@ -43,6 +43,7 @@ def wd_app(aiohttp_client: Any, database_url: str, tmp_path: Path) -> AppFactory
         *,
         devnode: bool = False,
         energy: dict[str, Any] | None = None,
+        security: dict[str, Any] | None = None,
         clock: Any = utc_now,
         **withdrawals: Any,
     ) -> Any:
@@ -60,6 +61,7 @@ def wd_app(aiohttp_client: Any, database_url: str, tmp_path: Path) -> AppFactory
             tmp_path,
             tron=tron,
             energy={"scrape_interval": 3600, "chain_params_interval": 3600, **(energy or {})},
+            **({"security": security} if security else {}),
         )
         client: TestClient[Any, Any] = await aiohttp_client(
             wire(cfg, database_url, WithdrawalSettings(**{**QUIET, **withdrawals}), clock)
