@@ -119,17 +119,17 @@ def scan(values: Iterable[tuple[str, str]], *, max_length: int, max_values: int)
     return list(found.values())
 
 
-def json_strings(data: Any, path: str = "body", depth: int = 0) -> Iterator[tuple[str, str]]:
-    """(location, value) for every string (keys too) in a parsed JSON document, depth-bounded."""
-    if depth > 32:
-        return
+def json_strings(data: Any, path: str = "body", max_depth: int = 32) -> Iterator[tuple[str, str]]:
+    """(location, value) for every string (keys too) in a parsed JSON document, `max_depth` levels deep."""
     if isinstance(data, str):
         yield path, data
+    elif max_depth <= 0:
+        return  # a bounded walk: the recursion never goes deeper than max_depth
     elif isinstance(data, dict):
         for key, value in data.items():
             sub = f"{path}.{str(key)[:64]}"
             yield sub, str(key)
-            yield from json_strings(value, sub, depth + 1)
+            yield from json_strings(value, sub, max_depth - 1)
     elif isinstance(data, list):
         for i, value in enumerate(data):
-            yield from json_strings(value, f"{path}[{i}]", depth + 1)
+            yield from json_strings(value, f"{path}[{i}]", max_depth - 1)

@@ -5,6 +5,9 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import pytest
+
+from daemon.http.body import MAX_JSON_DEPTH
 from tests.conftest import Keys, bearer
 from tests.monitoring.conftest import AppFactory, Clock, events, metric, state
 
@@ -168,3 +171,27 @@ async def test_a_valid_key_on_the_wrong_role_is_unauthorized_access(sec_app: App
     [event] = await events(client, admin, type="UNAUTHORIZED_ACCESS")
     assert event["partner_id"] == partner_id and event["severity"] == "medium"
     assert event["route"] == "/api/v1/admin/security/events"
+
+
+@pytest.mark.parametrize("scan_enabled", [True, False])
+async def test_a_body_nested_too_deeply_is_a_400_naming_the_body_never_a_500(
+    sec_app: AppFactory, keys: Keys, scan_enabled: bool
+) -> None:
+    client = await sec_app(scan_enabled=scan_enabled)
+    partner, _ = await keys.partner()
+    deep = [b"[" * 5_000, b"[" * 100_000, b"[" * 5_000 + b"]" * 5_000]
+    deep.append(b'{"title": ' + b"[" * (MAX_JSON_DEPTH + 1) + b"]" * (MAX_JSON_DEPTH + 1) + b"}")
+    json_type = {"Content-Type": "application/json"}
+    for raw in deep:
+        resp = await client.post("/api/v1/support/tickets", data=raw, headers=json_type)
+        assert resp.status == 401, await resp.text()  # no key: refused before the body matters
+        resp = await client.post(
+            "/api/v1/support/tickets", data=raw, headers={**json_type, **bearer(partner)}
+        )
+        assert resp.status == 400, await resp.text()
+        assert resp.content_type == "application/problem+json"
+        assert (await resp.json())["errors"][0]["field"] == "(body)"
+    # As deep as allowed is parsed and validated (422 on the field), not refused for its shape.
+    ok = b'{"title": ' + b"[" * (MAX_JSON_DEPTH - 1) + b"]" * (MAX_JSON_DEPTH - 1) + b"}"
+    resp = await client.post("/api/v1/support/tickets", data=ok, headers={**json_type, **bearer(partner)})
+    assert resp.status == 422 and (await resp.json())["errors"][0]["field"] == "title"

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import ipaddress
+from typing import Any
 
 import pytest
 
+from daemon.http.body import MAX_JSON_DEPTH
 from daemon.monitoring.security_events import dedup_hash, redact
 from daemon.monitoring.security_middleware import client_ip
 from daemon.monitoring.security_scan import json_strings, scan, scan_value
@@ -117,3 +119,15 @@ def test_client_ip_trusts_forwarded_for_only_from_trusted_proxies(
 ) -> None:
     got = client_ip(peer, xff, trusted)
     assert (str(got) if got is not None else None) == expected
+
+
+def test_json_strings_sees_every_level_a_body_may_have_and_no_deeper() -> None:
+    doc: Any = "<script>"
+    for _ in range(MAX_JSON_DEPTH):
+        doc = [doc]
+    assert list(json_strings(doc, max_depth=MAX_JSON_DEPTH)) == [
+        ("body" + "[0]" * MAX_JSON_DEPTH, "<script>")
+    ]
+    for _ in range(100_000):  # built by hand, past any parser: the walk must still stop, not recurse
+        doc = [doc]
+    assert list(json_strings(doc, max_depth=MAX_JSON_DEPTH)) == []
