@@ -10,6 +10,7 @@ import pytest
 from daemon.http.body import MAX_JSON_DEPTH
 from tests.conftest import Keys, bearer
 from tests.monitoring.conftest import AppFactory, Clock, events, metric, state
+from tests.monitoring.test_security_scan import BENIGN_TICKETS
 
 SQLI, XSS, TRAVERSAL = "' OR 1=1 --", "<script>alert(1)</script>", "../../etc/passwd"
 
@@ -195,3 +196,17 @@ async def test_a_body_nested_too_deeply_is_a_400_naming_the_body_never_a_500(
     ok = b'{"title": ' + b"[" * (MAX_JSON_DEPTH - 1) + b"]" * (MAX_JSON_DEPTH - 1) + b"}"
     resp = await client.post("/api/v1/support/tickets", data=ok, headers={**json_type, **bearer(partner)})
     assert resp.status == 422 and (await resp.json())["errors"][0]["field"] == "title"
+
+
+async def test_blocking_mode_lets_ordinary_tickets_through(sec_app: AppFactory, keys: Keys) -> None:
+    client = await sec_app(block=True)
+    partner, _ = await keys.partner()
+    admin, _ = await keys.admin()
+    for text in BENIGN_TICKETS:
+        resp = await client.post(
+            "/api/v1/support/tickets",
+            json={"title": text[:200], "description": text},
+            headers=bearer(partner),
+        )
+        assert resp.status == 201, (text, await resp.text())
+    assert await events(client, admin) == []
