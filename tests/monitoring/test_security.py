@@ -171,7 +171,7 @@ async def test_a_valid_key_on_the_wrong_role_is_unauthorized_access(sec_app: App
     admin, _ = await keys.admin()
     assert (await client.get("/api/v1/admin/security/events", headers=bearer(partner))).status == 403
     [event] = await events(client, admin, type="UNAUTHORIZED_ACCESS")
-    assert event["partner_id"] == partner_id and event["severity"] == "medium"
+    assert event["partner_id"] == partner_id and event["severity"] == "high"
     assert event["route"] == "/api/v1/admin/security/events"
 
 
