@@ -12,6 +12,34 @@ from daemon import keys
 from daemon.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
 
 M = TypeVar("M", bound=BaseModel)
+MAX_JSON_DEPTH = 32  # nested arrays/objects a body may have; far beyond any route's model
+
+
+def _too_deep(doc: Any, limit: int) -> bool:
+    """Whether `doc` nests more than `limit` arrays/objects (iterative: no recursion to exhaust)."""
+    stack = [(doc, 1)] if isinstance(doc, dict | list) else []
+    while stack:
+        node, depth = stack.pop()
+        for child in node.values() if isinstance(node, dict) else node:
+            if isinstance(child, dict | list):
+                if depth >= limit:
+                    return True
+                stack.append((child, depth + 1))
+    return False
+
+
+def parse_json(raw: bytes) -> Any:
+    """The parsed body; BadRequest naming the body when it is not JSON or nests too deeply."""
+    try:
+        doc = json.loads(raw)
+    except RecursionError as exc:  # the parser's own stack: far deeper than MAX_JSON_DEPTH
+        raise BadRequest(f"JSON body nests more than {MAX_JSON_DEPTH} levels", field="(body)") from exc
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise BadRequest(f"malformed JSON body: {exc}", field="(body)") from exc
+    # Fewer brackets than the limit cannot nest past it: most bodies skip the walk.
+    if raw.count(b"[") + raw.count(b"{") > MAX_JSON_DEPTH and _too_deep(doc, MAX_JSON_DEPTH):
+        raise BadRequest(f"JSON body nests more than {MAX_JSON_DEPTH} levels", field="(body)")
+    return doc
 
 
 class RequestModel(BaseModel):
@@ -39,7 +67,7 @@ def field_errors(exc: ValidationError) -> list[dict[str, Any]]:
 
 
 async def read_body(request: web.Request) -> Any:
-    """The parsed JSON body ({} when empty): 413 too big, 415 not JSON, 400 malformed."""
+    """The parsed JSON body ({} when empty): 413 too big, 415 not JSON, 400 malformed or too deep."""
     limit = request.app[keys.settings].server.max_body_bytes
     if request.content_length is not None and request.content_length > limit:
         raise PayloadTooLarge(f"request body exceeds {limit} bytes")
@@ -51,10 +79,7 @@ async def read_body(request: web.Request) -> Any:
     ctype = request.content_type
     if ctype != "application/json" and not ctype.endswith("+json"):
         raise UnsupportedMediaType(f"send the body as application/json, not {ctype or 'no content type'}")
-    try:
-        return json.loads(raw)
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise BadRequest(f"malformed JSON body: {exc}") from exc
+    return parse_json(raw)
 
 
 async def read_json(request: web.Request, model: type[M]) -> M:

@@ -15,7 +15,7 @@ SEVERITY: dict[str, Severity] = {
     "XSS": "high",
     "PATH_TRAVERSAL": "high",
     "MULTIPLE_FAILED_AUTH": "high",
-    "UNAUTHORIZED_ACCESS": "medium",
+    "UNAUTHORIZED_ACCESS": "high",  # the issue names it among the severe events
     "AUTH_FAILED": "low",
     "RATE_LIMIT_EXCEEDED": "low",
 }

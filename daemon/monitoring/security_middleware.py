@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import ipaddress
-import json
 from collections.abc import Iterator, Sequence
 
 from aiohttp import web
 
 from daemon import accounts, keys
-from daemon.errors import Forbidden, ProblemError, TooManyRequests, Unauthorized
+from daemon.errors import BadRequest, Forbidden, ProblemError, TooManyRequests, Unauthorized
+from daemon.http.body import MAX_JSON_DEPTH, parse_json
 from daemon.http.endpoints import Handler
 from daemon.monitoring import profiler
 from daemon.monitoring.profiler_wiring import profiler_key
@@ -72,10 +72,10 @@ async def _values(request: web.Request, cfg: SecuritySettings) -> Iterator[tuple
     ):
         raw = await request.read()  # aiohttp keeps it: the handler reads the same bytes
         try:
-            body = request[keys.parsed_body] = json.loads(raw)
-        except (UnicodeDecodeError, ValueError):
-            body = None  # the handler answers 400
-        return iter(out + list(json_strings(body)))
+            body = request[keys.parsed_body] = parse_json(raw)
+        except BadRequest:
+            body = None  # the handler answers 400 (after auth: a request without a key gets 401)
+        return iter(out + list(json_strings(body, max_depth=MAX_JSON_DEPTH)))
     return iter(out)
 
 

@@ -13,23 +13,59 @@ from typing import Any
 
 SQL_INJECTION, XSS, PATH_TRAVERSAL = "SQL_INJECTION", "XSS", "PATH_TRAVERSAL"
 
+# Each pattern wants the shape of an attack, not a word that prose also uses: a comparison of two
+# literals, a statement after `;`, a call with a number, a tag, a traversal of two steps.
 _SQLI = [
-    ("tautology", r"['\"`]\s{0,10}(?:or|and)\s{1,10}['\"`]?\w{1,20}['\"`]?\s{0,10}(?:=|<|>|like\b)"),
+    (
+        "tautology",
+        r"['\"`]\s{0,10}(?:or|and)\s{1,10}(?:\d{1,10}\s{0,10}(?:=|<|>|like\b)"
+        r"|['\"`]\w{0,20}['\"`]\s{0,10}(?:=|<|>|like\b)|(?P<taut_id>\w{1,20})\s{0,10}=\s{0,10}(?P=taut_id)\b)",
+    ),
     ("or_numeric", r"\bor\s{1,10}\d{1,10}\s{0,10}=\s{0,10}\d{1,10}\b"),
-    ("comment_after_quote", r"['\"`]\s{0,10}(?:--|#|/\*)"),
+    # A comment right after a quote, or after the value's first quote (`admin' --`): a closing
+    # quote in prose (`"Send" -- nothing`) is not the first one.
+    (
+        "comment_after_quote",
+        r"['\"`](?:--(?:\s|$|-)|#(?:\s|$)|/\*)|^[^'\"`]{0,200}['\"`]\s{1,10}(?:--|#)(?:\s|$)",
+    ),
     ("union_select", r"\bunion\s{1,10}(?:all\s{1,10})?select\b"),
-    ("stacked_query", r";\s{0,10}(?:drop|delete|insert|update|alter|truncate|create|exec|shutdown)\s"),
-    ("time_delay", r"\b(?:pg_sleep|sleep|benchmark|waitfor\s{1,10}delay)\s{0,10}\("),
+    (
+        "stacked_query",
+        r";\s{0,10}(?:drop\s{1,10}(?:table|database|schema|user|role|function|index|view)\b"
+        r"|delete\s{1,10}from\s{1,10}[\w.\"]{1,64}\s{0,10}(?:where\b|;|--|$)"
+        r"|insert\s{1,10}into\s{1,10}[\w.\"]{1,64}\s{0,10}(?:\(|values\b|select\b)"
+        r"|update\s{1,10}[\w.\"]{1,64}\s{1,10}set\s{1,10}[\w\"]{1,64}\s{0,10}="
+        r"|alter\s{1,10}(?:table|user|role|database|system)\b"
+        r"|truncate\s{1,10}(?:table\s{1,10})?[\w.\"]{1,64}\s{0,10}(?:;|--|$)"
+        r"|create\s{1,10}(?:table|user|role|function|database|trigger|extension)\b"
+        r"|exec(?:ute)?\s{1,10}(?:xp_|sp_|master\.)|exec(?:ute)?\s{0,10}\(\s{0,10}['@]"
+        r"|shutdown\s{0,10}(?:;|--|$|with\b))",
+    ),
+    (
+        "time_delay",
+        r"\b(?:pg_sleep\s{0,10}\(|(?:sleep|benchmark)\s{0,10}\(\s{0,10}\d{1,10}\s{0,10}[,)]"
+        r"|waitfor\s{1,10}delay\s{1,10}')",
+    ),
 ]
 _XSS = [
-    ("script_tag", r"<\s{0,10}/?\s{0,10}script\b"),
-    ("active_tag", r"<\s{0,10}(?:iframe|object|embed|svg|math|base|meta)\b"),
-    ("event_handler", r"<[^>]{0,200}\bon[a-z]{3,20}\s{0,10}="),
-    ("js_url", r"\b(?:javascript|vbscript)\s{0,10}:"),
-    ("data_html_url", r"\bdata\s{0,10}:\s{0,10}text/html"),
+    ("script_tag", r"</?script\b"),
+    ("active_tag", r"<(?:iframe|object|embed|svg|math|base|meta)[\s/>]"),
+    ("event_handler", r"<[a-z][^>]{0,200}[\s/\"'`]on[a-z]{3,20}\s{0,10}="),
+    # Code after the scheme (`javascript:alert(1)`), not a heading like `javascript: SDK question`.
+    (
+        "js_url",
+        r"\b(?:javascript|vbscript)\s{0,10}:\s{0,10}(?://|%[0-9a-f]{2}|[\w$.\[\]]{1,60}\s{0,10}[(`=])",
+    ),
+    ("data_html_url", r"\bdata:\s{0,10}text/html\b"),
 ]
 _TRAVERSAL = [
-    ("dot_dot_slash", r"(?:\.|%2e|%252e){2}(?:/|\\|%2f|%5c|%252f|%255c)"),
+    # Two steps up, any encoded step, or a value that is one path starting `../`; a `../` in prose
+    # (`see ../docs/readme`) is a relative link.
+    ("dot_dot_slash", r"\.\.[/\\]\.\.[/\\]|^\.\.[/\\]\S{0,65536}$"),
+    (
+        "encoded_dot_dot",
+        r"(?:\.|%2e|%252e){2}(?:%2f|%5c|%252f|%255c)|(?:%2e|%252e)(?:\.|%2e|%252e)[/\\]|\.(?:%2e|%252e)[/\\]",
+    ),
     ("slash_dot_dot", r"(?:/|\\|%2f|%5c)(?:\.|%2e){2}(?:$|[/\\?#]|%2f|%5c)"),
     ("system_file", r"(?:/etc/(?:passwd|shadow|hosts)|\bwin\.ini\b|\bboot\.ini\b|/proc/self/)"),
 ]
@@ -119,17 +155,17 @@ def scan(values: Iterable[tuple[str, str]], *, max_length: int, max_values: int)
     return list(found.values())
 
 
-def json_strings(data: Any, path: str = "body", depth: int = 0) -> Iterator[tuple[str, str]]:
-    """(location, value) for every string (keys too) in a parsed JSON document, depth-bounded."""
-    if depth > 32:
-        return
+def json_strings(data: Any, path: str = "body", max_depth: int = 32) -> Iterator[tuple[str, str]]:
+    """(location, value) for every string (keys too) in a parsed JSON document, `max_depth` levels deep."""
     if isinstance(data, str):
         yield path, data
+    elif max_depth <= 0:
+        return  # a bounded walk: the recursion never goes deeper than max_depth
     elif isinstance(data, dict):
         for key, value in data.items():
             sub = f"{path}.{str(key)[:64]}"
             yield sub, str(key)
-            yield from json_strings(value, sub, depth + 1)
+            yield from json_strings(value, sub, max_depth - 1)
     elif isinstance(data, list):
         for i, value in enumerate(data):
-            yield from json_strings(value, f"{path}[{i}]", depth + 1)
+            yield from json_strings(value, f"{path}[{i}]", max_depth - 1)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from ipaddress import IPv4Address, IPv6Address
 from urllib.parse import urlsplit
 
 from aiohttp import WSMsgType, web
@@ -15,6 +16,8 @@ from daemon.http.auth import lookup_principal
 from daemon.http.endpoints import Endpoint
 from daemon.monitoring.bus import DB_ERRORS
 from daemon.monitoring.hub import Client
+from daemon.monitoring.security_context import security_state
+from daemon.monitoring.security_middleware import client_ip_key
 from daemon.monitoring.settings import MonitoringSettings
 from daemon.monitoring.snapshot import message
 from daemon.monitoring.state import monitoring_state
@@ -72,8 +75,24 @@ async def _authenticate(
             return None
         secret = _token(msg.data)
     secret = secret.strip()
-    principal = await lookup_principal(request.app, secret) if secret else None
-    if principal is None or principal.role != "admin":
+    if not secret:  # no key offered: not an attack (as on HTTP)
+        return None
+    principal = await lookup_principal(request.app, secret)
+    security, ip = request.app[security_state], request.get(client_ip_key)
+    ip = ip if isinstance(ip, IPv4Address | IPv6Address) else None
+    if principal is None:  # counted like a bad key on HTTP: AUTH_FAILED, MULTIPLE_FAILED_AUTH, block
+        await security.failed_auth(ip, request.method, PATH)
+        return None
+    if principal.role != "admin":
+        await security.record(
+            "UNAUTHORIZED_ACCESS",
+            ip=ip,
+            partner_id=principal.partner_id,
+            method=request.method,
+            route=PATH,
+            location="role",
+            details={"detail": "the monitoring stream needs an admin key"},
+        )
         return None
     return principal, accounts.hash_key(secret)
 

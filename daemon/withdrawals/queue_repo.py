@@ -169,6 +169,7 @@ async def waiting_batch(conn: Any, limit: int) -> list[Record]:
     return rows
 
 
+@profiled("db.queue_release")
 async def release(conn: Any, ids: list[int], pool_ids: list[int], now: datetime) -> int:
     """Release waiting entries to their pools; returns how many moved."""
     done: str = await conn.execute(

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import UTC, datetime
 from typing import Any
 
+import asyncpg
 import pytest
 from prometheus_client import CollectorRegistry
 
 from daemon.monitoring import profiler
 from daemon.monitoring.profiler import Profiler, ProfilerSettings, profiled
 from daemon.monitoring.profiler_wiring import profiler_key
+from daemon.withdrawals import queue_repo
 from tests.conftest import Keys, bearer
 from tests.monitoring.conftest import AppFactory
 
@@ -157,3 +160,13 @@ async def test_each_app_has_its_own_profiler_and_the_route_shows_it(sec_app: App
         ]
     }
     assert "db.ticket_insert" not in other and "known.op" not in other
+
+
+async def test_the_queue_release_the_dispatcher_runs_is_profiled(prof: Any, database_url: str) -> None:
+    p, _ = prof
+    conn = await asyncpg.connect(database_url)
+    try:
+        assert await queue_repo.release(conn, [], [], datetime.now(UTC)) == 0
+    finally:
+        await conn.close()
+    assert [s.count for s in p.stats() if s.operation == "db.queue_release"] == [1]

@@ -5,8 +5,13 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import aiohttp
+import pytest
+
+from daemon.http.body import MAX_JSON_DEPTH
 from tests.conftest import Keys, bearer
-from tests.monitoring.conftest import AppFactory, Clock, events, metric, state
+from tests.monitoring.conftest import WS, AppFactory, Clock, closed_with, events, metric, state
+from tests.monitoring.test_security_scan import BENIGN_TICKETS
 
 SQLI, XSS, TRAVERSAL = "' OR 1=1 --", "<script>alert(1)</script>", "../../etc/passwd"
 
@@ -166,5 +171,81 @@ async def test_a_valid_key_on_the_wrong_role_is_unauthorized_access(sec_app: App
     admin, _ = await keys.admin()
     assert (await client.get("/api/v1/admin/security/events", headers=bearer(partner))).status == 403
     [event] = await events(client, admin, type="UNAUTHORIZED_ACCESS")
-    assert event["partner_id"] == partner_id and event["severity"] == "medium"
+    assert event["partner_id"] == partner_id and event["severity"] == "high"
     assert event["route"] == "/api/v1/admin/security/events"
+
+
+@pytest.mark.parametrize("scan_enabled", [True, False])
+async def test_a_body_nested_too_deeply_is_a_400_naming_the_body_never_a_500(
+    sec_app: AppFactory, keys: Keys, scan_enabled: bool
+) -> None:
+    client = await sec_app(scan_enabled=scan_enabled)
+    partner, _ = await keys.partner()
+    deep = [b"[" * 5_000, b"[" * 100_000, b"[" * 5_000 + b"]" * 5_000]
+    deep.append(b'{"title": ' + b"[" * (MAX_JSON_DEPTH + 1) + b"]" * (MAX_JSON_DEPTH + 1) + b"}")
+    json_type = {"Content-Type": "application/json"}
+    for raw in deep:
+        resp = await client.post("/api/v1/support/tickets", data=raw, headers=json_type)
+        assert resp.status == 401, await resp.text()  # no key: refused before the body matters
+        resp = await client.post(
+            "/api/v1/support/tickets", data=raw, headers={**json_type, **bearer(partner)}
+        )
+        assert resp.status == 400, await resp.text()
+        assert resp.content_type == "application/problem+json"
+        assert (await resp.json())["errors"][0]["field"] == "(body)"
+    # As deep as allowed is parsed and validated (422 on the field), not refused for its shape.
+    ok = b'{"title": ' + b"[" * (MAX_JSON_DEPTH - 1) + b"]" * (MAX_JSON_DEPTH - 1) + b"}"
+    resp = await client.post("/api/v1/support/tickets", data=ok, headers={**json_type, **bearer(partner)})
+    assert resp.status == 422 and (await resp.json())["errors"][0]["field"] == "title"
+
+
+async def test_blocking_mode_lets_ordinary_tickets_through(sec_app: AppFactory, keys: Keys) -> None:
+    client = await sec_app(block=True)
+    partner, _ = await keys.partner()
+    admin, _ = await keys.admin()
+    for text in BENIGN_TICKETS:
+        resp = await client.post(
+            "/api/v1/support/tickets",
+            json={"title": text[:200], "description": text},
+            headers=bearer(partner),
+        )
+        assert resp.status == 201, (text, await resp.text())
+    assert await events(client, admin) == []
+
+
+async def test_bad_keys_on_the_monitoring_stream_count_like_bad_keys_on_http(
+    sec_app: AppFactory, keys: Keys
+) -> None:
+    clock = Clock(1_800_000_030.0)
+    client = await sec_app(clock=clock, trusted_proxies=["127.0.0.1/32"], failed_auth={"block_seconds": 120})
+    admin, _ = await keys.admin()
+    partner, partner_id = await keys.partner()
+    attacker = {"X-Forwarded-For": "198.51.100.66"}
+    async with client.ws_connect(WS, headers=attacker) as ws:  # no key offered: not an attempt
+        await ws.send_json({"type": "get_metrics"})
+        assert await closed_with(ws) == 4401
+    async with client.ws_connect(WS, headers={"X-Forwarded-For": "198.51.100.1", **bearer(partner)}) as ws:
+        assert await closed_with(ws) == 4401
+    [wrong_role] = await events(client, admin, type="UNAUTHORIZED_ACCESS")
+    assert wrong_role["partner_id"] == partner_id and wrong_role["route"] == WS
+    assert await events(client, admin, type="AUTH_FAILED") == []
+
+    for i in range(5):  # bad keys in the header and in the first message alike
+        async with client.ws_connect(
+            WS, headers={**attacker, **bearer(f"tw_bad_{i}")} if i % 2 else attacker
+        ) as ws:
+            if i % 2 == 0:
+                await ws.send_json({"type": "auth", "token": f"tw_bad_{i}"})
+            assert await closed_with(ws) == 4401
+    [failed] = await events(client, admin, type="AUTH_FAILED")
+    assert failed["count"] == 5 and failed["client_ip"] == "198.51.100.66"
+    [event] = await events(client, admin, type="MULTIPLE_FAILED_AUTH")
+    assert event["route"] == WS and "blocked_until" in event["details"]
+    # Blocked: even the admin key cannot open the stream (or call the API) from there until it ends.
+    with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+        await client.ws_connect(WS, headers={**attacker, **bearer(admin)})
+    assert refused.value.status == 429
+    assert (await client.get("/api/v1/me", headers={**attacker, **bearer(admin)})).status == 429
+    clock.advance(121)
+    async with client.ws_connect(WS, headers={**attacker, **bearer(admin)}) as ws:
+        assert (await ws.receive_json())["type"] == "hello"

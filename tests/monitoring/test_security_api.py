@@ -68,6 +68,29 @@ async def test_the_default_security_rule_fires_on_an_attack(sec_app: AppFactory,
     assert "SQL injection 2" in firing[0]["annotations"]["summary"]
 
 
+async def test_the_default_security_rule_fires_on_unauthorized_access(
+    sec_app: AppFactory, keys: Keys
+) -> None:
+    client = await sec_app()
+    alerts = client.app[alerts_state]
+    alerts.settings = AlertsSettings(rule_files=[DEFAULT_RULES / "security.yml"], evaluation_interval=3600)
+    from daemon.alerts.context import reload
+
+    reload(alerts)
+    partner, _ = await keys.partner()
+    admin, _ = await keys.admin()
+    resp = await client.get("/api/v1/admin/security/events", headers=bearer(partner))
+    assert resp.status == 403  # the issue counts this among the severe events
+    await state(client).refresh()
+    assert state(client).figures is not None
+    assert state(client).figures["severe_last_5m"] == 1
+    await evaluate_once(client.app)
+    resp = await client.get("/api/v1/admin/alerts", headers=bearer(admin))
+    firing = [a for a in (await resp.json())["alerts"] if a["state"] == "firing"]
+    assert [a["alertname"] for a in firing] == ["SecuritySevereEvents"]
+    assert "unauthorized access 1" in firing[0]["annotations"]["summary"]
+
+
 async def test_background_jobs_time_into_their_own_apps_profiler(sec_app: AppFactory) -> None:
     client = await sec_app()
     prof = client.app[profiler_key]

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import ipaddress
+from typing import Any
 
 import pytest
 
+from daemon.http.body import MAX_JSON_DEPTH
 from daemon.monitoring.security_events import dedup_hash, redact
 from daemon.monitoring.security_middleware import client_ip
 from daemon.monitoring.security_scan import json_strings, scan, scan_value
@@ -25,6 +27,58 @@ ATTACKS = [
     ("..\\..\\windows\\win.ini", "PATH_TRAVERSAL"),
     ("%2e%2e%2f%2e%2e%2fetc%2fpasswd", "PATH_TRAVERSAL"),
     ("/static/..", "PATH_TRAVERSAL"),
+    ("admin' --", "SQL_INJECTION"),
+    ("admin'#", "SQL_INJECTION"),
+    ("' or 'a'='a", "SQL_INJECTION"),
+    ('" or ""="', "SQL_INJECTION"),
+    ("x' or name=name", "SQL_INJECTION"),
+    ("1; DELETE FROM users", "SQL_INJECTION"),
+    ("1; update partners set role='admin'", "SQL_INJECTION"),
+    ("'; exec xp_cmdshell 'dir'", "SQL_INJECTION"),
+    ("1 and sleep(5)", "SQL_INJECTION"),
+    ("1 and benchmark(1000000,md5(1))", "SQL_INJECTION"),
+    ("1; waitfor delay '0:0:5'", "SQL_INJECTION"),
+    ("<iframe src=//evil.example>", "XSS"),
+    ("<body onload=alert(1)>", "XSS"),
+    ("javascript:void(0)", "XSS"),
+    ("JavaScript: alert(1)", "XSS"),
+    ("data:text/html,<b>x</b>", "XSS"),
+    ("..%2f..%2fetc%2fshadow", "PATH_TRAVERSAL"),
+    ("%252e%252e%252fboot.ini", "PATH_TRAVERSAL"),
+    ("/api/v1/../admin", "PATH_TRAVERSAL"),
+    ("../secret.yml", "PATH_TRAVERSAL"),
+]
+# Support-ticket prose (English and Korean) the patterns once took for attacks, and its neighbours:
+# in block mode each of these would have been a 403 and a severe event.
+BENIGN_TICKETS = [
+    'Order "#1234" is stuck',
+    "Tried again; delete the old key please",
+    "sleep (for 5 min) then retry",
+    "javascript: SDK question",
+    "<5 TRX and online=yes",
+    "see ../docs/readme",
+    'I pressed "Withdraw" -- nothing happened',
+    "Account holder is O'Neil -- can you check?",
+    'The user\'s "energy" and "bandwidth" are both low',
+    "Balance was <100 TRX or so; update: it is fine now",
+    "Select all rows; update the list and drop me a note",
+    "It failed at 10:05; insert the new address into the allow-list",
+    "Can you drop the fee or delete the duplicate ticket?",
+    'Is "Send" or "Cancel" the right button?',
+    "I'm using the JavaScript SDK v2.1: is onload=true supported?",
+    "Please execute (when you can) the refund for user u-7",
+    "energy < base amount, is that expected?",
+    "Email me at dev@example.com #urgent",
+    '출금 요청 "#5678"이 30분째 대기 중입니다',
+    "에너지가 <10 남았다고 나옵니다; 확인 부탁드립니다",
+    "키를 다시 발급했는데요; delete 버튼이 안 눌려요",
+    "'출금 대기' 상태가 계속됩니다 -- 도와주세요",
+    "5분 정도 sleep (대기) 후에 다시 시도했어요",
+    "수수료가 1 or 2 TRX 정도인가요?",
+    "잔액이 100 TRX 이하일 때 <경고> 메시지가 떠요",
+    "문서의 javascript: 예제 코드가 동작하지 않습니다",
+    "온라인 상태=yes 인데 출금이 안 됩니다",
+    "../docs/readme 문서를 봐도 모르겠어요; 도와주세요",
 ]
 HARMLESS = [
     "TLsV52sRDL79HXGGm9yzwKibb6BeruhUzy",
@@ -51,6 +105,11 @@ def test_attacks_are_found(value: str, kind: str) -> None:
 @pytest.mark.parametrize("value", HARMLESS)
 def test_ordinary_values_are_left_alone(value: str) -> None:
     assert scan_value(value, "body.title", 2048) is None
+
+
+@pytest.mark.parametrize("text", BENIGN_TICKETS)
+def test_support_ticket_prose_is_not_an_attack(text: str) -> None:
+    assert scan_value(text, "body.description", 2048) is None
 
 
 def test_values_are_cut_to_the_bound_before_searching() -> None:
@@ -117,3 +176,15 @@ def test_client_ip_trusts_forwarded_for_only_from_trusted_proxies(
 ) -> None:
     got = client_ip(peer, xff, trusted)
     assert (str(got) if got is not None else None) == expected
+
+
+def test_json_strings_sees_every_level_a_body_may_have_and_no_deeper() -> None:
+    doc: Any = "<script>"
+    for _ in range(MAX_JSON_DEPTH):
+        doc = [doc]
+    assert list(json_strings(doc, max_depth=MAX_JSON_DEPTH)) == [
+        ("body" + "[0]" * MAX_JSON_DEPTH, "<script>")
+    ]
+    for _ in range(100_000):  # built by hand, past any parser: the walk must still stop, not recurse
+        doc = [doc]
+    assert list(json_strings(doc, max_depth=MAX_JSON_DEPTH)) == []
