@@ -57,8 +57,10 @@ class _Schemas:
 
     def ref(self, model: type[BaseModel], mode: str) -> dict[str, str]:
         schema = model.model_json_schema(ref_template=_REF, mode=mode)  # type: ignore[arg-type]
-        self.components.update(schema.pop("$defs", {}))
-        self.components[model.__name__] = schema
+        for name, part in [*schema.pop("$defs", {}).items(), (model.__name__, schema)]:
+            # Components are keyed by class name: two different models with one name would share a schema.
+            if self.components.setdefault(name, part) != part:
+                raise ValueError(f"two different models are both named {name!r} in the API document")
         return {"$ref": _REF.format(model=model.__name__)}
 
 

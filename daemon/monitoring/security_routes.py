@@ -49,7 +49,7 @@ class SecurityEvent(BaseModel):
     last_seen_at: datetime
 
 
-class EventPage(BaseModel):
+class SecurityEventPage(BaseModel):
     """One page; pass next_cursor as `cursor` for the next (older) page."""
 
     items: list[SecurityEvent]
@@ -66,7 +66,7 @@ async def list_security_events(request: web.Request) -> web.Response:
         )
     items = [SecurityEvent(**{**dict(r), "details": json.loads(r["details"])}) for r in rows[: q.limit]]
     cursor = str(items[-1].id) if len(rows) > q.limit else None
-    return json_response(EventPage(items=items, next_cursor=cursor))
+    return json_response(SecurityEventPage(items=items, next_cursor=cursor))
 
 
 def security_endpoints() -> list[Endpoint]:
@@ -80,6 +80,6 @@ def security_endpoints() -> list[Endpoint]:
             "Security events (suspicious patterns, failed auth, rate limits), newest first",
             "monitoring",
             query=EventQuery,
-            response=EventPage,
+            response=SecurityEventPage,
         )
     ]
