@@ -1,10 +1,13 @@
-"""Demo mode's story: a busy spell drains the pools, withdrawals queue, a partner writes in; then recovery."""
+"""Demo mode's story: a busy spell drains the pools, withdrawals queue, a partner writes in; then recovery
+and the queued withdrawals are sent."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 from aiohttp import web
@@ -63,6 +66,39 @@ async def sample_ticket(app: web.Application) -> int | None:
     return int(row["id"])
 
 
+async def queue_withdrawals(app: web.Application, node: Any, count: int) -> None:
+    """The demo gateway queues withdrawals as its API calls would; the demo executor sends them later."""
+    from daemon.devnode.addresses import b58
+    from daemon.withdrawals import queue_service
+    from daemon.withdrawals.context import withdrawal_state
+    from daemon.withdrawals.models import WithdrawalRequest
+
+    users = [a for a in node.chain.accounts.values() if not a.pool]
+    pool = app[keys.runtime].pool
+    async with pool.acquire() as conn:
+        partner = await accounts.partner_by_name(conn, DEMO_PARTNER, create=True)
+    round_id = int(time.time())
+    for i in range(count):
+        user = users[i % len(users)]
+        body = WithdrawalRequest(
+            withdrawal_id=f"demo-{round_id}-{i}",
+            user_id=user.name,
+            to_address=b58(user.address),
+            amount=Decimal("25"),
+        )
+        required = await queue_service.required_energy(app, body.to_address)
+        async with pool.acquire() as conn:
+            _, entry = await queue_service.enqueue(conn, app, partner["id"], body, required)
+        log.info(
+            "demo: withdrawal queued id=%s user=%s position=%s wait_minutes=%s",
+            entry.id,
+            user.name,
+            entry.queue_position,
+            entry.estimated_wait_time,
+        )
+    app[withdrawal_state].poke()
+
+
 def _spent(node: Any, name: str, transfer_energy: int) -> bool:
     """Whether the simulated pool can no longer fund a transfer (the devnode's own books, not a scrape)."""
     from daemon.devnode.resources import energy_limit_of, energy_used
@@ -102,6 +138,8 @@ async def play(app: web.Application, cfg: DemoSettings) -> None:
         await _busy_spell(app, cfg, node, pools)
         await _until(app, cfg, lambda s: not sufficiency(s).sufficient)
         log.info("demo: no pool can fund a transfer, withdrawals queue level=%s", _snapshot(app).level)
+        if cfg.queued_withdrawals:
+            await queue_withdrawals(app, node, cfg.queued_withdrawals)
         if cfg.sample_ticket:
             await sample_ticket(app)
         await asyncio.sleep(cfg.hold_seconds)

@@ -18,3 +18,6 @@ class DemoSettings(BaseModel):
     recover_speed: float = Field(120.0, gt=0, description="devnode speed while the pools recover")
     poll_seconds: float = Field(1.0, gt=0, description="how often the story checks the energy figures")
     sample_ticket: bool = Field(True, description="the demo partner opens a ticket when withdrawals queue")
+    queued_withdrawals: int = Field(
+        3, ge=0, le=100, description="withdrawals the demo partner queues while congested (sent on recovery)"
+    )

@@ -22,13 +22,15 @@ def _gauges(demo: Demo) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
     }
 
 
-def test_the_demo_drains_pools_alerts_congests_and_opens_a_ticket(demo: Demo, prometheus: Prometheus) -> None:
+def test_the_demo_drains_pools_alerts_congests_queues_and_opens_a_ticket(
+    demo: Demo, prometheus: Prometheus
+) -> None:
     alpha = ("tronwatch_pool_energy_available", (("pool", "pool-alpha"),))
     first_alpha = None
     levels: list[str] = []
     seen: dict[str, float] = {}
     admin = {"Authorization": f"Bearer {demo.admin}"}
-    while time.monotonic() - demo.started < DEADLINE and len(seen) < 5:
+    while time.monotonic() - demo.started < DEADLINE and len(seen) < 6:
         g = _gauges(demo)
         at = time.monotonic() - demo.started
         if alpha in g:
@@ -45,6 +47,8 @@ def test_the_demo_drains_pools_alerts_congests_and_opens_a_ticket(demo: Demo, pr
             seen.setdefault("alert delivered to the log receiver", at)
         if "⚠️ 현재 네트워크가 혼잡합니다" in http_get(f"{demo.url}/status")[1].decode():
             seen.setdefault("status page congested", at)
+        if g.get(("tronwatch_queue_waiting", ()), 0) >= 3:  # the demo partner's withdrawals wait
+            seen.setdefault("withdrawals queued", at)
         _, tickets = http_get(f"{demo.url}/api/v1/support/tickets", admin)
         if any("출금이 지연" in t["title"] for t in json.loads(tickets)["items"]):
             seen.setdefault("sample ticket", at)
@@ -56,5 +60,6 @@ def test_the_demo_drains_pools_alerts_congests_and_opens_a_ticket(demo: Demo, pr
         "alert delivered to the log receiver",
         "status page congested",
         "sample ticket",
+        "withdrawals queued",
     }, (seen, levels, demo.logs()[-3000:])
     assert levels[0] == "ok" and levels[-1] in ("critical", "emergency")
