@@ -160,6 +160,12 @@ def test_load_errors_name_file_rule_and_fix(tmp_path: Path) -> None:
         rules(tmp_path, RULE.format(no_data="ok") + "        receivers: [pager]\n")
 
 
+def test_two_rules_with_one_name_in_one_file_are_refused(tmp_path: Path) -> None:
+    twice = RULE.format(no_data="ok") + RULE.format(no_data="ok").split("rules:\n", 1)[1].replace("5", "9")
+    with pytest.raises(RuleError, match=r"r\.yml: g/High: alert also defined in \S*r\.yml \(group g\)"):
+        rules(tmp_path, twice)
+
+
 def test_the_namespace_registry_is_open_for_later_issues() -> None:
     from daemon.alerts.namespaces import Registry
 
