@@ -88,6 +88,22 @@ def test_no_data_policy(tmp_path: Path, policy: str, expected: list[str]) -> Non
     assert run(ev, 100, x=None) + run(ev, 300, x=None) == expected
 
 
+def test_division_by_zero_is_no_data_and_a_wrong_type_is_a_counted_failure(tmp_path: Path) -> None:
+    from prometheus_client import CollectorRegistry
+
+    from daemon.alerts.metrics import AlertMetrics
+
+    registry = CollectorRegistry()
+    body = RULE.format(no_data="alerting").replace("knob.x > 5", "5 / knob.x > 1").replace("60s", "0s")
+    ev = Evaluator(rules(tmp_path, body), SETTINGS, AlertMetrics(registry, list))
+    assert run(ev, 0, x=0) == ["firing:1"]  # no_data: alerting
+    assert registry.get_sample_value("tronwatch_rule_evaluation_failures_total", {"rule": "High"}) is None
+    run(ev, 30, x="7")  # type: ignore[arg-type]
+    assert registry.get_sample_value("tronwatch_rule_evaluation_failures_total", {"rule": "High"}) == 1
+    help_text = next(m.documentation for m in registry.collect() if m.name.endswith("failures"))
+    assert "division by zero is no data" in help_text
+
+
 def test_for_each_pool_instances_are_independent(tmp_path: Path) -> None:
     body = """
 groups:
