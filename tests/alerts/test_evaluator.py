@@ -98,7 +98,7 @@ def test_division_by_zero_is_no_data_and_a_wrong_type_is_a_counted_failure(tmp_p
     ev = Evaluator(rules(tmp_path, body), SETTINGS, AlertMetrics(registry, list))
     assert run(ev, 0, x=0) == ["firing:1"]  # no_data: alerting
     assert registry.get_sample_value("tronwatch_rule_evaluation_failures_total", {"rule": "High"}) is None
-    run(ev, 30, x="7")  # type: ignore[arg-type]
+    run(ev, 30, x="7")
     assert registry.get_sample_value("tronwatch_rule_evaluation_failures_total", {"rule": "High"}) == 1
     help_text = next(m.documentation for m in registry.collect() if m.name.endswith("failures"))
     assert "division by zero is no data" in help_text
