@@ -169,6 +169,9 @@ class Evaluator:
             "fingerprint": inst.fingerprint,
             "value": inst.value,
         }
+        # fired_at names the episode: an instance forgotten after it resolved starts again at seq 0,
+        # and receivers (and the outbox's unique key) would take a repeated id for a duplicate.
+        episode = round((inst.fired_at if inst.fired_at is not None else now) * 1_000_000)
         out = []
         for name in rule.receivers:
             receiver = self.settings.receiver(name)
@@ -176,7 +179,7 @@ class Evaluator:
                 continue
             out.append(
                 {
-                    "notification_id": f"{inst.fingerprint}:{status}:{inst.seq}",
+                    "notification_id": f"{inst.fingerprint}:{episode}:{status}:{inst.seq}",
                     "receiver": name,
                     "alertname": rule.name,
                     "fingerprint": inst.fingerprint,

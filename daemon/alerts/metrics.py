@@ -47,7 +47,7 @@ class AlertMetrics:
         )
         self.eval_failures = Counter(
             "tronwatch_rule_evaluation_failures",
-            "Rule evaluations that raised (e.g. division by zero)",
+            "Rule evaluations that raised (e.g. a value of the wrong type; division by zero is no data)",
             ["rule"],
             registry=registry,
         )

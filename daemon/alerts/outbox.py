@@ -50,6 +50,7 @@ class Sender:
         self.configure(settings)
         self._inflight: set[asyncio.Task[None]] = set()
         self.resolve: Resolver | None = None
+        self.sleep: Callable[[float], Awaitable[None]] = asyncio.sleep  # tests drive waits by a fake clock
 
     def configure(self, settings: AlertsSettings) -> None:
         """(Re)build the channels from the receivers."""
@@ -115,15 +116,20 @@ class Sender:
     ) -> None:
         try:
             bucket = self.buckets[channel.rate_key]
-            wait = bucket.wait_time()
-            if wait > MAX_INLINE_WAIT:
-                async with self.pool.acquire() as conn:
-                    await repo.defer(conn, [r["id"] for r in rows], self.clock() + timedelta(seconds=wait))
-                self.metrics.notifications.labels(name, "deferred").inc(len(rows))
-                return
-            if wait > 0:
-                await asyncio.sleep(wait)
-            bucket.take()
+            while True:
+                holds = bucket.holds
+                wait = bucket.reserve(MAX_INLINE_WAIT)  # the token is ours unless the rows go back
+                if wait > MAX_INLINE_WAIT:
+                    async with self.pool.acquire() as conn:
+                        due = self.clock() + timedelta(seconds=wait)
+                        await repo.defer(conn, [r["id"] for r in rows], due)
+                    self.metrics.notifications.labels(name, "deferred").inc(len(rows))
+                    return
+                if wait > 0:
+                    await self.sleep(wait)
+                if bucket.holds == holds:
+                    break
+                # A 429 for this URL came while we waited: our turn is void, queue behind the hold.
             outcome = await channel.send(rows, self.sessions)
             if outcome.retry_after is not None:
                 bucket.hold(min(outcome.retry_after, self.settings.retry_after_max))

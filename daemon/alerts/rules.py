@@ -142,11 +142,12 @@ def load_rules(
         for rule in load_file(
             path, fields, per_instance, receivers, tuple(default_receivers), default_interval
         ):
-            if rule.name in seen and seen[rule.name] != rule.file:
+            # The name is the instance's identity (alertname label, timing, rule tests): one rule each.
+            if rule.name in seen:
                 raise RuleError(
                     f"{rule.file}: {rule.group}/{rule.name}: alert also defined in {seen[rule.name]}"
                 )
-            seen[rule.name] = rule.file
+            seen[rule.name] = f"{rule.file} (group {rule.group})"
             rules.append(rule)
     return RuleSet(tuple(rules), tuple(str(f) for f in files))
 

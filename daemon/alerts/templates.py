@@ -13,20 +13,28 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 MAX_TEMPLATE = 2000
 MAX_OUTPUT = 4000
+MAX_DIGITS = 12  # decimal places `percent` and `trx` may show
 
 
 class TemplateRejected(ValueError):
     """The template is not allowed or does not compile; the message says why."""
 
 
+def _digits(digits: Any) -> int:
+    n = int(digits)
+    if not 0 <= n <= MAX_DIGITS:
+        raise ValueError(f"digits must be 0 to {MAX_DIGITS}")
+    return n
+
+
 def percent(value: Any, digits: int = 1) -> str:
     """A 0–1 ratio as a percentage: 0.953 -> '95.3%'."""
-    return f"{float(value) * 100:.{int(digits)}f}%"
+    return f"{float(value) * 100:.{_digits(digits)}f}%"
 
 
 def trx(value: Any, digits: int = 2) -> str:
     """A TRX amount with thousands separators: 1234.5 -> '1,234.50 TRX'."""
-    return f"{float(value):,.{int(digits)}f} TRX"
+    return f"{float(value):,.{_digits(digits)}f} TRX"
 
 
 def duration(value: Any) -> str:
@@ -94,13 +102,15 @@ class _Env(ImmutableSandboxedEnvironment):
     intercepted_binops = frozenset({"*", "**", "//", "/", "%"})
 
     def call_binop(self, context: Any, operator_: str, left: Any, right: Any) -> Any:
-        """Refuse repetition of sequences and huge powers before computing them."""
+        """Refuse repetition of sequences, huge powers and %-formatting before computing them."""
         if operator_ == "*" and (
             isinstance(left, str | list | tuple) or isinstance(right, str | list | tuple)
         ):
             raise SecurityError("repeating strings or sequences is not allowed in alert templates")
         if operator_ == "**":
             raise SecurityError("** is not allowed in alert templates")
+        if operator_ == "%" and not isinstance(left, int | float):
+            raise SecurityError("% formatting is not allowed in alert templates (use a filter)")
         return super().call_binop(context, operator_, left, right)
 
 
@@ -150,6 +160,9 @@ def _check(tree: nodes.Node, names: Mapping[str, Collection[str]]) -> None:
             raise TemplateRejected("string literal too long")
         if isinstance(node, nodes.Mul) and any(_stringy(side) for side in (node.left, node.right)):
             raise TemplateRejected("repeating strings is not allowed in alert templates")
+        if isinstance(node, nodes.Mod) and _stringy(node.left):
+            # "%0100000000d" % 1 would allocate 100 MB; % stays for numbers (value % 60).
+            raise TemplateRejected("% formatting is not allowed in alert templates (use a filter)")
         if isinstance(node, nodes.Name) and node.name not in names:
             close = difflib.get_close_matches(node.name, list(names), n=1, cutoff=0.5)
             hint = f"; did you mean {close[0]!r}?" if close else ""
@@ -166,6 +179,10 @@ def _check(tree: nodes.Node, names: Mapping[str, Collection[str]]) -> None:
                 raise TemplateRejected(f"filter {node.name!r} is not allowed (allowed: {allowed})")
             if node.kwargs or node.dyn_args or node.dyn_kwargs:
                 raise TemplateRejected(f"filter {node.name!r} takes positional constants only")
+            if node.name in ("percent", "trx") and not all(_small_int(a) for a in node.args):
+                raise TemplateRejected(
+                    f"filter {node.name!r} takes a number of digits from 0 to {MAX_DIGITS}"
+                )
 
 
 def _check_field(base: nodes.Node, key: str, names: Mapping[str, Collection[str]]) -> None:
@@ -180,6 +197,10 @@ def _check_field(base: nodes.Node, key: str, names: Mapping[str, Collection[str]
         close = difflib.get_close_matches(key, list(fields), n=1, cutoff=0.5)
         hint = f"; did you mean {base.name}.{close[0]}?" if close else ""
         raise TemplateRejected(f"unknown field {base.name}.{key} in template{hint}")
+
+
+def _small_int(node: nodes.Node) -> bool:
+    return isinstance(node, nodes.Const) and type(node.value) is int and 0 <= node.value <= MAX_DIGITS
 
 
 def _stringy(node: nodes.Node) -> bool:

@@ -64,6 +64,27 @@ async def test_firing_and_resolved_reach_a_signed_webhook_each_once(
     ]
 
 
+async def test_a_firing_after_the_instance_was_forgotten_is_delivered_again(
+    alerts_app: AppFactory, sink: SinkFactory, tmp_path: Any
+) -> None:
+    s = await sink(secret=SECRET)
+    client, knobs, clock = await setup(alerts_app, tmp_path, [hook(s.url, secret=SECRET)], one_rule())
+    knobs.values["x"] = 7
+    assert await evaluate_once(client.app) == 1
+    knobs.values["x"] = 1
+    clock.advance(60)
+    assert await evaluate_once(client.app) == 1
+    await until(lambda: len(s.received) == 2)
+    await state_of(client).sender.drain()  # recorded as sent before its claim lease runs out
+    clock.advance(16 * 60)  # past the 15 min a resolved instance is kept
+    assert await evaluate_once(client.app) == 0 and not state_of(client).evaluator.instances
+    knobs.values["x"] = 8
+    assert await evaluate_once(client.app) == 1
+    await until(lambda: len(s.unique()) == 3)
+    assert s.received[-1]["status"] == "firing"
+    assert s.received[-1]["alerts"][0]["annotations"]["summary"] == "x is 8"
+
+
 async def admin(client: Any) -> dict[str, str]:
     from tests.conftest import Keys, bearer
 

@@ -88,6 +88,22 @@ def test_no_data_policy(tmp_path: Path, policy: str, expected: list[str]) -> Non
     assert run(ev, 100, x=None) + run(ev, 300, x=None) == expected
 
 
+def test_division_by_zero_is_no_data_and_a_wrong_type_is_a_counted_failure(tmp_path: Path) -> None:
+    from prometheus_client import CollectorRegistry
+
+    from daemon.alerts.metrics import AlertMetrics
+
+    registry = CollectorRegistry()
+    body = RULE.format(no_data="alerting").replace("knob.x > 5", "5 / knob.x > 1").replace("60s", "0s")
+    ev = Evaluator(rules(tmp_path, body), SETTINGS, AlertMetrics(registry, list))
+    assert run(ev, 0, x=0) == ["firing:1"]  # no_data: alerting
+    assert registry.get_sample_value("tronwatch_rule_evaluation_failures_total", {"rule": "High"}) is None
+    run(ev, 30, x="7")
+    assert registry.get_sample_value("tronwatch_rule_evaluation_failures_total", {"rule": "High"}) == 1
+    help_text = next(m.documentation for m in registry.collect() if m.name.endswith("failures"))
+    assert "division by zero is no data" in help_text
+
+
 def test_for_each_pool_instances_are_independent(tmp_path: Path) -> None:
     body = """
 groups:
@@ -158,6 +174,12 @@ def test_load_errors_name_file_rule_and_fix(tmp_path: Path) -> None:
         rules(tmp_path, RULE.format(no_data="ok").replace("60s", "soon"))
     with pytest.raises(RuleError, match="unknown receiver 'pager'"):
         rules(tmp_path, RULE.format(no_data="ok") + "        receivers: [pager]\n")
+
+
+def test_two_rules_with_one_name_in_one_file_are_refused(tmp_path: Path) -> None:
+    twice = RULE.format(no_data="ok") + RULE.format(no_data="ok").split("rules:\n", 1)[1].replace("5", "9")
+    with pytest.raises(RuleError, match=r"r\.yml: g/High: alert also defined in \S*r\.yml \(group g\)"):
+        rules(tmp_path, twice)
 
 
 def test_the_namespace_registry_is_open_for_later_issues() -> None:

@@ -283,6 +283,15 @@ _TEMPLATE_SEEDS = [
     "{{ pool.name[0] }}",
     "{{ pool.name[0:1] }}",
     "{{ (pool.name)|attr('upper')() }}",
+    '{{ "%0100000000d" % 1 }}',
+    "{{ '%s' % pool.name }}",
+    "{{ ('%0' ~ '100000000d') % 1 }}",
+    "{{ pool.usage_ratio | percent(100000000) }}",
+    "{{ pool.usage_ratio | percent(-1) }}",
+    "{{ pool.usage_ratio | percent(pool.usage_ratio) }}",
+    "{{ pool.usage_ratio | percent('9' ~ '9') }}",
+    "{{ pool.usage_ratio | trx(100000000) }}",
+    "{{ pool.usage_ratio | trx(1.5) }}",
 ]
 
 
@@ -324,6 +333,18 @@ def test_hostile_templates_are_refused_with_a_message(source: str) -> None:
     with pytest.raises(TemplateRejected) as err:
         AnnotationTemplate(environment(), source, NAMES)
     assert str(err.value)
+
+
+def test_formatting_a_string_field_is_refused_at_render_and_safe_forms_still_work() -> None:
+    env = environment()
+    hostile = AnnotationTemplate(env, "{{ pool.name % 1 }}", NAMES)  # a field, so only known at render
+    assert hostile.render({"pool": {"name": "%0100000000d"}})[1] == (
+        "SecurityError: % formatting is not allowed in alert templates (use a filter)"
+    )
+    fine = AnnotationTemplate(
+        env, "{{ value % 60 }} {{ value | percent(2) }} {{ value | trx(0) }} {{ value | percent }}", NAMES
+    )
+    assert fine.render({"value": 75.5}) == ("15.5 7550.00% 76 TRX 7550.0%", None)
 
 
 def test_unknown_names_suggest_the_closest_known_one() -> None:
