@@ -14,11 +14,10 @@ from daemon.http.body import read_json
 from daemon.http.endpoints import Endpoint, json_response, path_id
 from daemon.http.idempotency import idempotent, stored_response
 from daemon.monitoring.security_middleware import limit_withdrawal
-from daemon.withdrawals import emergency_repo, emergency_service
+from daemon.withdrawals import claims, emergency_repo, emergency_service
+from daemon.withdrawals.claims import EMERGENCY
 from daemon.withdrawals.context import withdrawal_state
 from daemon.withdrawals.models import CompleteRequest, Emergency, EmergencyRequest, PaymentRequest
-
-EMERGENCY = "/api/v1/energy/emergency-withdrawal"
 
 
 def _partner(request: web.Request) -> int:
@@ -83,14 +82,7 @@ async def complete_emergency(request: web.Request) -> web.Response:
     """The executor reports the broadcast transfer of a claimed emergency."""
     emergency_id = path_id(request)
     body = await read_json(request, CompleteRequest)
-    state = request.app[withdrawal_state]
-    async with request.app[keys.runtime].pool.acquire() as conn, conn.transaction():
-        before = await emergency_repo.get(conn, _partner(request), emergency_id)
-        row = await emergency_service.complete(
-            conn, _partner(request), emergency_id, body.tx_hash.lower(), state.clock()
-        )
-    if before is not None and before["status"] != "completed":
-        state.metrics.emergency.labels("completed").inc()
+    row = await claims.complete_emergency(request.app, _partner(request), emergency_id, body.tx_hash.lower())
     return json_response(emergency_service.view(row, _lang(request)))
 
 

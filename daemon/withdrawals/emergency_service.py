@@ -187,16 +187,16 @@ def _check_payable(row: Any, now: Any) -> None:
         raise Conflict(f"the withdrawal is {row['status']}; a payment is already recorded", field="tx_hash")
 
 
-async def complete(conn: Any, partner_id: int, emergency_id: int, tx_hash: str, now: Any) -> Any:
-    """Record the executor's transfer; the same hash again is fine, another hash is 409."""
+async def complete(conn: Any, partner_id: int, emergency_id: int, tx_hash: str, now: Any) -> tuple[Any, bool]:
+    """Record the executor's transfer -> (row, newly completed); the same hash again is fine, another 409."""
     row = await emergency_repo.lock(conn, partner_id, emergency_id)
     if row is None:
         raise NotFound(f"no emergency withdrawal {emergency_id}")
     if row["status"] == "completed":
         if row["tx_hash"] != tx_hash:
             raise Conflict("the withdrawal was completed with another transaction", field="tx_hash")
-        return row
+        return row, False
     # A late completion of a claim that timed out (back to `paid`) still wins: never send twice.
     if row["status"] not in ("processing", "paid") or row["claim_count"] == 0:
         raise Conflict(f"the withdrawal is {row['status']} and was never claimed", field="tx_hash")
-    return await emergency_repo.complete(conn, emergency_id, tx_hash, now)
+    return await emergency_repo.complete(conn, emergency_id, tx_hash, now), True

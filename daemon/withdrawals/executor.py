@@ -9,16 +9,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from decimal import Decimal
-from typing import Any
 
 from aiohttp import web
 from tronpy import AsyncTron
 from tronpy.keys import PrivateKey
 
 from daemon import keys
-from daemon.withdrawals import emergency_repo, emergency_service, queue_repo, queue_service
+from daemon.withdrawals import claims, queue_repo
 from daemon.withdrawals.context import withdrawal_state
-from daemon.withdrawals.routes import fee_limit
 
 log = logging.getLogger(__name__)
 USDT_UNIT = Decimal(1_000_000)
@@ -52,46 +50,32 @@ async def cycle(app: web.Application) -> int:
     state, runtime = app[withdrawal_state], app[keys.runtime]
     assert runtime.tron is not None
     wallet_keys, done = _keys_by_address(app), 0
-    snap = runtime.energy.holder.current if runtime.energy is not None else None
-    energy_fee = snap.energy_fee_sun if snap is not None else None
     async with runtime.pool.acquire() as conn:
         partners = await queue_repo.partners_with_work(conn)
     for partner_id in partners:
-        now, limit = state.clock(), state.settings.claim_limit
-        async with runtime.pool.acquire() as conn, conn.transaction():
-            emergencies = await emergency_repo.claim(conn, partner_id, limit, now)
-            queued = await queue_repo.claim(conn, partner_id, limit, now)
-        work: list[tuple[str, Any, str, int, int]] = [
-            ("emergency", r, r["pay_to"], r["energy_estimate"], max(r["energy_fee_sun"], energy_fee or 0))
-            for r in emergencies
-        ] + [("queue", r, r["from_address"], r["required_energy"], energy_fee or 0) for r in queued]
-        for kind, row, sender, energy, fee in work:
-            key = wallet_keys.get(sender)
+        # The HTTP executor's own steps (claims.py): same fee_limit, same metrics, same checks.
+        for item in await claims.claim(app, partner_id, state.settings.claim_limit):
+            key = wallet_keys.get(item.from_address)
             if key is None:
-                log.warning("demo executor has no key for %s; the claim will time out", sender)
+                log.warning("demo executor has no key for %s; the claim will time out", item.from_address)
                 continue
-            limit_sun = fee_limit(energy, fee or None, state.settings.fee_limit_margin)
             try:
                 txid = await send_usdt(
                     runtime.tron.raw,
                     runtime.tron.options.usdt,
                     key,
-                    row["to_address"],
-                    row["amount"],
-                    limit_sun,
+                    item.to_address,
+                    item.amount,
+                    item.fee_limit_sun,
                 )
             except Exception as exc:
-                log.warning("demo executor broadcast failed kind=%s id=%d error=%r", kind, row["id"], exc)
+                log.warning("demo executor broadcast failed kind=%s id=%d error=%r", item.kind, item.id, exc)
                 continue
-            async with runtime.pool.acquire() as conn, conn.transaction():
-                if kind == "emergency":
-                    await emergency_service.complete(conn, partner_id, row["id"], txid, state.clock())
-                    state.metrics.emergency.labels("completed").inc()
-                else:
-                    await queue_service.complete(conn, partner_id, row["id"], txid, state.clock())
+            if item.kind == "emergency":
+                await claims.complete_emergency(app, partner_id, item.id, txid)
+            else:
+                await claims.complete_queued(app, partner_id, item.id, txid)
             done += 1
-    if done:
-        state.inflight_cache = None
     return done
 
 

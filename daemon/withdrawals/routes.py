@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-from datetime import timedelta
 from typing import Any
 
 from aiohttp import web
@@ -15,23 +13,17 @@ from daemon.http.body import read_json
 from daemon.http.endpoints import Endpoint, json_response, path_id
 from daemon.http.idempotency import HEADER, idempotent, stored_response
 from daemon.monitoring.security_middleware import limit_withdrawal
-from daemon.withdrawals import emergency_repo, queue_repo, queue_service
+from daemon.withdrawals import claims, queue_service
+from daemon.withdrawals.claims import QUEUE
 from daemon.withdrawals.context import withdrawal_state
 from daemon.withdrawals.emergency_routes import emergency_endpoints
 from daemon.withdrawals.models import (
-    ClaimedItem,
     ClaimRequest,
     ClaimResponse,
     CompleteRequest,
     QueueEntry,
     WithdrawalRequest,
 )
-
-QUEUE = "/api/v1/energy/queue"
-EMERGENCY = "/api/v1/energy/emergency-withdrawal"
-# A cap, not a price: the highest getEnergyFee mainnet ever had (tron.md §3), used only before the
-# first chain-parameter read, so a fee_limit is never too low for the energy a transfer needs.
-MAX_HISTORIC_ENERGY_FEE = 420
 
 
 def partner_of(request: web.Request) -> int:
@@ -87,66 +79,10 @@ async def cancel_entry(request: web.Request) -> web.Response:
     return json_response(entry)
 
 
-def fee_limit(energy: int, energy_fee_sun: int | None, margin: float) -> int:
-    """fee_limit caps energy even when it is staked (§3): room for the estimate times the margin."""
-    return math.ceil(energy * (energy_fee_sun or MAX_HISTORIC_ENERGY_FEE) * margin)
-
-
 async def claim(request: web.Request) -> web.Response:
     """Released queue entries and paid emergencies of this partner, now claimed by the caller."""
     body = await read_json(request, ClaimRequest)
-    app, partner_id = request.app, partner_of(request)
-    state = app[withdrawal_state]
-    energy = app[keys.runtime].energy
-    fee = energy.holder.current.energy_fee_sun if energy is not None else None
-    now, margin = state.clock(), state.settings.fee_limit_margin
-    expires = now + timedelta(seconds=state.settings.claim_timeout)
-    limit = min(body.limit, state.settings.claim_limit)
-    async with app[keys.runtime].pool.acquire() as conn, conn.transaction():
-        emergencies = await emergency_repo.claim(conn, partner_id, limit, now)
-        queued = (
-            await queue_repo.claim(conn, partner_id, limit - len(emergencies), now)
-            if limit > len(emergencies)
-            else []
-        )
-    items = [
-        ClaimedItem(
-            kind="emergency",
-            id=r["id"],
-            withdrawal_id=r["withdrawal_id"],
-            user_id=r["user_id"],
-            to_address=r["to_address"],
-            amount=r["amount"],
-            currency=r["currency"],
-            from_address=r["pay_to"],
-            pool=None,
-            required_energy=r["energy_estimate"],
-            # The price may have risen since the quote: the transfer must still not run out of energy.
-            fee_limit_sun=fee_limit(r["energy_estimate"], max(r["energy_fee_sun"], fee or 0), margin),
-            claim_expires_at=expires,
-            complete_url=f"{EMERGENCY}/{r['id']}/complete",
-        )
-        for r in emergencies
-    ] + [
-        ClaimedItem(
-            kind="queue",
-            id=r["id"],
-            withdrawal_id=r["withdrawal_id"],
-            user_id=r["user_id"],
-            to_address=r["to_address"],
-            amount=r["amount"],
-            currency=r["currency"],
-            from_address=r["from_address"],
-            pool=r["pool_name"],
-            required_energy=r["required_energy"],
-            fee_limit_sun=fee_limit(r["required_energy"], fee, margin),
-            claim_expires_at=expires,
-            complete_url=f"{QUEUE}/{r['id']}/complete",
-        )
-        for r in queued
-    ]
-    for _ in emergencies:
-        state.metrics.emergency.labels("processing").inc()
+    items = await claims.claim(request.app, partner_of(request), body.limit)
     return json_response(ClaimResponse(items=items))
 
 
@@ -155,12 +91,9 @@ async def complete_entry(request: web.Request) -> web.Response:
     entry_id = path_id(request)
     body = await read_json(request, CompleteRequest)
     app, partner_id = request.app, partner_of(request)
-    state = app[withdrawal_state]
+    await claims.complete_queued(app, partner_id, entry_id, body.tx_hash.lower())
     async with app[keys.runtime].pool.acquire() as conn:
-        async with conn.transaction():
-            await queue_service.complete(conn, partner_id, entry_id, body.tx_hash.lower(), state.clock())
         entry = await queue_service.get(conn, app, partner_id, entry_id)
-    state.inflight_cache = None
     return json_response(entry)
 
 

@@ -1,0 +1,97 @@
+"""The executor protocol's claim and complete steps, shared by the HTTP routes and the demo executor."""
+
+from __future__ import annotations
+
+import math
+from datetime import timedelta
+from typing import Any
+
+from aiohttp import web
+
+from daemon import keys
+from daemon.withdrawals import emergency_repo, emergency_service, queue_repo, queue_service
+from daemon.withdrawals.context import withdrawal_state
+from daemon.withdrawals.models import ClaimedItem
+
+QUEUE = "/api/v1/energy/queue"
+EMERGENCY = "/api/v1/energy/emergency-withdrawal"
+# A cap, not a price: the highest getEnergyFee mainnet ever had (tron.md §3), used only before the
+# first chain-parameter read, so a fee_limit is never too low for the energy a transfer needs.
+MAX_HISTORIC_ENERGY_FEE = 420
+
+
+def fee_limit(energy: int, energy_fee_sun: int | None, margin: float) -> int:
+    """fee_limit caps energy even when it is staked (§3): room for the estimate times the margin."""
+    return math.ceil(energy * (energy_fee_sun or MAX_HISTORIC_ENERGY_FEE) * margin)
+
+
+async def claim(app: web.Application, partner_id: int, limit: int) -> list[ClaimedItem]:
+    """Claim this partner's paid emergencies, then released entries, up to `limit` in all."""
+    state, energy = app[withdrawal_state], app[keys.runtime].energy
+    fee = energy.holder.current.energy_fee_sun if energy is not None else None
+    now, margin = state.clock(), state.settings.fee_limit_margin
+    expires = now + timedelta(seconds=state.settings.claim_timeout)
+    limit = min(limit, state.settings.claim_limit)
+    async with app[keys.runtime].pool.acquire() as conn, conn.transaction():
+        emergencies = await emergency_repo.claim(conn, partner_id, limit, now)
+        queued = (
+            await queue_repo.claim(conn, partner_id, limit - len(emergencies), now)
+            if limit > len(emergencies)
+            else []
+        )
+    for _ in emergencies:
+        state.metrics.emergency.labels("processing").inc()
+    return [
+        ClaimedItem(
+            kind="emergency",
+            id=r["id"],
+            withdrawal_id=r["withdrawal_id"],
+            user_id=r["user_id"],
+            to_address=r["to_address"],
+            amount=r["amount"],
+            currency=r["currency"],
+            from_address=r["pay_to"],
+            pool=None,
+            required_energy=r["energy_estimate"],
+            # The price may have risen since the quote: the transfer must still not run out of energy.
+            fee_limit_sun=fee_limit(r["energy_estimate"], max(r["energy_fee_sun"], fee or 0), margin),
+            claim_expires_at=expires,
+            complete_url=f"{EMERGENCY}/{r['id']}/complete",
+        )
+        for r in emergencies
+    ] + [
+        ClaimedItem(
+            kind="queue",
+            id=r["id"],
+            withdrawal_id=r["withdrawal_id"],
+            user_id=r["user_id"],
+            to_address=r["to_address"],
+            amount=r["amount"],
+            currency=r["currency"],
+            from_address=r["from_address"],
+            pool=r["pool_name"],
+            required_energy=r["required_energy"],
+            fee_limit_sun=fee_limit(r["required_energy"], fee, margin),
+            claim_expires_at=expires,
+            complete_url=f"{QUEUE}/{r['id']}/complete",
+        )
+        for r in queued
+    ]
+
+
+async def complete_queued(app: web.Application, partner_id: int, entry_id: int, tx_hash: str) -> None:
+    """Record the broadcast transfer of a claimed queue entry."""
+    state = app[withdrawal_state]
+    async with app[keys.runtime].pool.acquire() as conn, conn.transaction():
+        await queue_service.complete(conn, partner_id, entry_id, tx_hash, state.clock())
+    state.inflight_cache = None
+
+
+async def complete_emergency(app: web.Application, partner_id: int, emergency_id: int, tx_hash: str) -> Any:
+    """Record the broadcast transfer of a claimed emergency; counted once, when it first completes."""
+    state = app[withdrawal_state]
+    async with app[keys.runtime].pool.acquire() as conn, conn.transaction():
+        row, newly = await emergency_service.complete(conn, partner_id, emergency_id, tx_hash, state.clock())
+    if newly:
+        state.metrics.emergency.labels("completed").inc()
+    return row
