@@ -15,7 +15,7 @@ from daemon import keys
 from daemon.alerts.context import alerts_context
 from daemon.alerts.context import install as install_alerts
 from daemon.alerts.routes import alerts_endpoints
-from daemon.config import Settings
+from daemon.config import Settings, mask_url
 from daemon.db import migrate
 from daemon.db.connect import connect, create_pool
 from daemon.db.lease import LeaderLease
@@ -188,7 +188,14 @@ async def tron_context(app: web.Application) -> AsyncIterator[None]:
                     node.start_traffic(account.name, tron.devnode_traffic_per_hour)
             runtime.devnode, endpoint = node, node.url
         options = TronClientOptions(
-            network=endpoint, api_keys=tron.api_keys, timeout=tron.timeout, rps=tron.requests_per_second
+            network=endpoint,
+            api_keys=tron.api_keys,
+            timeout=tron.timeout,
+            rps=tron.requests_per_second,
+            usdt_contract=tron.usdt_contract,
+        )
+        log.info(
+            "tron network=%s usdt_contract=%s (%s)", mask_url(tron.network), options.usdt, options.usdt_source
         )
         runtime.tron = TronClient(options, registry=app[keys.metrics].registry)
         stack.push_async_callback(runtime.tron.close)

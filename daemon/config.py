@@ -10,7 +10,15 @@ from typing import Any, Literal
 
 import platformdirs
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from daemon.alerts.settings import AlertsSettings
 from daemon.demo_settings import DemoSettings
@@ -67,10 +75,25 @@ class DatabaseSettings(_Section):
         return value
 
 
+def _base58check(value: str) -> str:
+    """A base58check TRON address (T...), else ValueError."""
+    from tronpy.keys import is_base58check_address
+
+    try:
+        ok = is_base58check_address(value)
+    except (ValueError, IndexError):  # bad checksum or alphabet; empty string
+        ok = False
+    if not ok:
+        raise ValueError("must be a base58check TRON address (T...)")
+    return value
+
+
 class TronSettings(_Section):
     """Which TRON network to watch."""
 
     network: str = "none"
+    # validate_default: `shasta` without it must fail at load, and `network` is validated first.
+    usdt_contract: str | None = Field(None, validate_default=True)
     api_keys: tuple[str, ...] = ()
     timeout: float = Field(5.0, gt=0)
     requests_per_second: float = Field(10.0, gt=0)
@@ -86,6 +109,16 @@ class TronSettings(_Section):
         ):
             return value
         raise ValueError("must be none, devnode, mainnet, nile, shasta or an http(s) URL")
+
+    @field_validator("usdt_contract")
+    @classmethod
+    def _usdt_contract(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value:
+            return _base58check(value)
+        # `network` is absent from info.data when it was itself invalid (already reported).
+        if info.data.get("network") == "shasta":
+            raise ValueError("required for network shasta, which has no canonical USDT contract")
+        return None  # `${VAR:-}` left empty means unset
 
 
 class AuthSettings(_Section):
@@ -111,16 +144,8 @@ class EnergyPoolSettings(_Section):
 
     @field_validator("wallet_address")
     @classmethod
-    def _base58check(cls, value: str) -> str:
-        from tronpy.keys import is_base58check_address
-
-        try:
-            ok = is_base58check_address(value)
-        except (ValueError, IndexError):  # bad checksum or alphabet; empty string
-            ok = False
-        if not ok:
-            raise ValueError("must be a base58check TRON address (T...)")
-        return value
+    def _address(cls, value: str) -> str:
+        return _base58check(value)
 
 
 class EnergySettings(_Section):

@@ -167,3 +167,45 @@ def test_config_check_prints_no_secret(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "postgresql://tw:***@db:5432/tw" in result.stdout
     assert not [s for s in SECRETS if s in result.stdout + result.stderr]
+
+
+NILE_USDT = "TXYZopYRdj2D9XRtbG411XZZ3kM5VkAeBf"
+
+
+def test_usdt_contract_is_validated_and_required_for_shasta(tmp_path: Path) -> None:
+    def problems(text: str, environ: dict[str, str] | None = None) -> list[str]:
+        path = _write(tmp_path, text)
+        with pytest.raises(ConfigError) as err:
+            load_settings(path, environ=environ or {})
+        return [line.removeprefix(f"{path}: ") for line in err.value.problems]
+
+    assert problems("tron:\n  network: shasta\n") == [
+        "tron.usdt_contract: Value error, required for network shasta, which has no canonical USDT contract"
+    ]
+    bad = "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6u"  # last character changed: checksum fails
+    [line] = problems(f"tron:\n  network: nile\n  usdt_contract: {bad}\n")
+    assert line.startswith("tron.usdt_contract: ") and "base58check" in line
+    with pytest.raises(ConfigError) as err:
+        load_settings(None, environ={"TRONWATCH_TRON__USDT_CONTRACT": "0xdead"})
+    assert err.value.problems[0].startswith("environment variable TRONWATCH_TRON__USDT_CONTRACT: ")
+    ok = load_settings(
+        _write(tmp_path, f"tron:\n  network: shasta\n  usdt_contract: {NILE_USDT}\n"), environ={}
+    )
+    assert ok.tron.usdt_contract == NILE_USDT
+    url = load_settings(_write(tmp_path, "tron:\n  network: https://nile.trongrid.io/\n"), environ={})
+    assert url.tron.usdt_contract is None
+    empty = load_settings(_write(tmp_path, "tron:\n  usdt_contract: '${USDT:-}'\n"), environ={})
+    assert empty.tron.usdt_contract is None  # an empty ${VAR:-} means unset
+
+
+def test_config_check_rejects_shasta_without_usdt_contract(tmp_path: Path) -> None:
+    path = _write(tmp_path, "tron:\n  network: shasta\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "daemon", "config", "check", "-c", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2, result.stderr
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith(f"tronwatch: config: {path}: tron.usdt_contract: ") and "shasta" in line

@@ -100,6 +100,10 @@ class TronClient:
             except (KeyError, TypeError, ValueError) as exc:
                 raise TronApiError("no head block number in getnodeinfo or getnowblock") from exc
 
+    async def contract_exists(self, addr: str) -> bool:
+        """wallet/getcontract answers `{}` when no contract lives at `addr` (§1, §2)."""
+        return bool(await self._lookup("wallet/getcontract", {"value": _b58(addr), "visible": True}))
+
     async def estimate_usdt_transfer_energy(self, owner: str, to: str, amount: int) -> int:
         """Energy of a USDT `transfer(to, amount)` from `owner`: triggerconstantcontract energy_used (§2)."""
         if amount < 0:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from tronpy.keys import is_base58check_address
+
 __all__ = [
     "DEFAULT_FEE_LIMIT_SUN",
     "NETWORK_ENDPOINTS",
@@ -47,6 +49,9 @@ class TronClientOptions:
 
     def __post_init__(self) -> None:
         resolve_endpoint(self.network)  # fail at construction, not at the first call
+        if self.usdt_contract is not None and not _is_address(self.usdt_contract):
+            raise ValueError("usdt_contract must be a base58check TRON address (T...)")
+        _ = self.usdt  # shasta without usdt_contract fails here too
         if self.timeout <= 0:
             raise ValueError("timeout must be > 0")
         if self.retries < 0:
@@ -62,6 +67,15 @@ class TronClientOptions:
         return resolve_endpoint(self.network)
 
     @property
+    def usdt_source(self) -> str:
+        """Where `usdt` comes from, for the startup log."""
+        if self.usdt_contract:
+            return "configured tron.usdt_contract"
+        if self.network in USDT_CONTRACTS:
+            return f"{self.network} default"
+        return "mainnet default for a node URL; set tron.usdt_contract if this node is not mainnet"
+
+    @property
     def usdt(self) -> str:
         """The USDT contract address to estimate against."""
         if self.usdt_contract:
@@ -71,6 +85,14 @@ class TronClientOptions:
         if self.network in NETWORK_ENDPOINTS:
             raise ValueError(f"no default USDT contract for {self.network}; set usdt_contract")
         return USDT_CONTRACTS["mainnet"]
+
+
+def _is_address(value: str) -> bool:
+    """True for a base58check TRON address."""
+    try:
+        return bool(is_base58check_address(value))
+    except (ValueError, IndexError):  # bad checksum or alphabet; empty string
+        return False
 
 
 def resolve_endpoint(network: str) -> str:

@@ -182,6 +182,20 @@ def test_endpoint_resolution_avoids_urljoin_trap() -> None:
     assert "secret" not in repr(TronClientOptions(network="mainnet", api_keys=("secret",)))
 
 
+def test_usdt_contract_per_network_and_configured() -> None:
+    nile_usdt = USDT_CONTRACTS["nile"]
+    assert TronClientOptions(network="nile").usdt == nile_usdt
+    url = TronClientOptions(network="https://nile.trongrid.io/")
+    assert url.usdt == USDT and "set tron.usdt_contract" in url.usdt_source
+    configured = TronClientOptions(network="https://nile.trongrid.io/", usdt_contract=nile_usdt)
+    assert configured.usdt == nile_usdt and configured.usdt_source == "configured tron.usdt_contract"
+    assert TronClientOptions(network="shasta", usdt_contract=nile_usdt).usdt == nile_usdt
+    with pytest.raises(ValueError, match="shasta"):
+        TronClientOptions(network="shasta")  # at construction, not at the first estimate
+    with pytest.raises(ValueError, match="base58check"):
+        TronClientOptions(network="mainnet", usdt_contract="41" + "00" * 20)
+
+
 async def test_prefixed_url_keeps_its_path(
     aiohttp_server: Callable[..., Awaitable[TestServer]], registry: CollectorRegistry
 ) -> None:
