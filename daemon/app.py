@@ -194,9 +194,9 @@ async def tron_context(app: web.Application) -> AsyncIterator[None]:
             rps=tron.requests_per_second,
             usdt_contract=tron.usdt_contract,
         )
-        log.info(
-            "tron network=%s usdt_contract=%s (%s)", mask_url(tron.network), options.usdt, options.usdt_source
-        )
+        devnode_usdt = tron.network == "devnode" and not tron.usdt_contract
+        source = "the devnode's USDT, at the mainnet address" if devnode_usdt else options.usdt_source
+        log.info("tron network=%s usdt_contract=%s (%s)", mask_url(tron.network), options.usdt, source)
         runtime.tron = TronClient(options, registry=app[keys.metrics].registry)
         stack.push_async_callback(runtime.tron.close)
         runtime.chain_health = ChainHealth(stale_after=3 * tron.health_interval)

@@ -72,16 +72,16 @@ async def test_configured_usdt_contract_is_the_one_quoted_and_a_missing_one_is_w
     assert quote.energy_source == "fallback" and quote.energy == 130_285
 
 
-async def test_a_url_network_uses_the_mainnet_contract_and_says_so(
+async def test_without_a_configured_contract_the_devnode_uses_its_mainnet_address_usdt(
     aiohttp_client: Any, database_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO, logger="daemon")
-    client = await _app(aiohttp_client, database_url, tmp_path)  # the devnode is reached by URL
+    client = await _app(aiohttp_client, database_url, tmp_path)
     tron = client.app[app_keys.runtime].tron
     assert tron is not None and tron.options.usdt == USDT_BASE58
     assert await _checked(client) is True
     started = [r.getMessage() for r in caplog.records if "usdt_contract=" in r.getMessage()]
-    assert len(started) == 1 and f"usdt_contract={USDT_BASE58} (mainnet default" in started[0]
+    assert len(started) == 1 and f"usdt_contract={USDT_BASE58} (the devnode's USDT" in started[0]
     assert not [r for r in caplog.records if MISSING in r.getMessage()]
     quote = await quote_usdt_transfer(tron, owner=ALPHA, to=ALICE)
     assert quote.energy_source == "estimate" and 0 < quote.energy < 130_285
