@@ -24,3 +24,9 @@ class Runtime:
     devnode: Devnode | None = None
     energy: EnergyRuntime | None = None  # set by create_app; its scraper only while this replica leads
     listen_address: tuple[str, int] | None = None  # set once the server listens (the self-probe's target)
+
+    def chain_speed(self) -> float:
+        """Chain seconds per wall second: the in-process devnode's clock, else 1 (a real chain)."""
+        speed = self.devnode.chain.clock.speed if self.devnode is not None else 1.0
+        # A frozen devnode moves only when advanced by hand: its waits stay in chain seconds.
+        return speed if speed > 0 else 1.0

@@ -34,8 +34,8 @@ class Sufficiency:
     wait_minutes: int | None
 
 
-def sufficiency(snapshot: EnergySnapshot) -> Sufficiency:
-    """One transfer draws on one pool, so some single reachable pool must hold transfer + reserve."""
+def sufficiency(snapshot: EnergySnapshot, *, speed: float = 1.0) -> Sufficiency:
+    """One pool must hold transfer + reserve; else the wall wait at `speed` chain seconds per wall second."""
     need = snapshot.transfer_energy + snapshot.reserve_energy
     pools = [p for p in snapshot.pools if p.enabled and p.up and p.has_data]
     if any(p.energy_available >= need for p in pools):
@@ -47,7 +47,7 @@ def sufficiency(snapshot: EnergySnapshot) -> Sufficiency:
         is not None
     ]
     # Recovery only: spends still to come can only lengthen this; the queue (issue 5) refines it.
-    return Sufficiency(False, math.ceil(min(waits) / 60) if waits else None)
+    return Sufficiency(False, math.ceil(min(waits) / speed / 60) if waits else None)
 
 
 def pick_language(accept_language: str | None) -> Lang:

@@ -49,12 +49,12 @@ class EnergyStatus(BaseModel):
     stale: bool = Field(description="True when the figures are older than 3 scrape intervals")
 
 
-def render(snap: EnergySnapshot, lang: str, stale: bool) -> bytes:
-    """The JSON body for one snapshot, language and freshness (cached on the snapshot)."""
-    key = ("status", lang, stale)
+def render(snap: EnergySnapshot, lang: str, stale: bool, speed: float) -> bytes:
+    """The JSON body for one snapshot, language, freshness and chain speed (cached on the snapshot)."""
+    key = ("status", lang, stale, speed)
     body: bytes | None = snap.cache.get(key)
     if body is None:
-        suff = sufficiency(snap)
+        suff = sufficiency(snap, speed=speed)
         fee = snap.quote.total_trx if snap.quote is not None else None
         t = snap.totals
         body = (
@@ -85,7 +85,7 @@ async def energy_status(request: web.Request) -> web.Response:
     assert energy is not None
     snap = energy.holder.current
     lang = pick_language(request.headers.get("Accept-Language"))
-    body = render(snap, lang, snap.stale())
+    body = render(snap, lang, snap.stale(), request.app[keys.runtime].chain_speed())
     lookup = request.app.get(queue_lookup)
     if query.user_id is not None and lookup is not None:
         found = await lookup(request.app, request[keys.principal].partner_id or 0, query.user_id)

@@ -68,13 +68,12 @@ async def back_of_queue_wait(app: web.Application, snap: EnergySnapshot) -> int 
     from daemon.withdrawals.context import withdrawal_state
     from daemon.withdrawals.estimate import minutes
 
-    state, pool = app.get(withdrawal_state), app[keys.runtime].pool
-    if state is None or pool is None:
-        return sufficiency(snap).wait_minutes
-    async with pool.acquire() as conn:
+    runtime = app[keys.runtime]
+    if app.get(withdrawal_state) is None or runtime.pool is None:
+        return sufficiency(snap, speed=runtime.chain_speed()).wait_minutes
+    async with runtime.pool.acquire() as conn:
         energy_ahead = await queue_repo.waiting_energy(conn)
-        held = await queue_service.inflight(conn, state, snap)
-    return minutes(state.estimator.wait_seconds(snap, held, energy_ahead, snap.transfer_energy))
+        return minutes(await queue_service.wait_seconds(conn, app, energy_ahead, snap.transfer_energy))
 
 
 async def status_view(app: web.Application) -> StatusView:
@@ -96,7 +95,7 @@ async def status_view(app: web.Application) -> StatusView:
             wait = await back_of_queue_wait(app, snap)
         except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError) as exc:
             log.warning("status page wait estimate failed, using recovery only error=%s", exc)
-            wait = sufficiency(snap).wait_minutes
+            wait = sufficiency(snap, speed=app[keys.runtime].chain_speed()).wait_minutes
         ps.cached = (id(snap), now, wait)
     return StatusView("congested", wait, fee, snap.data_time)
 

@@ -84,9 +84,14 @@ class Estimator:
         self._plans: dict[tuple[object, ...], Plan] = {}
 
     def wait_seconds(
-        self, snap: EnergySnapshot, inflight: dict[int, int], energy_ahead: int, required: int
+        self,
+        snap: EnergySnapshot,
+        inflight: dict[int, int],
+        energy_ahead: int,
+        required: int,
+        speed: float,
     ) -> int | None:
-        """Seconds until an entry of `required` energy behind `energy_ahead` is released; None unknown."""
+        """Wall seconds until an entry of `required` behind `energy_ahead` is released; None unknown."""
         if snap.stale():
             return None
         pools = [p for p in snap.pools if p.enabled and p.up and p.has_data]
@@ -101,8 +106,9 @@ class Estimator:
         at = plan.time_of(index)
         if at is None:
             return None
+        # The plan is in chain seconds; `speed` (chain s per wall s) makes it wall time, like the age.
         elapsed = time.time() - snap.data_time.timestamp() if snap.data_time is not None else 0.0
-        return max(0, at - int(elapsed))
+        return max(0, math.ceil(at / speed - elapsed))
 
 
 def minutes(seconds: int | None) -> int | None:

@@ -69,13 +69,19 @@ async def inflight(conn: Any, state: WithdrawalState, snap: EnergySnapshot) -> d
     return value
 
 
+async def wait_seconds(conn: Any, app: web.Application, energy_ahead: int, required: int) -> int | None:
+    """Wall seconds until an entry of `required` energy behind `energy_ahead` is released; None unknown."""
+    state, snap = app[withdrawal_state], _snapshot(app)
+    held = await inflight(conn, state, snap)
+    speed = app[keys.runtime].chain_speed()
+    return state.estimator.wait_seconds(snap, held, energy_ahead, required, speed)
+
+
 async def live_wait(
     conn: Any, app: web.Application, ahead: int, energy_ahead: int, required: int
 ) -> tuple[int, int | None]:
     """(1-based FIFO position, minutes until release or None) for a waiting entry."""
-    state, snap = app[withdrawal_state], _snapshot(app)
-    held = await inflight(conn, state, snap)
-    return ahead + 1, minutes(state.estimator.wait_seconds(snap, held, energy_ahead, required))
+    return ahead + 1, minutes(await wait_seconds(conn, app, energy_ahead, required))
 
 
 async def view(conn: Any, app: web.Application, row: Any) -> QueueEntry:
