@@ -98,3 +98,27 @@ class Clock:
         from datetime import timedelta
 
         self.now += timedelta(seconds=seconds)
+
+
+def scraper_of(client: Any) -> Any:
+    """The app's energy scraper."""
+    return client.app[app_keys.runtime].energy.scraper
+
+
+async def squeeze(client: Any, spare: int) -> None:
+    """Reserve all of pool-alpha's energy but `spare` (other pools fall out entirely)."""
+    scraper = scraper_of(client)
+    alpha = next(p for p in scraper.holder.current.pools if p.name == "pool-alpha")
+    reserve = alpha.energy_available - spare
+    scraper.settings = scraper.settings.model_copy(update={"reserve_energy": reserve})
+    await scraper.cycle()
+
+
+async def dispatcher_started(client: Any) -> None:
+    """Wait for the dispatcher's lease: its first run happens then, and must not race the test's enqueues."""
+    registry = client.app[app_keys.metrics].registry
+    for _ in range(250):
+        if registry.get_sample_value("tronwatch_leader", {"job": "withdrawal-dispatcher"}) == 1:
+            break
+        await asyncio.sleep(0.02)
+    await asyncio.sleep(0.2)

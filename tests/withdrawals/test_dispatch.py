@@ -2,51 +2,24 @@
 
 from __future__ import annotations
 
-import asyncio
-from typing import Any
-
 from tronpy.keys import PrivateKey
 
-from daemon import keys as app_keys
 from daemon.withdrawals import dispatcher, executor, watcher
 from daemon.withdrawals.dispatcher import PoolRoom, assign
 from daemon.withdrawals.queue_service import queue_position
 from tests.conftest import Keys, bearer
 from tests.withdrawals.chain import node_of
-from tests.withdrawals.conftest import AppFactory, Clock, body
+from tests.withdrawals.conftest import AppFactory, Clock, body, dispatcher_started, scraper_of, squeeze
 
 QUEUE = "/api/v1/energy/queue"
-
-
-def _scraper(client: Any) -> Any:
-    return client.app[app_keys.runtime].energy.scraper
-
-
-async def _squeeze(client: Any, spare: int) -> None:
-    """Reserve all of pool-alpha's energy but `spare` (other pools fall out entirely)."""
-    scraper = _scraper(client)
-    alpha = next(p for p in scraper.holder.current.pools if p.name == "pool-alpha")
-    reserve = alpha.energy_available - spare
-    scraper.settings = scraper.settings.model_copy(update={"reserve_energy": reserve})
-    await scraper.cycle()
-
-
-async def _dispatcher_started(client: Any) -> None:
-    """Wait for the dispatcher's lease: its first run happens then, and must not race the test's enqueues."""
-    registry = client.app[app_keys.metrics].registry
-    for _ in range(250):
-        if registry.get_sample_value("tronwatch_leader", {"job": "withdrawal-dispatcher"}) == 1:
-            break
-        await asyncio.sleep(0.02)
-    await asyncio.sleep(0.2)
 
 
 async def test_predicted_release_times_match_the_chain(wd_app: AppFactory, keys: Keys) -> None:
     client = await wd_app(devnode=True)
     node = node_of(client)
     key, partner_id = await keys.partner("acme")
-    await _dispatcher_started(client)
-    await _squeeze(client, 130_285 - 20_000)  # the first entry needs 20k more energy recovered
+    await dispatcher_started(client)
+    await squeeze(client, 130_285 - 20_000)  # the first entry needs 20k more energy recovered
     predicted: dict[int, int] = {}
     for n in range(3):
         # A fresh address each: every transfer really costs the empty-address 130,285 energy.
@@ -63,7 +36,7 @@ async def test_predicted_release_times_match_the_chain(wd_app: AppFactory, keys:
     while len(actual) < len(predicted) and elapsed < 12 * 3600:
         node.advance(step)
         elapsed += step
-        await _scraper(client).cycle()
+        await scraper_of(client).cycle()
         await dispatcher.cycle(client.app)
         for eid in predicted:
             got = await (await client.get(f"{QUEUE}/{eid}", headers=bearer(key))).json()

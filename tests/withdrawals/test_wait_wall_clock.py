@@ -13,8 +13,7 @@ from daemon.web.status_page import status_view
 from daemon.withdrawals import queue_service
 from tests.conftest import Keys, bearer
 from tests.withdrawals.chain import node_of
-from tests.withdrawals.conftest import AppFactory, body
-from tests.withdrawals.test_dispatch import _dispatcher_started, _squeeze
+from tests.withdrawals.conftest import AppFactory, body, dispatcher_started, squeeze
 
 QUEUE = "/api/v1/energy/queue"
 SPEED = 60  # chain seconds per wall second, as in the demo's recovery (120)
@@ -25,9 +24,9 @@ async def test_predicted_wait_is_wall_time_on_a_running_clock(wd_app: AppFactory
     client = await wd_app(devnode=True, energy={"scrape_interval": 0.5}, dispatch_interval=0.25)
     app, node = client.app, node_of(client)
     key, _ = await keys.partner("acme")
-    await _dispatcher_started(client)
+    await dispatcher_started(client)
     node.set_speed(SPEED)
-    await _squeeze(client, 130_285 - DEFICIT)
+    await squeeze(client, 130_285 - DEFICIT)
     to = PrivateKey.random().public_key.to_base58check_address()
     resp = await client.post(QUEUE, json=body("w-1", user_id="u-1", to_address=to), headers=bearer(key))
     entry: dict[str, Any] = await resp.json()
