@@ -172,3 +172,12 @@ def test_bad_config_exits_2(tmp_path: Path) -> None:
         f"tronwatch: config: {cfg}: nonsense: unknown key",
     ]
     assert os.path.exists(cfg)
+
+
+def test_scripts_run_reads_a_relative_config_from_the_callers_directory(tmp_path: Path) -> None:
+    (tmp_path / "tw.yml").write_text("server:\n  port: not-a-port\n")
+    script = Path(__file__).resolve().parents[1] / "scripts" / "run"
+    out = subprocess.run(
+        [str(script), "-c", "tw.yml"], cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert out.returncode == 2 and "server.port" in out.stderr, out.stderr  # the file was found and read
