@@ -137,6 +137,7 @@ tron:
 monitoring:
   probe_url: http://probe:probepass3@127.0.0.1:8080/healthz
 alerts:
+  default_receivers: [hook]
   receivers:
     - {name: hook, type: webhook, url: "https://h.example/x?token=urltok4", secret: whsec_c2VjcmV0c2VjcmV0}
     - {name: mail, type: email, smarthost: "smtp:587", from: a@b.c, to: [o@b.c],
@@ -209,3 +210,16 @@ def test_config_check_rejects_shasta_without_usdt_contract(tmp_path: Path) -> No
     assert result.returncode == 2, result.stderr
     [line] = result.stderr.strip().splitlines()
     assert line.startswith(f"tronwatch: config: {path}: tron.usdt_contract: ") and "shasta" in line
+
+
+def test_default_receivers_must_name_a_configured_receiver(tmp_path: Path) -> None:
+    """Listing receivers replaces the built-in `log`: a default still naming it would stop every start."""
+    path = tmp_path / "tw.yml"
+    path.write_text(
+        "alerts:\n  default_receivers: [log, team]\n  receivers:\n"
+        '    - {type: webhook, name: team, url: "https://ops.example.com/hook"}\n'
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path, environ={})
+    [problem] = caught.value.problems
+    assert "default_receivers: unknown receiver 'log'" in problem and "team" in problem

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 DEFAULT_RULES = Path(__file__).resolve().parents[2] / "rules"
 
@@ -132,6 +132,19 @@ class AlertsSettings(_Section):
         if dup:
             raise ValueError(f"receiver names must be unique: {', '.join(sorted(dup))}")
         return value
+
+    @model_validator(mode="after")
+    def _defaults_exist(self) -> AlertsSettings:
+        # Listing `receivers` replaces the built-in `log` one: a default naming it would stop every start.
+        known = {r.name for r in self.receivers}
+        unknown = [n for n in self.default_receivers if n not in known]
+        if unknown:
+            have = ", ".join(sorted(known))
+            raise ValueError(
+                f"default_receivers: unknown receiver {unknown[0]!r} (receivers has: {have}; "
+                "listing receivers replaces the built-in log one)"
+            )
+        return self
 
     def receiver(self, name: str) -> Receiver | None:
         """The receiver called `name`."""
