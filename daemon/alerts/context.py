@@ -22,7 +22,7 @@ from daemon.alerts.metrics import AlertMetrics
 from daemon.alerts.namespaces import Registry
 from daemon.alerts.outbox import DB_ERRORS, Resolver, Sender, refresh_depth
 from daemon.alerts.readers import app_registry
-from daemon.alerts.rules import RuleError, RuleSet, load_rules
+from daemon.alerts.rules import Rule, RuleError, RuleSet, load_rules
 from daemon.alerts.settings import AlertsSettings
 from daemon.alerts.ssrf import GuardedResolver
 from daemon.alerts.suppress import Silence
@@ -55,6 +55,8 @@ class AlertsState:
     # The last reload request (table alert_rules_reload) this app's rules already reflect.
     reload_seen: datetime | None = None
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    # (file, group) -> when that group is next due, epoch seconds on `clock`; absent: due now.
+    due: dict[tuple[str, str], float] = field(default_factory=dict)
     # Called as (cycle, now) after each stored evaluation (e.g. the live stream); must not block.
     listeners: list[Callable[[Cycle, float], None]] = field(default_factory=list)
 
@@ -108,9 +110,36 @@ def reload(state: AlertsState) -> RuleSet:
     return rules
 
 
+def _next_due(state: AlertsState, key: tuple[str, str], interval: float, now: float) -> float:
+    # Never more than one interval ahead: the clock went back, or a reload shortened the interval.
+    return min(state.due.get(key, now), now + interval)
+
+
+def seconds_until_due(state: AlertsState) -> float:
+    """How long until the earliest group is due (the default interval when there are no rules)."""
+    now = state.clock().timestamp()
+    groups = state.evaluator.rules.groups()
+    if not groups:
+        return state.settings.evaluation_interval
+    return max(0.0, min(_next_due(state, k, g[0].interval_s, now) - now for k, g in groups.items()))
+
+
+def _due_rules(state: AlertsState, now: float, all_groups: bool) -> list[Rule]:
+    """The rules of every group due at `now` (or of all groups), marking those groups due again."""
+    groups = state.evaluator.rules.groups()
+    state.due = {k: v for k, v in state.due.items() if k in groups}  # forget groups a reload removed
+    out: list[Rule] = []
+    for key, rules in groups.items():
+        interval = rules[0].interval_s
+        if all_groups or _next_due(state, key, interval, now) <= now:
+            out += rules
+            state.due[key] = now + interval
+    return out
+
+
 @profiled("alerts.rule_evaluation")
 async def evaluate_once(app: web.Application, *, all_groups: bool = True) -> int:
-    """One cycle of every rule now: evaluate, persist state + outbox together; returns rows enqueued."""
+    """A cycle of every group, or the due ones: evaluate, store state + outbox; returns rows enqueued."""
     state, pool = app[alerts_state], app[keys.runtime].pool
     async with state.lock:
         now = state.clock()
@@ -123,12 +152,16 @@ async def evaluate_once(app: web.Application, *, all_groups: bool = True) -> int
                     Silence(s["id"], s["matchers"], s["starts_at"], s["ends_at"])
                     for s in await repo.silences(conn, since=now)
                 ]
-                cycle = ev.evaluate(ev.rules.rules, snap, now.timestamp(), silences)
+                due = state.due.copy()
+                cycle = ev.evaluate(
+                    _due_rules(state, now.timestamp(), all_groups), snap, now.timestamp(), silences
+                )
                 try:
                     await ev.persist(conn, cycle)
                 except DB_ERRORS:
                     # Memory ran ahead of the database: go back to what was stored, so the next
                     # cycle produces the same notifications with the same ids.
+                    state.due = due
                     with contextlib.suppress(*DB_ERRORS):
                         ev.restore(await repo.load_instances(conn))
                     raise
@@ -155,14 +188,17 @@ async def _evaluate_forever(app: web.Application) -> None:
     async with app[keys.runtime].pool.acquire() as conn:
         state.evaluator.restore(await repo.load_instances(conn))
         state.reload_seen = await repo.reload_requested_at(conn)  # the files were just read at start
+    state.due.clear()  # just became the leader: every group is due now
     while True:
         try:
-            await evaluate_once(app)
+            await evaluate_once(app, all_groups=False)
+            wait = seconds_until_due(state)
         except DB_ERRORS as exc:
             log.warning("rule evaluation not stored error=%s", exc)
-        # Re-read each time: a reload may have changed the intervals.
-        rules = state.evaluator.rules.rules
-        await asyncio.sleep(min((r.interval_s for r in rules), default=state.settings.evaluation_interval))
+            # The groups stay due: retry after the shortest interval, not in a tight loop.
+            rules = state.evaluator.rules.rules
+            wait = min((r.interval_s for r in rules), default=state.settings.evaluation_interval)
+        await asyncio.sleep(wait)
 
 
 async def alerts_context(app: web.Application) -> AsyncIterator[None]:

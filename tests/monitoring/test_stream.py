@@ -20,12 +20,15 @@ async def test_a_client_receives_an_update_every_interval(mon_app: AppFactory, k
         hello = await next_of(ws, "hello")
         assert hello["data"]["replica"] == state_of(client).replica
         first = await next_of(ws, "metrics_update")
-        # Each later update follows within two intervals, with a newer snapshot.
-        second = await next_of(ws, "metrics_update", timeout=2 * INTERVAL + 2)
-        t1, t2 = (datetime.fromisoformat(m["data"]["collected_at"]) for m in (first, second))
-        assert t2 > t1
-        assert set(second["data"]) >= {"api", "db", "energy", "partners", "transactions", "replicas"}
-        assert second["data"]["db"]["up"] is True
+        # Each later update follows within two intervals (plus CI scheduling slack), with a newer snapshot.
+        updates = [first]
+        for _ in range(3):
+            updates.append(await next_of(ws, "metrics_update", timeout=2 * INTERVAL + 0.5))
+        stamps = [datetime.fromisoformat(m["data"]["collected_at"]) for m in updates]
+        assert stamps == sorted(set(stamps))
+        last = updates[-1]["data"]
+        assert set(last) >= {"api", "db", "energy", "partners", "transactions", "replicas"}
+        assert last["db"]["up"] is True
 
 
 async def test_get_metrics_answers_at_once(mon_app: AppFactory, keys: Keys) -> None:
