@@ -118,6 +118,10 @@ async def test_openapi_document_is_valid_and_complete(client: TestClient[Any, An
     create = doc["paths"]["/api/v1/admin/partners"]["post"]
     assert {"401", "403", "409", "413", "415", "422"} <= set(create["responses"])
     assert any(p["name"] == "Idempotency-Key" for p in create["parameters"])
+    # A retried create answers 200 with the row it finds: documented, with the same body as the 201.
+    for path in ("/api/v1/energy/queue", "/api/v1/energy/emergency-withdrawal"):
+        answers = doc["paths"][path]["post"]["responses"]
+        assert answers["200"] == answers["201"]
 
 
 async def test_readiness_follows_the_tron_node(aiohttp_client: Any, database_url: str, tmp_path: Any) -> None:

@@ -203,5 +203,6 @@ def alerts_endpoints() -> list[Endpoint]:
             "Reload alert rules",
             tag,
             response=ReloadResult,
+            errors=(422,),
         ),
     ]

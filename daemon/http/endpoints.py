@@ -30,6 +30,8 @@ class Endpoint:
     query: type[BaseModel] | None = None
     response: type[BaseModel] | None = None
     status: int = 200
+    # Other success statuses with the same body (e.g. 200 when a create is retried and finds its row).
+    also_ok: tuple[int, ...] = ()
     idempotent: bool = False
     errors: tuple[int, ...] = ()
     media_type: str = "application/json"

@@ -122,7 +122,7 @@ def _operation(ep: Endpoint, schemas: _Schemas) -> dict[str, Any]:
         ok["content"] = {
             ep.media_type: {"schema": {"type": "string" if ep.media_type.startswith("text/") else "object"}}
         }
-    responses: dict[str, Any] = {str(ep.status): ok}
+    responses: dict[str, Any] = {str(status): ok for status in (ep.status, *ep.also_ok)}
     for status in sorted(_error_statuses(ep)):
         if status in ep.errors_with_response and ep.response is not None:
             content = {"application/json": {"schema": schemas.ref(ep.response, "serialization")}}

@@ -100,6 +100,7 @@ def emergency_endpoints() -> list[Endpoint]:
             body=EmergencyRequest,
             response=Emergency,
             status=201,
+            also_ok=(200,),
             idempotent=True,
             errors=(409, 503),
         ),

@@ -111,6 +111,7 @@ def withdrawal_endpoints() -> list[Endpoint]:
             body=WithdrawalRequest,
             response=QueueEntry,
             status=201,
+            also_ok=(200,),
             idempotent=True,
             errors=(409,),
         ),
