@@ -79,6 +79,7 @@ async def run(url: str, n: int) -> None:
     hook = f"http://127.0.0.1:{port}/hook"
     settings = AlertsSettings.model_validate(
         {
+            "default_receivers": ["hook"],
             "receivers": [
                 {
                     "type": "webhook",
