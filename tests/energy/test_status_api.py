@@ -96,10 +96,13 @@ async def test_an_energy_fee_change_shows_in_the_quote(energy_app: AppFactory, k
 async def test_outage_marks_pools_unreachable_serves_last_values_stale_and_recovers(
     energy_app: AppFactory, keys: Keys
 ) -> None:
-    client = await energy_app(scrape_interval=0.05)  # the default backoff_max (300 s)
+    # The default backoff_max (300 s); stale after three intervals, so a loaded machine's slow cycle
+    # must not look like an outage before the fault is even set.
+    client = await energy_app(scrape_interval=0.2)
     node = node_of(client)
     partner, _ = await keys.partner()
     admin, _ = await keys.admin()
+    await _until(client, lambda s: not s["stale"], partner)
     good = await _status(client, partner)
     assert good["stale"] is False and good["available_energy"] > 0
     node.set_fault("*", outage=True)
