@@ -24,6 +24,13 @@ class EventQuery(RequestModel):
     cursor: str | None = Field(None, max_length=20, pattern=r"^[1-9][0-9]{0,18}$", description="next_cursor")
     limit: int = Field(50, ge=1, le=200)
 
+    @field_validator("cursor")
+    @classmethod
+    def _bigint(cls, value: str | None) -> str | None:
+        if value is not None and int(value) >= 2**63:
+            raise ValueError("not a cursor this API returned (ids are 64-bit)")
+        return value
+
     @field_validator("since")
     @classmethod
     def _aware(cls, value: datetime | None) -> datetime | None:
