@@ -18,6 +18,7 @@ import sys
 
 import aiohttp
 import asyncpg
+import psutil
 from loadgen import run_load, start_hello_world
 from ticket_create import ServedSupport, bench_database, partner_key, verdict
 
@@ -75,6 +76,20 @@ async def plans(url: str, partner_id: int) -> list[str]:
     return out
 
 
+def cpu_seconds() -> tuple[float, float]:
+    """CPU seconds used so far by this process (it serves the app) and by every PostgreSQL process."""
+    me = psutil.Process()
+    mine = sum(me.cpu_times()[:2])
+    postgres = 0.0
+    for proc in psutil.process_iter(["name"]):
+        try:
+            if proc.info["name"] == "postgres":
+                postgres += sum(proc.cpu_times()[:2])
+        except psutil.Error:
+            continue
+    return mine, postgres
+
+
 def main() -> int:
     """Seed, measure and print; exit 1 with --strict when the target is missed."""
     parser = argparse.ArgumentParser(
@@ -105,7 +120,9 @@ def main() -> int:
             return 1
         run_load(hello_url, duration=2, connections=args.connections)
         half = args.duration / 2
+        before = cpu_seconds()
         lists = [run_load(endpoint, headers=headers, duration=half, connections=args.connections)]
+        after = cpu_seconds()
         hello = [run_load(hello_url, duration=args.duration, connections=args.connections)]
         lists.append(run_load(endpoint, headers=headers, duration=half, connections=args.connections))
         plan = asyncio.run(plans(url, partner_id))
@@ -116,6 +133,14 @@ def main() -> int:
         print(f"  round {i}: GET first page (50)   {r}")
     print(f"  hello-world (baseline)        {hello[0]}")
     print(f"  ratio rps list ÷ hello        {rps / hello[0].rps:.3f}")
+    # Where the two CPUs go at saturation (round 1): is anything left for the server to win?
+    served_n = lists[0].requests
+    server_us, pg_us = ((a - b) / served_n * 1e6 for a, b in zip(after, before, strict=True))
+    gen_us = lists[0].client_cpu_s / served_n * 1e6
+    print(
+        f"  CPU per request (round 1)     server {server_us:.0f} µs, PostgreSQL {pg_us:.0f} µs, "
+        f"generator {gen_us:.0f} µs"
+    )
     ok = p99 <= MAX_P99_MS and errors == 0
     print(f"  p99 first page                {p99:.2f} ms  (target <= {MAX_P99_MS:g} ms)   {verdict(ok)}")
     print("  plan of the first-page statement (partner with 10,000 of the tickets):")
