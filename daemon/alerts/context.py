@@ -187,7 +187,6 @@ async def _evaluate_forever(app: web.Application) -> None:
     state = app[alerts_state]
     async with app[keys.runtime].pool.acquire() as conn:
         state.evaluator.restore(await repo.load_instances(conn))
-        state.reload_seen = await repo.reload_requested_at(conn)  # the files were just read at start
     state.due.clear()  # just became the leader: every group is due now
     while True:
         try:
@@ -205,6 +204,9 @@ async def alerts_context(app: web.Application) -> AsyncIterator[None]:
     """Senders and the depth gauge on every replica; the evaluator on the lease holder; SIGHUP reloads."""
     state, settings, runtime = app[alerts_state], app[keys.settings], app[keys.runtime]
     reload(state)  # a broken rule file stops the start, with file, rule and reason (as Prometheus does)
+    with contextlib.suppress(*DB_ERRORS):  # unknown: the first evaluation re-reads the files once more
+        async with runtime.pool.acquire() as conn:
+            state.reload_seen = await repo.reload_requested_at(conn)  # requests before now: files just read
     guarded = aiohttp.ClientSession(
         connector=aiohttp.TCPConnector(resolver=GuardedResolver(), limit=64), trust_env=False
     )

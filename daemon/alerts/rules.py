@@ -180,6 +180,10 @@ def load_file(
     env = environment()
     shared = {ns: fs for ns, fs in fields.items() if ns not in per_instance}
     out: list[Rule] = []
+    names = [g.name for g in spec.groups]
+    repeated = next((n for n in names if names.count(n) > 1), None)
+    if repeated is not None:  # a group is its interval: two with one name would share one schedule
+        raise RuleError(f"{where}: group {repeated!r} is repeated (group names are unique per file)")
     for g in spec.groups:
         for r in g.rules:
             out.append(

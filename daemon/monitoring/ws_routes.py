@@ -100,7 +100,7 @@ async def _authenticate(
 def _token(text: str) -> str:
     try:
         body = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # a message nested deep enough exhausts the parser's stack
         return ""
     if not isinstance(body, dict) or body.get("type") != "auth" or not isinstance(body.get("token"), str):
         return ""
@@ -150,7 +150,7 @@ def _answer(request: web.Request, client: Client, text: str) -> None:
     state = request.app[monitoring_state]
     try:
         body = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         body = text.strip()
     kind = body.get("type") if isinstance(body, dict) else body
     if kind == "get_metrics":

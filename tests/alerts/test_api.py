@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from daemon.alerts.context import evaluate_once
-from tests.alerts.conftest import AppFactory, one_rule, state_of, write_rules
+from tests.alerts.conftest import AppFactory, one_rule, state_of, until, write_rules
 from tests.alerts.test_delivery import admin, setup
 from tests.energy.conftest import metric
 
@@ -149,3 +149,20 @@ async def test_a_reload_on_any_replica_reaches_the_evaluating_one(
     await evaluate_once(evaluating.app)
     assert [r.name for r in state_of(evaluating).evaluator.rules.rules] == ["Second"]
     assert await metric(evaluating, "tronwatch_rules_last_reload_successful") == 1
+
+
+async def test_a_replica_that_takes_over_the_evaluator_follows_earlier_reload_requests(
+    alerts_app: AppFactory, tmp_path: Any
+) -> None:
+    """A reload sent to the old leader must not be lost when another replica takes the lease."""
+    write_rules(tmp_path, _db_rule("First"))
+    settings = {"receivers": LOG, "default_receivers": [], "evaluation_interval": 3600}
+    leader = await alerts_app(settings=settings)
+    await until(lambda: state_of(leader).cycles >= 1)  # it holds the evaluator lease
+    follower = await alerts_app(settings=settings)
+    write_rules(tmp_path, _db_rule("Second"))
+    assert (await leader.post("/api/v1/admin/rules/reload", headers=await admin(leader))).status == 200
+    assert [r.name for r in state_of(follower).evaluator.rules.rules] == ["First"]
+    await leader.close()  # the follower takes the lease and evaluates
+    await until(lambda: state_of(follower).cycles >= 1)
+    assert [r.name for r in state_of(follower).evaluator.rules.rules] == ["Second"]

@@ -182,6 +182,13 @@ def test_two_rules_with_one_name_in_one_file_are_refused(tmp_path: Path) -> None
         rules(tmp_path, twice)
 
 
+def test_two_groups_with_one_name_in_one_file_are_refused(tmp_path: Path) -> None:
+    """A group is its schedule: a second `g` would silently run at the first one's interval."""
+    second = "  - name: g\n    interval: 15s\n    rules:\n      - alert: Other\n        expr: knob.x > 9\n"
+    with pytest.raises(RuleError, match=r"r\.yml: group 'g' is repeated"):
+        rules(tmp_path, RULE.format(no_data="ok") + second)
+
+
 def test_the_namespace_registry_is_open_for_later_issues() -> None:
     from daemon.alerts.namespaces import Registry
 

@@ -49,9 +49,13 @@ async def test_get_metrics_answers_at_once(mon_app: AppFactory, keys: Keys) -> N
         assert datetime.fromisoformat(answer["data"]["collected_at"]) == current.collected_at
         await ws.send_str("nonsense")
         assert (await next_of(ws, "error", timeout=1))["data"]["detail"].startswith("unknown message")
+        await ws.send_str("[" * 5000)  # too deep for the parser: an unknown message, not a broken stream
+        assert (await next_of(ws, "error", timeout=1))["data"]["detail"].startswith("unknown message")
 
 
-@pytest.mark.parametrize("how", ["nothing", "bad_header", "bad_message", "partner_header", "partner_message"])
+@pytest.mark.parametrize(
+    "how", ["nothing", "bad_header", "bad_message", "deep_message", "partner_header", "partner_message"]
+)
 async def test_without_an_admin_key_the_socket_is_closed_4401(
     mon_app: AppFactory, keys: Keys, how: str
 ) -> None:
@@ -63,6 +67,8 @@ async def test_without_an_admin_key_the_socket_is_closed_4401(
             await ws.send_json({"type": "auth", "token": "tw_deadbeef_nope"})
         elif how == "partner_message":
             await ws.send_json({"type": "auth", "token": partner})
+        elif how == "deep_message":  # exhausts the JSON parser's stack: was an unhandled error, no 4401
+            await ws.send_str("[" * 5000)
         assert await closed_with(ws) == 4401
     assert not state_of(client).hub.clients
 
