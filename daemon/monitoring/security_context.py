@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from ipaddress import IPv4Address, IPv6Address
 from typing import Any
@@ -139,9 +139,21 @@ class SecurityState:
         self.blocks[ip] = max(until, self.blocks.get(ip, 0.0))
 
     async def limit(
-        self, action: str, subject: str, *, ip: IP | None, partner_id: int | None, method: str, route: str
+        self,
+        action: str,
+        subject: str,
+        *,
+        ip: IP | None,
+        partner_id: int | None,
+        method: str,
+        route: str,
+        exempt: Callable[[], Awaitable[bool]] | None = None,
     ) -> None:
-        """Count one `action` by `subject`; TooManyRequests (429, Retry-After) past the limit."""
+        """Count one `action` by `subject`; TooManyRequests (429, Retry-After) past the limit.
+
+        `exempt` is asked only past the limit (e.g. "is this a retry?"): if true, the call goes on and
+        is neither refused, counted as refused nor recorded.
+        """
         rule: RateLimit = getattr(self.settings.rate_limits, action)
         if not rule.enabled:
             return
@@ -154,7 +166,7 @@ class SecurityState:
             # would turn a database hiccup into an outage of routes that need no database.
             log.warning("rate limit not checked action=%s error=%s", action, type(exc).__name__)
             return
-        if decision.allowed:
+        if decision.allowed or (exempt is not None and await exempt()):
             return
         self.metrics.rate_limited.labels(action).inc()
         # One event per bucket and window on this replica: a client hammering past its limit must not

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 
 from aiohttp import web
 
@@ -175,8 +175,13 @@ async def ratelimit_middleware(request: web.Request, handler: Handler) -> web.St
     return await handler(request)
 
 
-async def limit_withdrawal(request: web.Request, partner_id: int, user_id: str) -> None:
-    """The `withdrawal` limit per end user of a partner (queue and emergency creation)."""
+async def limit_withdrawal(
+    request: web.Request,
+    partner_id: int,
+    user_id: str,
+    retry: Callable[[], Awaitable[bool]] | None = None,
+) -> None:
+    """The `withdrawal` limit per end user of a partner (queue and emergency creation); a `retry` passes."""
     ip = request.get(client_ip_key)
     await request.app[security_state].limit(
         "withdrawal",
@@ -185,4 +190,5 @@ async def limit_withdrawal(request: web.Request, partner_id: int, user_id: str) 
         partner_id=partner_id,
         method=request.method,
         route=_route(request),
+        exempt=retry,
     )

@@ -8,7 +8,6 @@ from aiohttp import web
 from pydantic import BaseModel
 
 from daemon import keys
-from daemon.errors import TooManyRequests
 from daemon.http.body import read_json
 from daemon.http.endpoints import Endpoint, json_response, path_id
 from daemon.http.idempotency import HEADER, idempotent, stored_response
@@ -40,13 +39,13 @@ async def enqueue(request: web.Request) -> web.Response:
     stored = await stored_response(request)
     if stored is not None:
         return stored
-    try:
-        await limit_withdrawal(request, partner_id, body.user_id)
-    except TooManyRequests:
-        # A retry gets its entry, never a 429. Looked up only here, so enqueue stays one statement.
+
+    async def retry() -> bool:
+        # A retry gets its entry, never a 429. Asked only past the limit, so enqueue stays one statement.
         async with app[keys.runtime].pool.acquire() as conn:
-            if not await queue_service.is_retry(conn, partner_id, body):
-                raise
+            return await queue_service.is_retry(conn, partner_id, body)
+
+    await limit_withdrawal(request, partner_id, body.user_id, retry)
     required = await queue_service.required_energy(app, body.to_address)  # chain call: before the transaction
 
     async def work(conn: Any) -> tuple[int, BaseModel]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from daemon import keys as app_keys
 from daemon.monitoring.security_context import security_state
 from tests.conftest import Keys, bearer
 from tests.withdrawals.chain import node_of
@@ -39,6 +40,9 @@ async def test_queue_retries_are_answered_past_the_rate_limit(wd_app: AppFactory
         entries[wid] = await resp.json()
     limited = await client.post(QUEUE, json=body("w-4"), headers=bearer(key))
     assert limited.status == 429  # the user's 3 per minute are used: new work is refused
+    registry = client.app[app_keys.metrics].registry
+    refused = {"action": "withdrawal"}
+    assert registry.get_sample_value("tronwatch_rate_limited_total", refused) == 1
     # The same Idempotency-Key: the stored response, byte for byte.
     again = await client.post(QUEUE, json=body("w-1"), headers=_with(key, "k-1"))
     assert again.status == 201 and again.headers["Idempotent-Replayed"] == "true"
@@ -48,6 +52,7 @@ async def test_queue_retries_are_answered_past_the_rate_limit(wd_app: AppFactory
         retry = await client.post(QUEUE, json=body("w-3"), headers=_with(key, idem))
         assert retry.status == 200, await retry.text()
         assert (await retry.json())["id"] == entries["w-3"]["id"]
+    assert registry.get_sample_value("tronwatch_rate_limited_total", refused) == 1  # retries: not refusals
     # Not a retry: other details for a stored withdrawal_id, or another withdrawal, stay limited.
     other = await client.post(QUEUE, json=body("w-2", amount="99"), headers=bearer(key))
     assert other.status == 429
