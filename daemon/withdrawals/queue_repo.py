@@ -171,11 +171,16 @@ async def waiting_batch(conn: Any, limit: int) -> list[Record]:
 
 @profiled("db.queue_release")
 async def release(conn: Any, ids: list[int], pool_ids: list[int], now: datetime) -> int:
-    """Release waiting entries to their pools; returns how many moved."""
+    """Release waiting entries to their pools; returns how many moved.
+
+    A pool deleted since the plan's snapshot is skipped (its entries stay waiting), not a foreign-key
+    error that would undo the whole batch; KEY SHARE keeps the others from being deleted meanwhile.
+    """
     done: str = await conn.execute(
+        "WITH live AS (SELECT id FROM energy_pools WHERE id = ANY($2::bigint[]) FOR KEY SHARE) "
         "UPDATE energy_withdrawal_queue q SET status = 'released', pool_id = r.pool_id, released_at = $3 "
-        "FROM unnest($1::bigint[], $2::bigint[]) AS r(id, pool_id) WHERE q.id = r.id AND q.status = "
-        "'waiting'",
+        "FROM unnest($1::bigint[], $2::bigint[]) AS r(id, pool_id) JOIN live ON live.id = r.pool_id "
+        "WHERE q.id = r.id AND q.status = 'waiting'",
         ids,
         pool_ids,
         now,

@@ -94,3 +94,23 @@ async def test_releases_orphaned_by_an_older_version_wait_again(wd_app: AppFacto
     await dispatcher.cycle(client.app)
     again = (await (await client.post(f"{QUEUE}/claim", json={}, headers=bearer(key))).json())["items"]
     assert [c["id"] for c in again] == ids[:1]
+
+
+async def test_a_release_planned_to_a_pool_deleted_meanwhile_skips_it(wd_app: AppFactory, keys: Keys) -> None:
+    """The dispatcher plans from a snapshot that may still list a deleted pool: that batch must not fail."""
+    from datetime import UTC, datetime
+
+    from daemon.withdrawals import queue_repo
+
+    client = await wd_app(devnode=True)
+    key, _ = await keys.partner("acme")
+    ids = []
+    for n in range(2):
+        resp = await client.post(QUEUE, json=body(f"w-{n}", user_id=f"u-{n}"), headers=bearer(key))
+        ids.append((await resp.json())["id"])
+    async with client.app[app_keys.runtime].pool.acquire() as conn, conn.transaction():
+        live = await conn.fetchval("SELECT min(id) FROM energy_pools")
+        moved = await queue_repo.release(conn, ids, [live, 2**62], datetime.now(UTC))
+    assert moved == 1  # the live pool's entry moved; the vanished pool's one stays waiting
+    assert (await _entry(client, key, ids[0]))["status"] == "released"
+    assert (await _entry(client, key, ids[1]))["status"] == "waiting"
