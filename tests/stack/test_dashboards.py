@@ -100,6 +100,9 @@ def test_every_panel_has_a_unit_a_description_and_the_fixed_datasource() -> None
             assert panel["fieldConfig"]["defaults"]["thresholds"]["steps"], where
             refs = [t["refId"] for t in panel["targets"]]
             assert len(refs) == len(set(refs)), where
+            if panel["type"] == "table":
+                # One frame with a column per label: otherwise Grafana shows one series at a time.
+                assert all(t.get("format") == "table" for t in panel["targets"]), where
 
 
 def test_each_dashboard_charts_what_the_issue_lists() -> None:
