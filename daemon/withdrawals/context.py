@@ -17,6 +17,7 @@ from daemon.energy.status_routes import queue_lookup
 from daemon.tasks import stop_tasks
 from daemon.withdrawals.estimate import Estimator
 from daemon.withdrawals.metrics import WithdrawalMetrics
+from daemon.withdrawals.models import ClaimedItem
 from daemon.withdrawals.settings import WithdrawalSettings
 from daemon.withdrawals.waiting import WaitingTotals
 
@@ -50,6 +51,8 @@ class WithdrawalState:
     energy_cache: dict[str, int] = field(default_factory=dict)  # to_address -> estimated transfer energy
     inflight_cache: tuple[float, object, dict[int, int]] | None = None  # (monotonic, snapshot, energy)
     waiting: WaitingTotals = field(default_factory=WaitingTotals)  # the count enqueue positions start from
+    # The demo executor's transfers broadcast and not yet seen in a block: txid -> (partner id, item).
+    broadcasts: dict[str, tuple[int, ClaimedItem]] = field(default_factory=dict)
 
     def poke(self) -> None:
         """Something changed that the dispatcher should look at soon (this replica only)."""

@@ -1,4 +1,5 @@
-"""The demo executor (devnode only): claim -> broadcast the USDT transfer with tronpy -> complete.
+"""The demo executor (devnode only): claim -> broadcast the USDT transfer with tronpy -> complete it
+once its block shows it succeeded.
 
 A real gateway runs its own executor against the HTTP API (README, "Executor protocol"); this one
 calls the same services in-process and signs with the devnode's demo keys.
@@ -12,6 +13,7 @@ from decimal import Decimal
 
 from aiohttp import web
 from tronpy import AsyncTron
+from tronpy.exceptions import TransactionNotFound
 from tronpy.keys import PrivateKey
 
 from daemon import keys
@@ -45,11 +47,43 @@ def _keys_by_address(app: web.Application) -> dict[str, PrivateKey]:
     }
 
 
-async def cycle(app: web.Application) -> int:
-    """Claim everything claimable, send it, report it; returns how many were completed."""
+async def settle(app: web.Application) -> int:
+    """Complete the broadcast transfers whose block shows success; returns how many were completed.
+
+    A failed one is not reported: its claim runs out and the withdrawal goes back to the queue's head.
+    """
     state, runtime = app[withdrawal_state], app[keys.runtime]
     assert runtime.tron is not None
-    wallet_keys, done = _keys_by_address(app), 0
+    done = 0
+    for txid, (partner_id, item) in list(state.broadcasts.items()):
+        try:
+            info = await runtime.tron.raw.get_transaction_info(txid)
+        except TransactionNotFound:
+            continue  # not in a block yet
+        del state.broadcasts[txid]
+        outcome = info.get("receipt", {}).get("result", "SUCCESS")
+        if info.get("result") == "FAILED" or outcome != "SUCCESS":
+            log.warning(
+                "demo executor transfer failed kind=%s id=%d txid=%s result=%s",
+                item.kind,
+                item.id,
+                txid,
+                outcome,
+            )
+            continue
+        if item.kind == "emergency":
+            await claims.complete_emergency(app, partner_id, item.id, txid)
+        else:
+            await claims.complete_queued(app, partner_id, item.id, txid)
+        done += 1
+    return done
+
+
+async def cycle(app: web.Application) -> int:
+    """Complete what earlier passes sent, then claim everything claimable and send it; returns completions."""
+    state, runtime = app[withdrawal_state], app[keys.runtime]
+    assert runtime.tron is not None
+    wallet_keys, done = _keys_by_address(app), await settle(app)
     async with runtime.pool.acquire() as conn:
         partners = await queue_repo.partners_with_work(conn)
     for partner_id in partners:
@@ -71,11 +105,7 @@ async def cycle(app: web.Application) -> int:
             except Exception as exc:
                 log.warning("demo executor broadcast failed kind=%s id=%d error=%r", item.kind, item.id, exc)
                 continue
-            if item.kind == "emergency":
-                await claims.complete_emergency(app, partner_id, item.id, txid)
-            else:
-                await claims.complete_queued(app, partner_id, item.id, txid)
-            done += 1
+            state.broadcasts[txid] = (partner_id, item)
     return done
 
 

@@ -23,11 +23,13 @@ def _emergency_count(client: Any, status: str) -> float:
     return registry.get_sample_value("tronwatch_emergency_withdrawals_total", {"status": status}) or 0.0
 
 
-async def _until(client: Any, key: str, eid: int, status: str) -> dict[str, Any]:
+async def _until(client: Any, key: str, eid: int, status: str, node: Any = None) -> dict[str, Any]:
     for _ in range(300):
         got: dict[str, Any] = await (await client.get(f"{EMERGENCY}/{eid}", headers=bearer(key))).json()
         if got["status"] == status:
             return got
+        if node is not None:
+            node.advance(3)  # mine a block: the executor completes a transfer once it succeeded
         await asyncio.sleep(0.05)
     raise AssertionError(f"never {status}: {got}")
 
@@ -54,9 +56,8 @@ async def test_demo_executor_loop_sends_a_paid_emergency_burning_trx(wd_app: App
     )
     assert resp.status == 200 and (await resp.json())["status"] == "paid", await resp.text()
 
-    done = await _until(client, key, quote["id"], "completed")  # nothing driven by hand from here
+    done = await _until(client, key, quote["id"], "completed", node)  # only blocks are driven by hand
     assert done["tx_hash"] and done["completed_at"]
-    node.advance(3)  # mine the executor's broadcast
     async with wallet(node) as tron:
         info = await tron.get_transaction_info(done["tx_hash"])
         sent = await tron.get_transaction(done["tx_hash"])
