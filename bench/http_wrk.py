@@ -17,6 +17,7 @@ import asyncio
 import json
 import platform
 import sys
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -91,15 +92,24 @@ class Row:
     bare: tuple[str, str, dict[str, str], str]
     ours_runs: list[WrkResult] = field(default_factory=list)
     bare_runs: list[WrkResult] = field(default_factory=list)
+    cpu_s: list[float] = field(default_factory=lambda: [0.0, 0.0])  # server CPU: ours, bare
+    served: list[int] = field(default_factory=lambda: [0, 0])
 
     def measure(self, duration: float, connections: int) -> None:
-        """One round of each side."""
-        for (method, url, headers, body), runs in ((self.ours, self.ours_runs), (self.bare, self.bare_runs)):
-            runs.append(
-                run_wrk(
-                    url, method=method, headers=headers, body=body, duration=duration, connections=connections
-                )
+        """One round of each side, with the server CPU it took (both servers live in this process)."""
+        sides = ((self.ours, self.ours_runs), (self.bare, self.bare_runs))
+        for i, ((method, url, headers, body), runs) in enumerate(sides):
+            cpu0 = time.process_time()
+            run = run_wrk(
+                url, method=method, headers=headers, body=body, duration=duration, connections=connections
             )
+            self.cpu_s[i] += time.process_time() - cpu0
+            self.served[i] += run.requests
+            runs.append(run)
+
+    def cpu_us(self, side: int) -> float:
+        """Server CPU microseconds per request (PostgreSQL's own work is in another process)."""
+        return self.cpu_s[side] / max(1, self.served[side]) * 1e6
 
     def report(self) -> bool:
         """Print the row; True when it meets its goals."""
@@ -113,6 +123,11 @@ class Row:
         print(f"{self.name:9} tronwatch {ours.line()}  (worst p99 {p99:.2f} ms)")
         print(f"{'':9} bare      {bare.line()}")
         print(f"{'':9} ratio {ratio:.2f}x  ({goal})  {'PASS' if ok else 'FAIL'}")
+        cpu_ratio = self.cpu_us(1) / self.cpu_us(0) if self.cpu_us(0) else 0.0
+        print(
+            f"{'':9} server CPU per request {self.cpu_us(0):.0f} µs vs bare {self.cpu_us(1):.0f} µs"
+            f" = {cpu_ratio:.2f}x"
+        )
         return ok
 
 
