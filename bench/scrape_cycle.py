@@ -53,10 +53,12 @@ async def bench(url: str, accounts: list[dict[str, str]], latency_ms: int, concu
             lat.append(time.perf_counter() - t0)
         per_call = statistics.median(lat)
         times = []
+        cpu0 = time.process_time()
         for _ in range(3):
             t0 = time.perf_counter()
             snap = await scraper.cycle()
             times.append(time.perf_counter() - t0)
+        cpu_per_request = (time.process_time() - cpu0) / (3 * (len(rows) * CALLS_PER_POOL + 1))
     finally:
         await tron.close()
     up = sum(1 for p in snap.pools if p.up)
@@ -73,6 +75,7 @@ async def bench(url: str, accounts: list[dict[str, str]], latency_ms: int, concu
         f"ratio {cycle / ideal:.3f} (target <= 1.25)"
     )
     print(f"ideal, measured latency   {measured_ideal:7.3f} s   ratio {cycle / measured_ideal:.3f}")
+    print(f"client CPU per request (scraper process)  {cpu_per_request * 1e6:7.0f} µs")
     ok = up == n and cycle / ideal <= 1.25
     print("PASS" if ok else "FAIL")
     return 0 if ok else 1

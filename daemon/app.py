@@ -29,7 +29,7 @@ from daemon.http.auth import auth_middleware
 from daemon.http.core_routes import core_endpoints
 from daemon.http.endpoints import Endpoint
 from daemon.http.keycache import KeyCache
-from daemon.http.middlewares import metrics_middleware, problem_middleware, request_id_middleware
+from daemon.http.middlewares import core_middleware
 from daemon.http.openapi import build_document
 from daemon.metrics import AppMetrics
 from daemon.monitoring import profiler_wiring, security_context
@@ -62,9 +62,7 @@ def create_app(
     """The tronwatch application for these settings and this database."""
     app = web.Application(
         middlewares=[
-            request_id_middleware,
-            metrics_middleware,
-            problem_middleware,
+            core_middleware,  # request id, metrics, problem+json
             security_middleware,  # before auth: sees unauthenticated attacks and refused keys
             auth_middleware,
             ratelimit_middleware,  # after auth: limits per key

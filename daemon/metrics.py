@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from aiohttp import web
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
@@ -53,6 +54,8 @@ class AppMetrics:
             ["route", "method", "status"],
             registry=registry,
         )
+        # Children per (route, method, status), looked up once: labels() costs more than observe().
+        self._http_children: dict[tuple[object, str, int], tuple[Any, Any]] = {}
         self.db_up = Gauge(
             "tronwatch_db_up", "1 when the database answered the last check", registry=registry
         )
@@ -60,3 +63,19 @@ class AppMetrics:
             "tronwatch_leader", "1 while this instance holds the job's lease", ["job"], registry=registry
         )
         registry.register(_PoolCollector(pool))
+
+    def observe_http(self, request: web.Request, status: int, seconds: float) -> None:
+        """Count one request by route template (never the raw path); time it unless it was a WebSocket."""
+        resource = request.match_info.route.resource
+        key = (resource, request.method, status)
+        children = self._http_children.get(key)
+        if children is None:
+            route = resource.canonical if resource is not None else "unmatched"
+            labels = (route, request.method, str(status))
+            children = self._http_children[key] = (
+                self.http_duration.labels(*labels),
+                self.http_requests.labels(*labels),
+            )
+        if status != 101:  # a WebSocket's lifetime is not a request's latency
+            children[0].observe(seconds)
+        children[1].inc()

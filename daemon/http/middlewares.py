@@ -1,12 +1,12 @@
-"""Request id, metrics and problem+json middlewares."""
+"""The core middleware: request id, metrics and problem+json errors."""
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import time
-import uuid
 from typing import Any
 
 from aiohttp import web
@@ -45,39 +45,26 @@ def problem_response(
 
 
 @web.middleware
-async def request_id_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Echo a sane X-Request-Id or make one, so logs and clients can correlate."""
+async def core_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Request id, metrics by route template and problem+json errors, in one frame per request."""
     incoming = request.headers.get("X-Request-Id", "")
-    rid = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+    rid = incoming if incoming and _REQUEST_ID.match(incoming) else os.urandom(16).hex()
     request[keys.request_id] = rid
-    response = await handler(request)
+    start = time.perf_counter()
+    try:
+        response = await _problems(request, handler, rid)
+    except BaseException as exc:
+        # A redirect the problem layer passes on, or a cancel (the client went away): count it too.
+        status = exc.status if isinstance(exc, web.HTTPException) else 500
+        request.app[keys.metrics].observe_http(request, status, time.perf_counter() - start)
+        raise
     response.headers["X-Request-Id"] = rid
+    request.app[keys.metrics].observe_http(request, response.status, time.perf_counter() - start)
     return response
 
 
-@web.middleware
-async def metrics_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Observe duration and count by route template (bounded labels), never the raw path."""
-    resource = request.match_info.route.resource
-    route = resource.canonical if resource is not None else "unmatched"
-    start = time.perf_counter()
-    status = 500
-    try:
-        response = await handler(request)
-        status = response.status
-        return response
-    finally:
-        metrics = request.app[keys.metrics]
-        labels = (route, request.method, str(status))
-        if status != 101:  # a WebSocket's lifetime is not a request's latency
-            metrics.http_duration.labels(*labels).observe(time.perf_counter() - start)
-        metrics.http_requests.labels(*labels).inc()
-
-
-@web.middleware
-async def problem_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+async def _problems(request: web.Request, handler: Handler, rid: str) -> web.StreamResponse:
     """Turn every error into problem+json; unexpected ones are logged and hidden behind a 500."""
-    rid = request.get(keys.request_id)
     try:
         return await handler(request)
     except ProblemError as exc:

@@ -6,6 +6,7 @@ search backtrack for long; values are also cut to `max_length` before they are s
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -132,6 +133,21 @@ class Finding:
 
 def scan_value(value: str, location: str, max_length: int) -> Finding | None:
     """The first suspicious pattern in one value (cut to `max_length`)."""
+    if len(value) <= _CACHED_LENGTH:
+        return _scan_short(value, location, max_length)
+    return _scan(value, location, max_length)
+
+
+# Paths and headers repeat from request to request (the same route, the same client): remember short ones.
+_CACHED_LENGTH = 256
+
+
+@functools.lru_cache(maxsize=2048)
+def _scan_short(value: str, location: str, max_length: int) -> Finding | None:
+    return _scan(value, location, max_length)
+
+
+def _scan(value: str, location: str, max_length: int) -> Finding | None:
     text = value[:max_length]
     low = text.lower()
     for kind, maybe, rx in _CHECKS:

@@ -6,7 +6,6 @@ from collections.abc import Awaitable
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
-import httpx
 from prometheus_client import CollectorRegistry
 from tronpy import AsyncTron, keys
 from tronpy.exceptions import (
@@ -37,17 +36,8 @@ class TronClient:
     def __init__(self, options: TronClientOptions, *, registry: CollectorRegistry) -> None:
         self.options = options
         self.metrics = TronMetrics(registry)
-        # Our own httpx client, so timeouts and headers are ours and not tronpy's defaults.
-        # httpx keeps only 20 idle connections by default: fewer than the scraper's concurrency, so
-        # connections would be reopened all the time.
-        self._http = httpx.AsyncClient(
-            timeout=httpx.Timeout(options.timeout),
-            headers={"User-Agent": f"tronwatch/{__version__}"},
-            limits=httpx.Limits(
-                max_connections=options.max_connections, max_keepalive_connections=options.max_connections
-            ),
-        )
-        self._provider = InstrumentedProvider(options, self._http, self.metrics)
+        # Our own transport (aiohttp), so timeouts, headers and the connection pool are ours, not tronpy's.
+        self._provider = InstrumentedProvider(options, self.metrics, f"tronwatch/{__version__}")
         self._tron = AsyncTron(self._provider, conf={"fee_limit": options.fee_limit_sun})
 
     @property
@@ -57,7 +47,7 @@ class TronClient:
 
     async def close(self) -> None:
         """Close the HTTP connection pool."""
-        await self._http.aclose()
+        await self._provider.close()
 
     async def __aenter__(self) -> Self:
         return self

@@ -9,7 +9,7 @@ import time
 from typing import Any
 from urllib.parse import urljoin
 
-import httpx
+import aiohttp
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from tronpy.providers.async_http import AsyncHTTPProvider
 
@@ -22,7 +22,7 @@ REQUEST_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 # Broadcasting twice after a lost response turns success into DUP_TRANSACTION_ERROR, so a
 # broadcast is only retried when the request provably never left (connect failures).
 _NO_RESEND = frozenset({"broadcasttransaction", "broadcasthex"})
-_SEND_NEVER_STARTED = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+_SEND_NEVER_STARTED = (aiohttp.ClientConnectorError,)
 _KEY_COOLDOWN_S = 3600.0
 _SIGN_WEIGHT_OK = frozenset({"ENOUGH_PERMISSION", "SUCCESS"})
 
@@ -90,8 +90,12 @@ def is_business_error(payload: dict[str, Any]) -> bool:
 class InstrumentedProvider(AsyncHTTPProvider):  # type: ignore[misc]
     """tronpy provider whose every request is rate-capped, timed out, retried and measured."""
 
-    def __init__(self, options: TronClientOptions, client: httpx.AsyncClient, metrics: TronMetrics) -> None:
-        super().__init__(options.endpoint, timeout=options.timeout, client=client)
+    def __init__(self, options: TronClientOptions, metrics: TronMetrics, user_agent: str) -> None:
+        # Not AsyncHTTPProvider.__init__: it builds an httpx client, and httpcore's pool scans every
+        # connection on every request event (CPU grew with the pools scraped). aiohttp's connector doesn't.
+        self.endpoint_uri = options.endpoint
+        self.timeout = options.timeout
+        self.jw_token = None
         # tronpy would fall back to its shared public TronGrid keys; we send only the operator's.
         self.use_api_key = False
         self._api_keys: list[str] = []
@@ -101,6 +105,26 @@ class InstrumentedProvider(AsyncHTTPProvider):  # type: ignore[misc]
         self._options = options
         self._metrics = metrics
         self._bucket = TokenBucket(options.rps)
+        self._user_agent = user_agent
+        self._session: aiohttp.ClientSession | None = None
+
+    def _http(self) -> aiohttp.ClientSession:
+        """The connection pool, made on first use (aiohttp wants a running loop)."""
+        if self._session is None or self._session.closed:
+            connector = aiohttp.TCPConnector(limit=self._options.max_connections, keepalive_timeout=30)
+            self._session = aiohttp.ClientSession(
+                connector=connector,
+                headers={"User-Agent": self._user_agent},
+                # Our own JSON decoding below; timeouts come from asyncio.timeout per attempt.
+                timeout=aiohttp.ClientTimeout(total=None),
+            )
+        return self._session
+
+    async def close(self) -> None:
+        """Close the connection pool."""
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
 
     async def make_request(self, method: str, params: Any = None) -> dict[str, Any]:
         """POST `method` (e.g. `wallet/getaccount`) and return the JSON object tronpy expects."""
@@ -114,30 +138,30 @@ class InstrumentedProvider(AsyncHTTPProvider):  # type: ignore[misc]
             start = time.perf_counter()
             try:
                 async with asyncio.timeout(self._options.timeout):
-                    resp = await self.client.post(url, json=body, headers=self._headers(key))
-                content = resp.content
-            except (TimeoutError, httpx.TimeoutException) as exc:
+                    async with self._http().post(url, data=_dumps(body), headers=self._headers(key)) as resp:
+                        status, content = resp.status, await resp.read()
+            except TimeoutError as exc:
                 failure: BaseException = exc
                 outcome = "timeout"
-            except httpx.TransportError as exc:
+            except aiohttp.ClientError as exc:
                 failure, outcome = exc, "transport_error"
             else:
                 elapsed = time.perf_counter() - start
-                if resp.status_code == 403 and key and b"Exceed the user daily usage" in content:
+                if status == 403 and key and b"Exceed the user daily usage" in content:
                     self._metrics.record(label, "error", elapsed)
                     self._key_cooldown[key] = time.monotonic() + _KEY_COOLDOWN_S
                     if not any(self._key_cooldown.get(k, 0.0) <= time.monotonic() for k in self._keys):
                         raise TronApiError(f"{label}: every TronGrid API key is over its daily quota")
                     continue  # another key; not a transport retry
-                if resp.status_code >= 500 or resp.status_code == 429:
-                    failure = TronUnavailable(f"{label}: HTTP {resp.status_code}")
+                if status >= 500 or status == 429:
+                    failure = TronUnavailable(f"{label}: HTTP {status}")
                     self._metrics.record(label, "transport_error", elapsed)
                     if not self._may_retry(label, failure, attempt):
                         raise failure
                     await self._backoff(attempt)
                     attempt += 1
                     continue
-                return self._decode(label, resp.status_code, content, elapsed)
+                return self._decode(label, status, content, elapsed)
             self._metrics.record(label, outcome, time.perf_counter() - start)
             if not self._may_retry(label, failure, attempt):
                 raise TronUnavailable(f"{label}: {outcome} after {attempt + 1} attempt(s)") from failure
@@ -182,4 +206,12 @@ class InstrumentedProvider(AsyncHTTPProvider):  # type: ignore[misc]
         return None
 
     def _headers(self, key: str | None) -> dict[str, str]:
-        return {"TRON-PRO-API-KEY": key} if key else {}
+        headers = {"Content-Type": "application/json"}
+        if key:
+            headers["TRON-PRO-API-KEY"] = key
+        return headers
+
+
+def _dumps(body: Any) -> bytes:
+    """Compact JSON, as httpx's `json=` sent it."""
+    return json.dumps(body, separators=(",", ":")).encode()
