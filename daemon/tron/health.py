@@ -54,6 +54,13 @@ async def watch_chain(
 ) -> None:
     """Poll the head and solid blocks every `interval` seconds; never raises on node errors."""
     head = Gauge("tronwatch_chain_head_block", "Head block number of the TRON node", registry=registry)
+    # Two loops: a solidity endpoint that times out must not make the full node look stale.
+    async with asyncio.TaskGroup() as group:
+        group.create_task(_watch_head(client, health, head, interval))
+        group.create_task(_watch_solidity(client, health, interval))
+
+
+async def _watch_head(client: TronClient, health: ChainHealth, head: Gauge, interval: float) -> None:
     while True:
         try:
             health.head_block = await client.get_now_block_number()
@@ -68,6 +75,11 @@ async def watch_chain(
             if health.last_error is None:
                 log.warning("tron node check failed error=%s", exc)
             health.last_error = str(exc) or type(exc).__name__
+        await asyncio.sleep(interval)
+
+
+async def _watch_solidity(client: TronClient, health: ChainHealth, interval: float) -> None:
+    while True:
         await _check_solidity(client, health)
         await asyncio.sleep(interval)
 
