@@ -81,6 +81,6 @@ async def verify(
     except (TronError, TimeoutError, OSError) as exc:
         # A node that is down, rate-limits, or has no /walletsolidity here (HTTP 404: tron.solidity_url
         # unset or wrong) says nothing about the payment: the watcher retries until it answers.
-        log.info("payment not verified yet, node error=%s", exc)
+        log.debug("payment not verified yet, node error=%s", exc)
         return Verdict("pending")
     return check(tx, info, pay_to=pay_to, fee_sun=fee_sun, quote_block=quote_block)

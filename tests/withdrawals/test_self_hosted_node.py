@@ -136,3 +136,21 @@ async def test_without_a_working_solidity_url_readyz_says_so_and_a_payment_stays
     await watcher.cycle(client.app)
     got = await (await client.get(f"{EMERGENCY}/{quote['id']}", headers=bearer(key))).json()
     assert got["status"] == "verifying", got
+
+
+async def test_a_payment_the_solidity_endpoint_refuses_to_look_up_is_verified_once_it_answers(
+    aiohttp_client: Any, database_url: str, tmp_path: Path, split_node: Devnode, keys: Keys
+) -> None:
+    node = split_node
+    client = await _app(aiohttp_client, database_url, tmp_path, node, node.solidity_url)
+    key, _ = await keys.partner("acme")
+    quote, tx = await _paid_quote(client, node, key)
+    # java-tron's rate limiter answers HTTP 200 {"Error": "... lack of computing resources"}.
+    node.set_fault("/walletsolidity/gettransactionbyid", error_rate=1.0, error_status=200)
+    resp = await client.post(f"{EMERGENCY}/{quote['id']}/payment", json={"tx_hash": tx}, headers=bearer(key))
+    got = await resp.json()
+    assert resp.status == 202 and got["status"] == "verifying", got
+    node.clear_faults()
+    await watcher.cycle(client.app)
+    got = await (await client.get(f"{EMERGENCY}/{quote['id']}", headers=bearer(key))).json()
+    assert got["status"] == "paid" and got["payer"] == b58(node.account("user-carol").address), got
