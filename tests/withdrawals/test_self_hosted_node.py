@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import socket
 from collections.abc import AsyncIterator
 from decimal import Decimal
@@ -86,14 +87,26 @@ async def _paid_quote(client: TestClient[Any, Any], node: Devnode, key: str) -> 
     return quote, tx
 
 
+def _solidity_log(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.getMessage().startswith("tron solidity endpoint")]
+
+
 async def test_a_split_node_with_solidity_url_scrapes_energy_and_verifies_a_payment(
-    aiohttp_client: Any, database_url: str, tmp_path: Path, split_node: Devnode, keys: Keys
+    aiohttp_client: Any,
+    database_url: str,
+    tmp_path: Path,
+    split_node: Devnode,
+    keys: Keys,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
+    caplog.set_level(logging.INFO, logger="daemon.tron.health")
     node = split_node
     assert node.solidity_url != node.url
     client = await _app(aiohttp_client, database_url, tmp_path, node, node.solidity_url)
     ready = await _readyz(client, 200)
     port = node.solidity_url.rstrip("/").rsplit(":", 1)[1]
+    [line] = _solidity_log(caplog)  # one line at start, naming the endpoint and where it came from
+    assert f"http://127.0.0.1:{port} (configured tron.solidity_url) answering solid_block=" in line
     check = ready["checks"]["tron_solidity"]
     assert check["ok"] and f"solidity endpoint http://127.0.0.1:{port}: solid block" in check["detail"]
     # Energy scrape: the pools' figures come from the full-node port.
@@ -116,7 +129,13 @@ async def test_a_split_node_with_solidity_url_scrapes_energy_and_verifies_a_paym
 
 @pytest.mark.parametrize("solidity", ["unset", "refused"])
 async def test_without_a_working_solidity_url_readyz_says_so_and_a_payment_stays_pending(
-    aiohttp_client: Any, database_url: str, tmp_path: Path, split_node: Devnode, keys: Keys, solidity: str
+    aiohttp_client: Any,
+    database_url: str,
+    tmp_path: Path,
+    split_node: Devnode,
+    keys: Keys,
+    solidity: str,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     node = split_node
     # unset: the node URL itself, whose port answers 404 for /walletsolidity; refused: nothing listens.
@@ -128,6 +147,8 @@ async def test_without_a_working_solidity_url_readyz_says_so_and_a_payment_stays
     assert not check["ok"] and "failing" in check["detail"] and "tron.solidity_url" in check["detail"]
     if solidity == "unset":
         assert "HTTP 404" in check["detail"]
+    [line] = _solidity_log(caplog)  # one warning, not one per health check
+    assert "payments stay pending" in line and "set tron.solidity_url" in line
     key, _ = await keys.partner("acme")
     quote, tx = await _paid_quote(client, node, key)
     resp = await client.post(f"{EMERGENCY}/{quote['id']}/payment", json={"tx_hash": tx}, headers=bearer(key))
