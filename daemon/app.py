@@ -191,6 +191,7 @@ async def tron_context(app: web.Application) -> AsyncIterator[None]:
             timeout=tron.timeout,
             rps=tron.requests_per_second,
             usdt_contract=tron.usdt_contract,
+            solidity_url=tron.solidity_url,
         )
         devnode_usdt = tron.network == "devnode" and not tron.usdt_contract
         source = "the devnode's USDT, at the mainnet address" if devnode_usdt else options.usdt_source

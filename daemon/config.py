@@ -94,6 +94,8 @@ class TronSettings(_Section):
     network: str = "none"
     # validate_default: `shasta` without it must fail at load, and `network` is validated first.
     usdt_contract: str | None = Field(None, validate_default=True)
+    # None: TronGrid's own host for mainnet/nile/shasta; for a node URL, port 8090 -> 8091, else the URL.
+    solidity_url: str | None = None
     api_keys: tuple[str, ...] = ()
     timeout: float = Field(5.0, gt=0)
     requests_per_second: float = Field(10.0, gt=0)
@@ -119,6 +121,18 @@ class TronSettings(_Section):
         if info.data.get("network") == "shasta":
             raise ValueError("required for network shasta, which has no canonical USDT contract")
         return None  # `${VAR:-}` left empty means unset
+
+    @field_validator("solidity_url")
+    @classmethod
+    def _solidity_url(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if not value:
+            return None  # `${VAR:-}` left empty means unset
+        if info.data.get("network") in ("none", "devnode"):
+            raise ValueError("only for network mainnet, nile, shasta or a node URL")
+        from daemon.tron.options import base_url
+
+        base_url(value)  # ValueError names what is wrong
+        return value
 
 
 class AuthSettings(_Section):

@@ -137,18 +137,19 @@ async def test_readiness_follows_the_tron_node(aiohttp_client: Any, database_url
     client = await aiohttp_client(create_app(cfg, database_url=database_url, registry=CollectorRegistry()))
     runtime = client.app[app_keys.runtime]
     assert runtime.devnode is not None and runtime.chain_health is not None
-    for _ in range(50):
-        if runtime.chain_health.fresh():
-            break
-        await asyncio.sleep(0.05)
-    body = await (await client.get("/readyz")).json()
+    body = await (await _poll_readyz(client, 200)).json()
     assert (
         body["checks"]["tron"]["ok"] and "simulated devnode: head block" in body["checks"]["tron"]["detail"]
     )
+    assert body["checks"]["tron_solidity"]["ok"], body  # the in-process devnode serves both prefixes
     runtime.devnode.set_fault("*", outage=True)
-    resp = await _poll_readyz(client, 503)  # after 3 missed health intervals
-    body = await resp.json()
-    assert "stale" in body["checks"]["tron"]["detail"]
+    for _ in range(200):  # after 3 missed health intervals
+        resp = await client.get("/readyz")
+        body = await resp.json()
+        if not body["checks"]["tron"]["ok"]:
+            break
+        await asyncio.sleep(0.05)
+    assert resp.status == 503 and "stale" in body["checks"]["tron"]["detail"], body
     runtime.devnode.clear_faults()
     await _poll_readyz(client, 200)
 

@@ -6,7 +6,7 @@ import asyncio
 import logging
 import math
 from collections.abc import AsyncIterator, Iterable, Mapping
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -44,17 +44,39 @@ async def _block_producer(app: web.Application) -> AsyncIterator[None]:
         log.error("event=block_producer_failed error=%r", task.exception())
 
 
-def create_devnode_app(state: DevnodeChain) -> web.Application:
-    """Wire the node API, the control API, faults and the block producer around one chain."""
+def create_devnode_app(state: DevnodeChain, *, split_solidity: bool = False) -> web.Application:
+    """Wire the node API, the control API, faults and the block producer around one chain.
+
+    `split_solidity`: this app serves `/wallet/*` only, like java-tron's full-node port 8090;
+    `create_solidity_app` then serves `/walletsolidity/*` on a second port.
+    """
     faults = Faults()
     app = web.Application(middlewares=[fault_middleware(faults)], client_max_size=4 * 1024 * 1024)
     app[CHAIN] = state
     app[FAULTS] = faults
     app[TRAFFIC] = Traffic(state)
-    add_routes(app)
+    add_routes(app, "wallet" if split_solidity else "both")
     app.router.add_routes(control_routes)
     app.cleanup_ctx.append(_block_producer)
     return app
+
+
+def create_solidity_app(node_app: web.Application) -> web.Application:
+    """java-tron's solidity port (8091) for the same chain and faults: `/walletsolidity/*` only."""
+    app = web.Application(middlewares=[fault_middleware(node_app[FAULTS])], client_max_size=4 * 1024 * 1024)
+    app[CHAIN] = node_app[CHAIN]
+    app[FAULTS] = node_app[FAULTS]
+    add_routes(app, "walletsolidity")
+    return app
+
+
+async def _serve(app: web.Application, host: str, port: int, stack: AsyncExitStack) -> str:
+    """Start `app` on host:port (0: a free one) until `stack` closes; returns its URL with a slash."""
+    runner = web.AppRunner(app, access_log=None, handle_signals=False)
+    await runner.setup()
+    stack.push_async_callback(runner.cleanup)
+    await web.TCPSite(runner, host, port).start()
+    return f"http://{host}:{runner.addresses[0][1]}/"
 
 
 def _specs(accounts: Iterable[AccountSpec] | Path | str | None) -> list[AccountSpec]:
@@ -66,11 +88,15 @@ def _specs(accounts: Iterable[AccountSpec] | Path | str | None) -> list[AccountS
 
 
 class Devnode:
-    """A running devnode: its URL (with trailing slash), chain, and Python-side controls."""
+    """A running devnode: its URLs (with trailing slash), chain, and Python-side controls.
 
-    def __init__(self, app: web.Application, url: str) -> None:
+    `solidity_url` serves `/walletsolidity/*`: `url` itself, or a second port when split.
+    """
+
+    def __init__(self, app: web.Application, url: str, solidity_url: str | None = None) -> None:
         self.app = app
         self.url = url
+        self.solidity_url = solidity_url or url
         self.chain = app[CHAIN]
 
     @classmethod
@@ -82,21 +108,30 @@ class Devnode:
         speed: float = 1.0,
         accounts: Iterable[AccountSpec] | Path | str | None = None,
         params: ChainParams | None = None,
+        *,
+        split_solidity: bool = False,
+        solidity_port: int = 0,
     ) -> AsyncIterator[Devnode]:
-        """Serve a new chain on host:port (0 picks a free port); demo accounts when none given."""
+        """Serve a new chain on host:port (0 picks a free port); demo accounts when none given.
+
+        `split_solidity`: `/wallet/*` on `port` and `/walletsolidity/*` on `solidity_port`, as a
+        java-tron full node does (8090 and 8091); each port answers 404 for the other prefix.
+        """
         chain = DevnodeChain(_specs(accounts), speed=speed, params=params)
-        app = create_devnode_app(chain)
-        runner = web.AppRunner(app, access_log=None, handle_signals=False)
-        await runner.setup()
-        try:
-            site = web.TCPSite(runner, host, port)
-            await site.start()
-            bound = runner.addresses[0][1]
-            url = f"http://{host}:{bound}/"
-            log.info("event=devnode_started url=%s speed=%s accounts=%d", url, speed, len(chain.accounts))
-            yield cls(app, url)
-        finally:
-            await runner.cleanup()
+        app = create_devnode_app(chain, split_solidity=split_solidity)
+        async with AsyncExitStack() as stack:
+            url = await _serve(app, host, port, stack)
+            solid = url
+            if split_solidity:
+                solid = await _serve(create_solidity_app(app), host, solidity_port, stack)
+            log.info(
+                "event=devnode_started url=%s solidity_url=%s speed=%s accounts=%d",
+                url,
+                solid,
+                speed,
+                len(chain.accounts),
+            )
+            yield cls(app, url, solid)
 
     def advance(self, seconds: float) -> int:
         """Move chain time forward, producing the blocks in between."""

@@ -19,6 +19,9 @@ EPILOG = (
     """\
 The node serves /wallet/* and /walletsolidity/* on one port, as TronGrid does, so point tronpy at it:
   AsyncTron(provider=AsyncHTTPProvider("http://127.0.0.1:18090/"))
+With --solidity-port it is laid out as a java-tron full node: /wallet/* on --port (java-tron's 8090),
+/walletsolidity/* on --solidity-port (8091), 404 for the other prefix on each; point tronwatch at it
+with tron.network: http://127.0.0.1:18090/ and tron.solidity_url: http://127.0.0.1:18091/.
 USDT (TRC20) lives at its mainnet address """
     + USDT_BASE58
     + """.
@@ -56,6 +59,12 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     )
     parser.add_argument("--host", default="127.0.0.1", help="listen address (default %(default)s)")
     parser.add_argument("--port", type=int, default=18090, help="listen port (default %(default)s)")
+    parser.add_argument(
+        "--solidity-port",
+        type=int,
+        metavar="PORT",
+        help="serve /walletsolidity/* on this second port and only /wallet/* on --port, as java-tron does",
+    )
     parser.add_argument(
         "--speed",
         type=float,
@@ -106,14 +115,19 @@ async def _serve(args: argparse.Namespace, specs: list[AccountSpec], params: Cha
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    async with Devnode.start(args.host, args.port, args.speed, specs, params) as node:
+    split = args.solidity_port is not None
+    solidity_port = args.solidity_port or 0
+    async with Devnode.start(
+        args.host, args.port, args.speed, specs, params, split_solidity=split, solidity_port=solidity_port
+    ) as node:
         for pool, rate in args.traffic:
             try:
                 node.start_traffic(pool, rate)
             except (KeyError, ValueError) as exc:
                 log.error("event=devnode_bad_traffic pool=%s error=%s", pool, exc)
                 return 2
-        print(f"tronwatch devnode (simulated TRON network) listening on {node.url}", flush=True)
+        solid = f" (/walletsolidity on {node.solidity_url})" if split else ""
+        print(f"tronwatch devnode (simulated TRON network) listening on {node.url}{solid}", flush=True)
         await stop.wait()
         log.info("event=devnode_stopping head=%d", node.chain.head.number)
     return 0

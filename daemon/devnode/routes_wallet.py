@@ -314,8 +314,17 @@ async def dispatch(request: web.Request) -> web.Response:
     return web.Response(body=_DUMPS(result).encode(), content_type="application/json")
 
 
-def add_routes(app: web.Application) -> None:
-    """Both prefixes on one port (tron.md §2 Ports), GET and POST."""
-    path = r"/{prefix:wallet|walletsolidity}/{method}"
-    app.router.add_route("GET", path, dispatch)
-    app.router.add_route("POST", path, dispatch)
+# java-tron's solidity port also answers /wallet/getnodeinfo (HttpApiOnSolidityService).
+SOLIDITY_PORT_WALLET = r"/{prefix:wallet}/{method:getnodeinfo}"
+ROUTES = {
+    "both": (r"/{prefix:wallet|walletsolidity}/{method}",),
+    "wallet": (r"/{prefix:wallet}/{method}",),
+    "walletsolidity": (r"/{prefix:walletsolidity}/{method}", SOLIDITY_PORT_WALLET),
+}
+
+
+def add_routes(app: web.Application, layout: str = "both") -> None:
+    """GET and POST servlets: `both` prefixes on one port (TronGrid), or one java-tron port's share."""
+    for path in ROUTES[layout]:
+        app.router.add_route("GET", path, dispatch)
+        app.router.add_route("POST", path, dispatch)

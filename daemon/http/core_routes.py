@@ -13,6 +13,8 @@ from pydantic import BaseModel
 from daemon import __version__, keys
 from daemon.db import migrate
 from daemon.http.endpoints import Endpoint, json_response
+from daemon.tron.health import MAX_SOLID_LAG_BLOCKS
+from daemon.tron.options import display_url
 
 
 class Health(BaseModel):
@@ -63,7 +65,7 @@ def _tron_check(request: web.Request) -> Check:
     health, network = runtime.chain_health, request.app[keys.settings].tron.network
     if health is None:
         return Check(ok=True, detail="no network configured")
-    where = "simulated devnode" if runtime.devnode is not None else network
+    where = "simulated devnode" if runtime.devnode is not None else display_url(network)
     if health.fresh():
         return Check(ok=True, detail=f"{where}: head block {health.head_block}")
     if health.last_ok is None and health.last_error is None:
@@ -71,10 +73,35 @@ def _tron_check(request: web.Request) -> Check:
     return Check(ok=False, detail=f"{where}: stale ({health.last_error or 'no answer'})")
 
 
+def _solidity_check(request: web.Request) -> Check:
+    """The endpoint payments are verified on: answering, and on the same chain, not far behind."""
+    runtime = request.app[keys.runtime]
+    health, tron = runtime.chain_health, runtime.tron
+    if health is None or tron is None:
+        return Check(ok=True, detail="no network configured")
+    where = f"solidity endpoint {display_url(tron.solidity_endpoint)}"
+    if not health.solid_fresh():
+        if health.solid_ok is None and health.solid_error is None:
+            return Check(ok=False, detail=f"{where}: not checked yet")
+        why = health.solid_error or "no answer"
+        detail = f"{where}: failing ({why}); payments stay pending, check tron.solidity_url"
+        return Check(ok=False, detail=detail)
+    lag = health.solid_lag()
+    if lag is not None and abs(lag) > MAX_SOLID_LAG_BLOCKS:
+        return Check(
+            ok=False,
+            detail=f"{where}: solid block {health.solid_block} vs head {health.head_block}: a stalled "
+            "solidity node, or not the chain of tron.network",
+        )
+    behind = "" if lag is None else f", {lag} blocks behind head"
+    return Check(ok=True, detail=f"{where}: solid block {health.solid_block}{behind}")
+
+
 async def readyz(request: web.Request) -> web.Response:
-    """Readiness: database reachable, schema at head, TRON side known."""
+    """Readiness: database reachable, schema at head, TRON node and its solidity endpoint answering."""
     checks = await _database_checks(request)
     checks["tron"] = _tron_check(request)
+    checks["tron_solidity"] = _solidity_check(request)
     ready = all(c.ok for c in checks.values())
     body = Readiness(status="ready" if ready else "not_ready", checks=checks)
     return json_response(body, status=200 if ready else 503)
@@ -94,7 +121,7 @@ def core_endpoints(metrics_access: Literal["public", "admin"], registry: Collect
             "/readyz",
             readyz,
             "public",
-            "Readiness: database, migrations, TRON",
+            "Readiness: database, migrations, TRON node, solidity endpoint",
             "system",
             response=Readiness,
             errors=(503,),

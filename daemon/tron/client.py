@@ -1,4 +1,4 @@
-"""TronClient: a thin typed wrapper over tronpy's AsyncTron (tron.md §1, §2)."""
+"""TronClient: a thin typed wrapper over tronpy's AsyncTron, on a full node and its solidity endpoint."""
 
 from __future__ import annotations
 
@@ -31,7 +31,12 @@ _TRANSFER_SELECTOR = "transfer(address,uint256)"
 
 
 class TronClient:
-    """One node connection: rate-capped, retried on transport errors, measured on `registry`."""
+    """One node connection: rate-capped, retried on transport errors, measured on `registry`.
+
+    `/wallet/*` goes to `options.endpoint`, `/walletsolidity/*` to `options.solidity_endpoint`
+    (the same URL on TronGrid, port 8091 on a java-tron node): use `solidity()` for any solidified
+    read, so it follows `tron.solidity_url`.
+    """
 
     def __init__(self, options: TronClientOptions, *, registry: CollectorRegistry) -> None:
         self.options = options
@@ -44,6 +49,15 @@ class TronClient:
     def raw(self) -> AsyncTron:
         """The underlying tronpy client (same rate cap, retries and metrics)."""
         return self._tron
+
+    @property
+    def solidity_endpoint(self) -> str:
+        """Base URL that answers `/walletsolidity/*`."""
+        return self.options.solidity_endpoint
+
+    async def solidity(self, method: str, body: dict[str, Any]) -> dict[str, Any]:
+        """POST `walletsolidity/<method>` to the solidity endpoint; `{}` is not found (or not solid yet)."""
+        return await self._lookup(f"walletsolidity/{method}", body)
 
     async def close(self) -> None:
         """Close the HTTP connection pool."""
@@ -90,6 +104,19 @@ class TronClient:
             except (KeyError, TypeError, ValueError) as exc:
                 raise TronApiError("no head block number in getnodeinfo or getnowblock") from exc
 
+    async def get_solid_block_number(self) -> int:
+        """Latest solidified block number: walletsolidity/getnowblock on the solidity endpoint."""
+        block = await self.solidity("getnowblock", {})
+        try:
+            return int(block["block_header"]["raw_data"]["number"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise TronApiError("walletsolidity/getnowblock: no block number") from exc
+
+    async def get_transaction(self, txid: str) -> dict[str, Any] | None:
+        """wallet/gettransactionbyid on the full node (in a block, solid or not), or None if unknown."""
+        ret = await self._lookup("wallet/gettransactionbyid", {"value": _txid(txid), "visible": True})
+        return ret or None
+
     async def contract_exists(self, addr: str) -> bool:
         """wallet/getcontract answers `{}` when no contract lives at `addr` (§1, §2)."""
         return bool(await self._lookup("wallet/getcontract", {"value": _b58(addr), "visible": True}))
@@ -108,14 +135,12 @@ class TronClient:
         return int(ret.get("energy_used", 0))
 
     async def get_solid_transaction(self, txid: str) -> dict[str, Any] | None:
-        """walletsolidity/gettransactionbyid, or None until the transaction is solidified (§5)."""
-        ret = await self._lookup("walletsolidity/gettransactionbyid", {"value": _txid(txid), "visible": True})
-        return ret or None
+        """walletsolidity/gettransactionbyid, or None until the transaction is solidified."""
+        return await self.solidity("gettransactionbyid", {"value": _txid(txid), "visible": True}) or None
 
     async def get_solid_transaction_info(self, txid: str) -> dict[str, Any] | None:
-        """walletsolidity/gettransactioninfobyid, or None until the transaction is solidified (§5)."""
-        body = {"value": _txid(txid), "visible": True}
-        return await self._lookup("walletsolidity/gettransactioninfobyid", body) or None
+        """walletsolidity/gettransactioninfobyid, or None until the transaction is solidified."""
+        return await self.solidity("gettransactioninfobyid", {"value": _txid(txid), "visible": True}) or None
 
     async def _lookup(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         """POST through the instrumented provider; `{}` means not found, HTTP-200 errors raise."""

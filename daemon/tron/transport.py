@@ -16,7 +16,14 @@ from tronpy.providers.async_http import AsyncHTTPProvider
 from daemon.tron.errors import TronApiError, TronUnavailable
 from daemon.tron.options import TronClientOptions
 
-__all__ = ["InstrumentedProvider", "TokenBucket", "TronMetrics", "is_business_error", "method_label"]
+__all__ = [
+    "InstrumentedProvider",
+    "TokenBucket",
+    "TronMetrics",
+    "is_business_error",
+    "is_solidity_path",
+    "method_label",
+]
 
 REQUEST_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 # Broadcasting twice after a lost response turns success into DUP_TRANSACTION_ERROR, so a
@@ -87,8 +94,17 @@ def is_business_error(payload: dict[str, Any]) -> bool:
     return isinstance(nested, dict) and "code" in nested and nested["code"] not in _SIGN_WEIGHT_OK
 
 
+def is_solidity_path(path: str) -> bool:
+    """`walletsolidity/...`: answered by the solidity endpoint, not the full node."""
+    return path.lstrip("/").startswith("walletsolidity/")
+
+
 class InstrumentedProvider(AsyncHTTPProvider):  # type: ignore[misc]
-    """tronpy provider whose every request is rate-capped, timed out, retried and measured."""
+    """tronpy provider whose every request is rate-capped, timed out, retried and measured.
+
+    `walletsolidity/*` paths go to `options.solidity_endpoint`, everything else to the full node,
+    so tronpy's get_solid_* calls and ours reach a self-hosted node's solidity port.
+    """
 
     def __init__(self, options: TronClientOptions, metrics: TronMetrics, user_agent: str) -> None:
         # Not AsyncHTTPProvider.__init__: it builds an httpx client, and httpcore's pool scans every
@@ -96,6 +112,7 @@ class InstrumentedProvider(AsyncHTTPProvider):  # type: ignore[misc]
         self.endpoint_uri = options.endpoint
         self.timeout = options.timeout
         self.jw_token = None
+        self.solidity_uri = options.solidity_endpoint
         # tronpy would fall back to its shared public TronGrid keys; we send only the operator's.
         self.use_api_key = False
         self._api_keys: list[str] = []
@@ -129,7 +146,7 @@ class InstrumentedProvider(AsyncHTTPProvider):  # type: ignore[misc]
     async def make_request(self, method: str, params: Any = None) -> dict[str, Any]:
         """POST `method` (e.g. `wallet/getaccount`) and return the JSON object tronpy expects."""
         label = method_label(method)
-        url = urljoin(self.endpoint_uri, method)
+        url = urljoin(self.solidity_uri if is_solidity_path(method) else self.endpoint_uri, method)
         body = {} if params is None else params
         attempt = 0
         while True:

@@ -9,27 +9,40 @@ from typing import Any
 from aiohttp import web
 
 from daemon import keys
+from daemon.energy.quote import FALLBACK_ENERGY
 from daemon.withdrawals import emergency_repo, emergency_service, queue_repo, queue_service
 from daemon.withdrawals.context import withdrawal_state
 from daemon.withdrawals.models import ClaimedItem
 
 QUEUE = "/api/v1/energy/queue"
 EMERGENCY = "/api/v1/energy/emergency-withdrawal"
-# A cap, not a price: the highest getEnergyFee mainnet ever had (tron.md §3), used only before the
-# first chain-parameter read, so a fee_limit is never too low for the energy a transfer needs.
+# A cap, not a price: the highest getEnergyFee mainnet ever had (docs/tron-nodes.md), used only before
+# the first chain-parameter read, so a fee_limit is never too low for the energy a transfer needs.
 MAX_HISTORIC_ENERGY_FEE = 420
 
 
-def fee_limit(energy: int, energy_fee_sun: int | None, margin: float) -> int:
-    """fee_limit caps energy even when it is staked (§3): room for the estimate times the margin."""
-    return math.ceil(energy * (energy_fee_sun or MAX_HISTORIC_ENERGY_FEE) * margin)
+def fee_limit(energy: int, energy_fee_sun: int | None, margin: float, cold_energy: int = 0) -> int:
+    """Room for the worse of this transfer's estimate and a cold recipient's energy, times the margin.
+
+    fee_limit caps the energy a call may use even when staked energy pays, and a recipient that
+    empties its USDT balance before the send costs the cold figure: sized for the estimate alone,
+    the transfer would fail OUT_OF_ENERGY and burn the pool's energy (docs/tron-nodes.md).
+    """
+    return math.ceil(max(energy, cold_energy) * (energy_fee_sun or MAX_HISTORIC_ENERGY_FEE) * margin)
+
+
+def cold_recipient_energy(app: web.Application) -> int:
+    """Energy of a USDT transfer to an address holding none: the scraper's chain estimate, else 130,285."""
+    energy = app[keys.runtime].energy
+    quote = energy.holder.current.quote if energy is not None else None
+    return quote.energy if quote is not None else FALLBACK_ENERGY
 
 
 async def claim(app: web.Application, partner_id: int, limit: int) -> list[ClaimedItem]:
     """Claim this partner's paid emergencies, then released entries, up to `limit` in all."""
     state, energy = app[withdrawal_state], app[keys.runtime].energy
     fee = energy.holder.current.energy_fee_sun if energy is not None else None
-    now, margin = state.clock(), state.settings.fee_limit_margin
+    now, margin, cold = state.clock(), state.settings.fee_limit_margin, cold_recipient_energy(app)
     expires = now + timedelta(seconds=state.settings.claim_timeout)
     limit = min(limit, state.settings.claim_limit)
     async with app[keys.runtime].pool.acquire() as conn, conn.transaction():
@@ -54,7 +67,7 @@ async def claim(app: web.Application, partner_id: int, limit: int) -> list[Claim
             pool=None,
             required_energy=r["energy_estimate"],
             # The price may have risen since the quote: the transfer must still not run out of energy.
-            fee_limit_sun=fee_limit(r["energy_estimate"], max(r["energy_fee_sun"], fee or 0), margin),
+            fee_limit_sun=fee_limit(r["energy_estimate"], max(r["energy_fee_sun"], fee or 0), margin, cold),
             claim_expires_at=expires,
             complete_url=f"{EMERGENCY}/{r['id']}/complete",
         )
@@ -71,7 +84,7 @@ async def claim(app: web.Application, partner_id: int, limit: int) -> list[Claim
             from_address=r["from_address"],
             pool=r["pool_name"],
             required_energy=r["required_energy"],
-            fee_limit_sun=fee_limit(r["required_energy"], fee, margin),
+            fee_limit_sun=fee_limit(r["required_energy"], fee, margin, cold),
             claim_expires_at=expires,
             complete_url=f"{QUEUE}/{r['id']}/complete",
         )

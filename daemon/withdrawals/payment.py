@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
 
 from tronpy import keys
-from tronpy.exceptions import TransactionNotFound
 
 from daemon.monitoring.profiler import profiled
 from daemon.tron.client import TronClient
-from daemon.tron.errors import TronError, TronUnavailable
+from daemon.tron.errors import TronError
+
+log = logging.getLogger(__name__)
 
 SUN_PER_TRX = Decimal(1_000_000)
 Outcome = Literal["paid", "pending", "rejected"]
@@ -66,20 +68,19 @@ def check(
 async def verify(
     tron: TronClient | None, tx_hash: str, *, pay_to: str, fee_sun: int, quote_block: int
 ) -> Verdict:
-    """Look the payment up on the solidity node and check it; unknown to the node at all is rejected."""
+    """Look the payment up on the solidity endpoint and check it; unknown to the full node is rejected."""
     if tron is None:
         return Verdict("pending")
     try:
         tx = await tron.get_solid_transaction(tx_hash)
         info = await tron.get_solid_transaction_info(tx_hash) if tx is not None else None
         if tx is None or info is None:
-            try:
-                await tron.raw.get_transaction(tx_hash)  # on the full node: in a block, not solid yet
-            except TransactionNotFound:
+            if await tron.get_transaction(tx_hash) is None:  # the full node: in a block, not solid yet?
                 return Verdict("rejected", "unknown tx: the node does not know this transaction")
             return Verdict("pending")
-    except (TronUnavailable, TimeoutError, OSError):
-        return Verdict("pending")  # node down: the payment watcher retries until it answers
-    except TronError as exc:
-        return Verdict("rejected", f"unknown tx: the node refused the lookup ({exc})")
+    except (TronError, TimeoutError, OSError) as exc:
+        # A node that is down, rate-limits, or has no /walletsolidity here (HTTP 404: tron.solidity_url
+        # unset or wrong) says nothing about the payment: the watcher retries until it answers.
+        log.debug("payment not verified yet, node error=%s", exc)
+        return Verdict("pending")
     return check(tx, info, pay_to=pay_to, fee_sun=fee_sun, quote_block=quote_block)

@@ -21,6 +21,8 @@ class WithdrawalSettings(BaseModel):
     quote_ttl: float = Field(900.0, gt=0, description="seconds an emergency quote stays payable")
     watcher_interval: float = Field(5.0, gt=0, description="seconds between payment watcher runs (leader)")
     pay_to: str | None = Field(None, description="address users pay emergency fees to (demo: a devnode one)")
-    fee_limit_margin: float = Field(1.5, ge=1, description="emergency fee_limit = quote energy sun × this")
+    fee_limit_margin: float = Field(
+        1.5, ge=1, description="fee_limit = max(estimate, cold-recipient energy) × energy fee × this"
+    )
     demo_executor: bool = Field(True, description="run the built-in executor when the devnode runs")
     executor_interval: float = Field(2.0, gt=0, description="seconds between demo executor polls")
