@@ -168,16 +168,6 @@ class AlertsSettings(_Section):
             raise ValueError(f"receiver names must be unique: {', '.join(sorted(dup))}")
         return value
 
-    @field_validator("receivers")
-    @classmethod
-    def _webhook_secrets(cls, value: list[Receiver]) -> list[Receiver]:
-        for r in value:
-            if isinstance(r, WebhookReceiver) and r.secret is not None:
-                problem = secret_problem(r.secret.get_secret_value())
-                if problem:
-                    raise ValueError(f"receiver {r.name!r}: secret: {problem}")
-        return value
-
     @model_validator(mode="after")
     def _defaults_exist(self) -> AlertsSettings:
         # Listing `receivers` replaces the built-in `log` one: a default naming it would stop every start.

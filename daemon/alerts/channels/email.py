@@ -52,7 +52,7 @@ class EmailChannel:
         self.host, self.port = (host or receiver.smarthost), int(port) if port.isdigit() else 587
         self.rate_key = f"smtp://{receiver.smarthost}"
 
-    def _tls(self) -> ssl.SSLContext:
+    def tls_context(self) -> ssl.SSLContext:
         ctx = ssl.create_default_context(cafile=self.receiver.ca_file)
         if not self.receiver.validate_certs:
             ctx.check_hostname, ctx.verify_mode = False, ssl.CERT_NONE
@@ -70,7 +70,7 @@ class EmailChannel:
                 password=r.password.get_secret_value() if r.password else None,
                 use_tls=r.tls == "implicit",
                 start_tls=r.tls == "starttls",
-                tls_context=self._tls() if r.tls != "none" else None,
+                tls_context=self.tls_context() if r.tls != "none" else None,
                 timeout=r.timeout,
             )
         except aiosmtplib.SMTPResponseException as exc:
