@@ -14,7 +14,7 @@ from aiohttp.test_utils import TestServer
 
 from daemon.cli import main
 from daemon.devnode import Devnode
-from tests.alerts.test_email import smtp  # noqa: F401 (fixture)
+from tests.alerts import test_email
 
 RULE = """groups:
   - name: g
@@ -28,6 +28,8 @@ RULE = """groups:
         expr: energy.usage_ratio > 0.9
         for: soon
 """
+
+smtp = test_email.smtp  # the aiosmtpd fixture, STARTTLS required
 
 
 def write_config(tmp_path: Path, receivers: str, rule_files: str, extra: str = "") -> Path:
@@ -111,7 +113,7 @@ async def test_doctor_passes_when_everything_answers(
     database_url: str,
     tmp_path: Path,
     smtp: Any,
-    capsys: pytest.CaptureFixture[str],  # noqa: F811
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     _, smtp_port, ca = smtp
     hook_app = web.Application()

@@ -13,10 +13,12 @@ from pydantic import SecretStr
 from daemon import keys
 from daemon.alerts.context import evaluate_once
 from daemon.config import ConfigError, load_settings
+from tests.alerts import test_email
 from tests.alerts.conftest import SECRET, AppFactory, SinkFactory, one_rule, state_of, until
 from tests.alerts.test_alertmanager_real import poll
 from tests.alerts.test_delivery import hook, setup
-from tests.alerts.test_email import smtp  # noqa: F401 (fixture)
+
+smtp = test_email.smtp  # the aiosmtpd fixture, STARTTLS required
 
 
 async def install_id(client: Any) -> str:
@@ -51,7 +53,7 @@ def mail_receiver(port: int, ca: str, **more: Any) -> dict[str, Any]:
 
 
 async def test_mail_has_a_date_and_a_message_id_unique_to_this_install_and_stable_on_retry(
-    alerts_app: AppFactory, smtp: Any, tmp_path: Any  # noqa: F811
+    alerts_app: AppFactory, smtp: Any, tmp_path: Any
 ) -> None:
     inbox, port, ca = smtp
     recorder = Recorder(["451 try later"])
@@ -75,7 +77,7 @@ async def test_mail_has_a_date_and_a_message_id_unique_to_this_install_and_stabl
 
 
 async def test_message_id_domain_defaults_to_the_public_url_host(
-    alerts_app: AppFactory, smtp: Any, tmp_path: Any  # noqa: F811
+    alerts_app: AppFactory, smtp: Any, tmp_path: Any
 ) -> None:
     inbox, port, ca = smtp
     client, knobs, _ = await setup(
