@@ -110,11 +110,9 @@ class Evaluator:
         return [n for n in rule.receivers if isinstance(self.settings.receiver(n), AlertmanagerReceiver)]
 
     def _resend(self, rules: Iterable[Rule], cycle: Cycle, now: float) -> None:
-        """Firing alerts go to Alertmanagers every resend_delay, as Prometheus does.
-
-        Alertmanager keeps alerts in memory only and ends each at its endsAt: without these re-sends a
-        restarted Alertmanager shows nothing until the next repeat, and a dead tronwatch's alerts end soon.
-        """
+        """Firing alerts go to Alertmanager receivers every resend_delay, as Prometheus does."""
+        # Alertmanager keeps alerts in memory only and ends each at its endsAt: without re-sends a
+        # restarted one shows nothing until the next repeat (docs/operator-checks.md).
         for row in cycle.outbox:
             if row["status"] == "firing" and isinstance(
                 self.settings.receiver(row["receiver"]), AlertmanagerReceiver
