@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from daemon import __version__, accounts
+from daemon.alerts import checks as alert_checks
 from daemon.config import ConfigError, Settings, load_settings, redacted
 from daemon.db import accounts_repo, migrate
 from daemon.db.connect import DatabaseUnavailable, connect
@@ -74,6 +75,13 @@ def build_parser() -> argparse.ArgumentParser:
         description="Exit 0 if valid, 2 with one line per problem otherwise.",
     )
     check.add_argument("-c", "--config", type=Path, metavar="FILE", help="YAML config file")
+
+    doctor = sub.add_parser(
+        "doctor",
+        help="check that the database, TRON node, receivers and rule files answer",
+        description="One line per check (ok/FAIL); exit 1 if any fails. Sends no notification.",
+    )
+    _db_options(doctor)
 
     keys = sub.add_parser("keys", help="create, list and revoke API keys").add_subparsers(
         dest="keys_command", required=True, metavar="ACTION"
@@ -193,9 +201,17 @@ async def _migrate(settings: Settings) -> int:
     return 0
 
 
+def _loadable(settings: Settings, source: str) -> Settings:
+    """The settings, if `run` could also load their rule files and deliver to their receivers."""
+    found = alert_checks.problems(settings.alerts, source)
+    if found:
+        raise ConfigError(found)
+    return settings
+
+
 def _config_check(args: argparse.Namespace) -> int:
-    settings = load_settings(args.config)
-    source = args.config or "(no file: demo defaults)"
+    source = str(args.config or "(no file: demo defaults)")
+    settings = _loadable(load_settings(args.config), source)
     print(f"{source}: ok")
     print(json.dumps(redacted(settings), indent=2))
     return 0
@@ -204,12 +220,19 @@ def _config_check(args: argparse.Namespace) -> int:
 def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "config":
         return _config_check(args)
+    if args.command == "rules" and getattr(args, "config", None) is not None:
+        args.alerts = load_settings(args.config).alerts
     if args.command in ("devnode", "rules"):
         result: int = args.handler(args)
         return result
     settings = _settings(args)
     setup_logging(settings.logging.level, settings.logging.format)
+    if args.command == "doctor":
+        from daemon.doctor import doctor
+
+        return asyncio.run(doctor(settings))
     if args.command == "run":
+        _loadable(settings, str(args.config or "(defaults)"))
         from daemon.runner import serve
 
         return asyncio.run(serve(settings))
@@ -239,3 +262,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader went away (`tronwatch config check | head`): stop quietly, as other tools do.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141

@@ -21,6 +21,7 @@ from pydantic import (
 )
 
 from daemon.alerts.settings import AlertsSettings
+from daemon.config_hints import suggestion
 from daemon.demo_settings import DemoSettings
 from daemon.monitoring.profiler import ProfilerSettings
 from daemon.monitoring.security_settings import SecuritySettings
@@ -290,7 +291,9 @@ def _format_errors(
     for err in exc.errors():
         loc = tuple(str(p) for p in err["loc"])
         key = ".".join(loc) or "(top level)"
-        msg = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
+        msg = err["msg"]
+        if err["type"] == "extra_forbidden":
+            msg = "unknown key" + suggestion(Settings, loc)
         where = next((o for path, o in (origins or {}).items() if loc[: len(path)] == path), source)
         lines.append(f"{where}: {key}: {msg}")
     return lines

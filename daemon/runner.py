@@ -27,6 +27,15 @@ def _network_label(settings: Settings, runtime: Runtime) -> str:
     return "no network configured" if network == "none" else network
 
 
+def _mode(settings: Settings, runtime: Runtime) -> str:
+    """What this start really is: a config without database.url is not the demo unless the devnode runs."""
+    if not settings.demo:
+        return "configured"
+    if runtime.devnode is not None:
+        return "demo mode (no config file)"
+    return "embedded PostgreSQL (no database.url set), no demo network or pools"
+
+
 def _banner(
     settings: Settings,
     runtime: Runtime,
@@ -34,7 +43,7 @@ def _banner(
     address: str,
     demo_keys: dict[str, str] | None,
 ) -> str:
-    mode = "demo mode (no config file)" if settings.demo else "configured"
+    mode = _mode(settings, runtime)
     lines = [
         f"tronwatch {__version__} — {mode}",
         f"  database:     {target.description}",

@@ -9,14 +9,22 @@ from pathlib import Path
 from daemon.alerts.namespaces import BUILTIN
 from daemon.alerts.rules import RuleError, load_rules
 from daemon.alerts.ruletest import run_file
+from daemon.alerts.settings import AlertsSettings
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register `tronwatch rules`."""
     rules = subparsers.add_parser("rules", help="check alert rule files and run their unit tests")
     sub = rules.add_subparsers(dest="rules_command", required=True, metavar="ACTION")
-    check = sub.add_parser("check", help="validate rule files (expressions, names, templates, durations)")
+    check = sub.add_parser(
+        "check",
+        help="validate rule files (expressions, names, templates, durations)",
+        description="Every problem of every file, one line each; with -c also the receivers rules name.",
+    )
     check.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    check.add_argument(
+        "-c", "--config", type=Path, metavar="CONFIG", help="check receivers against this config file"
+    )
     check.set_defaults(handler=check_files)
     test = sub.add_parser("test", help="run promtool-style rule tests (input series -> expected alerts)")
     test.add_argument("files", nargs="+", type=Path, metavar="FILE")
@@ -27,6 +35,13 @@ def check_files(args: argparse.Namespace) -> int:
     """0 when every file loads; each problem on stderr as `file: group/rule: message`."""
     fields = {ns.name: ns.fields for ns in BUILTIN}
     per_instance = {ns.name for ns in BUILTIN if ns.per_instance}
+    receivers: set[str] | None = None
+    defaults: tuple[str, ...] = ()
+    interval = 30.0
+    alerts: AlertsSettings | None = getattr(args, "alerts", None)  # loaded by the top-level cli from -c
+    if alerts is not None:
+        receivers = {r.name for r in alerts.receivers}
+        defaults, interval = tuple(alerts.default_receivers), alerts.evaluation_interval
     bad = 0
     for path in args.files:
         try:
@@ -34,12 +49,13 @@ def check_files(args: argparse.Namespace) -> int:
                 [path],
                 fields,
                 per_instance=per_instance,
-                receivers=None,
-                default_receivers=(),
-                default_interval=30.0,
+                receivers=receivers,
+                default_receivers=defaults,
+                default_interval=interval,
             )
         except RuleError as exc:
-            print(f"FAILED: {exc}", file=sys.stderr)
+            for line in exc.problems:
+                print(f"FAILED: {line}", file=sys.stderr)
             bad += 1
             continue
         print(f"SUCCESS: {path}: {len(rules.rules)} rules found")

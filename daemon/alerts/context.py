@@ -168,7 +168,7 @@ async def evaluate_once(app: web.Application, *, all_groups: bool = True) -> int
         state.cycles += 1
         for listener in state.listeners:
             listener(cycle, now.timestamp())
-    if cycle.outbox and state.sender is not None:
+    if (cycle.outbox or cycle.resends) and state.sender is not None:
         state.sender.wake.set()
     return len(cycle.outbox)
 

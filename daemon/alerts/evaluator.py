@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote
 
 from daemon.alerts import repo
 from daemon.alerts.expr import NoData
 from daemon.alerts.metrics import AlertMetrics
 from daemon.alerts.namespaces import Snapshot
 from daemon.alerts.rules import Rule, RuleSet
-from daemon.alerts.settings import AlertsSettings
+from daemon.alerts.settings import AlertmanagerReceiver, AlertsSettings
 from daemon.alerts.state import Event, Instance, Timing, expired, fingerprint, step
 from daemon.alerts.suppress import Silence, inhibited, silenced_by
 
@@ -28,6 +30,8 @@ class Cycle:
     changed: list[Instance] = field(default_factory=list)
     forgotten: list[str] = field(default_factory=list)
     outbox: list[dict[str, Any]] = field(default_factory=list)
+    # Re-sends of still-firing alerts to alertmanager receivers: one row per episode, refreshed.
+    resends: list[dict[str, Any]] = field(default_factory=list)
 
 
 def iso(ts: float) -> str:
@@ -45,6 +49,8 @@ class Evaluator:
         self.instances: dict[str, Instance] = {}
         self._ids: dict[tuple[str, Any], tuple[str, dict[str, str]]] = {}
         self._timing: dict[str, Timing] = {}
+        # fingerprint -> when alertmanager receivers last got it (memory only: a restart re-sends at once).
+        self._am_sent: dict[str, float] = {}
         self.replace_rules(rules)
 
     def replace_rules(self, rules: RuleSet) -> None:
@@ -61,6 +67,7 @@ class Evaluator:
         self, rules: Iterable[Rule], snap: Snapshot, now: float, silences: Iterable[Silence] = ()
     ) -> Cycle:
         """Advance every instance of `rules` by one evaluation at `now` (epoch seconds)."""
+        rules = list(rules)
         events: list[tuple[Instance, Rule, Event, Mapping[str, Any]]] = []
         evaluated: set[str] = set()
         by_rule: dict[str, list[Instance]] = {}
@@ -95,7 +102,39 @@ class Evaluator:
             # A rule removed by a reload: its instances end quietly (its receivers are gone with it).
             if inst.rule not in current and step(inst, False, now, Timing(0, 0, 0)) == "resolved":
                 inst.muted = "rule removed"
-        return self._finish(events, now, list(silences))
+        cycle = self._finish(events, now, list(silences))
+        self._resend(rules, cycle, now)
+        return cycle
+
+    def _am_receivers(self, rule: Rule) -> list[str]:
+        return [n for n in rule.receivers if isinstance(self.settings.receiver(n), AlertmanagerReceiver)]
+
+    def _resend(self, rules: Iterable[Rule], cycle: Cycle, now: float) -> None:
+        """Firing alerts go to Alertmanager receivers every resend_delay, as Prometheus does."""
+        # Alertmanager keeps alerts in memory only and ends each at its endsAt: without re-sends a
+        # restarted one shows nothing until the next repeat (docs/operator-checks.md).
+        for row in cycle.outbox:
+            if row["status"] == "firing" and isinstance(
+                self.settings.receiver(row["receiver"]), AlertmanagerReceiver
+            ):
+                self._am_sent[row["fingerprint"]] = now
+        by_rule = {r.name: r for r in rules}
+        for inst in self.instances.values():
+            rule = by_rule.get(inst.rule)
+            if rule is None or inst.state != "firing" or inst.muted is not None or inst.last_sent_at is None:
+                continue
+            if now - self._am_sent.get(inst.fingerprint, -math.inf) < self.settings.resend_delay:
+                continue
+            names = self._am_receivers(rule)
+            if not names:
+                continue
+            self._am_sent[inst.fingerprint] = now
+            for row in self._rows(inst, rule, "repeat", now, receivers=names):
+                row["notification_id"] = row["notification_id"].rsplit(":", 1)[0] + ":resend"
+                row["payload"] = {**row["payload"], "reason": "resend"}
+                cycle.resends.append(row)
+        for fp in [fp for fp in self._am_sent if fp not in self.instances]:
+            del self._am_sent[fp]
 
     def _test(self, rule: Rule, env: Mapping[str, Any]) -> tuple[bool | None, float | None]:
         try:
@@ -154,18 +193,21 @@ class Evaluator:
                 cycle.changed.append(inst)
         return cycle
 
-    def _rows(self, inst: Instance, rule: Rule, event: Event, now: float) -> list[dict[str, Any]]:
+    def _rows(
+        self, inst: Instance, rule: Rule, event: Event, now: float, receivers: Iterable[str] | None = None
+    ) -> list[dict[str, Any]]:
         status = "resolved" if event == "resolved" else "firing"
         payload = {
             "reason": event,
-            # Until the next re-send is due (plus slack): an Alertmanager then resolves it by itself.
-            "validUntil": iso(now + rule.repeat_s + 4 * rule.interval_s),
+            # Prometheus's ValidUntil: two evaluations or re-sends may fail before an Alertmanager ends
+            # the alert by itself (see docs/operator-checks.md, "Alertmanager re-sends").
+            "validUntil": iso(now + 4 * max(rule.interval_s, self.settings.resend_delay)),
             "status": status,
             "labels": inst.labels,
             "annotations": inst.annotations,
             "startsAt": iso(inst.fired_at if inst.fired_at is not None else now),
             "endsAt": iso(inst.resolved_at) if status == "resolved" and inst.resolved_at else NEVER,
-            "generatorURL": f"{self.settings.external_url}/api/v1/admin/alerts",
+            "generatorURL": generator_url(self.settings, rule.name, inst.fingerprint),
             "fingerprint": inst.fingerprint,
             "value": inst.value,
         }
@@ -173,7 +215,7 @@ class Evaluator:
         # and receivers (and the outbox's unique key) would take a repeated id for a duplicate.
         episode = round((inst.fired_at if inst.fired_at is not None else now) * 1_000_000)
         out = []
-        for name in rule.receivers:
+        for name in rule.receivers if receivers is None else receivers:
             receiver = self.settings.receiver(name)
             if receiver is None or (status == "resolved" and not receiver.send_resolved):
                 continue
@@ -196,8 +238,25 @@ class Evaluator:
             await repo.save_instances(conn, [i.as_row() for i in cycle.changed])
             await repo.delete_instances(conn, cycle.forgotten)
             await repo.enqueue(conn, cycle.outbox)
+            await repo.enqueue_resends(conn, cycle.resends)
         for inst in cycle.changed:
             inst.dirty = False
+
+
+def generator_url(settings: AlertsSettings, alertname: str, fingerprint: str) -> str:
+    """The alert's link: the configured template filled in, else the public status page."""
+    template = settings.generator_url
+    if template is None:
+        return f"{settings.external_url.rstrip('/')}/status"
+    # Plain replacement, never str.format: the template is operator text.
+    values = {
+        "{alertname}": quote(alertname),
+        "{fingerprint}": fingerprint,
+        "{external_url}": settings.external_url.rstrip("/"),
+    }
+    for key, value in values.items():
+        template = template.replace(key, value)
+    return template
 
 
 def _envs(rule: Rule, snap: Snapshot) -> Iterable[tuple[Any, Mapping[str, Any]]]:

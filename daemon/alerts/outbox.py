@@ -55,7 +55,7 @@ class Sender:
     def configure(self, settings: AlertsSettings) -> None:
         """(Re)build the channels from the receivers."""
         self.settings = settings
-        self.channels = {r.name: channel_for(r, settings.external_url) for r in settings.receivers}
+        self.channels = {r.name: channel_for(r, settings) for r in settings.receivers}
         for r in settings.receivers:
             key = self.channels[r.name].rate_key
             if key not in self.buckets:
@@ -130,7 +130,13 @@ class Sender:
                 if bucket.holds == holds:
                     break
                 # A 429 for this URL came while we waited: our turn is void, queue behind the hold.
-            outcome = await channel.send(rows, self.sessions)
+            try:
+                outcome = await channel.send(rows, self.sessions)
+            except (asyncio.CancelledError, *DB_ERRORS):
+                raise
+            except Exception as exc:  # a channel bug must not leave rows claimed with no error, forever
+                log.exception("channel failed receiver=%s", name)
+                outcome = Outcome("permanent", None, f"{type(exc).__name__}: {exc}"[:200])
             if outcome.retry_after is not None:
                 bucket.hold(min(outcome.retry_after, self.settings.retry_after_max))
             await self._record(name, rows, outcome)

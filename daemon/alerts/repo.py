@@ -89,6 +89,43 @@ async def enqueue(conn: Any, rows: list[dict[str, Any]]) -> None:
     )
 
 
+async def enqueue_resends(conn: Any, rows: list[dict[str, Any]]) -> None:
+    """Add re-sends, or re-arm the episode's earlier one with the newer payload (one row per episode)."""
+    if not rows:
+        return
+    await conn.executemany(
+        """
+        INSERT INTO alert_outbox (notification_id, receiver, alertname, fingerprint, status, payload,
+            created_at, due_at)
+        VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $7)
+        ON CONFLICT (receiver, notification_id) DO UPDATE SET payload = EXCLUDED.payload,
+            created_at = EXCLUDED.created_at, due_at = EXCLUDED.due_at, outcome = 'pending', attempts = 0,
+            last_error = NULL, http_status = NULL, sent_at = NULL
+        """,
+        [
+            (
+                r["notification_id"],
+                r["receiver"],
+                r["alertname"],
+                r["fingerprint"],
+                r["status"],
+                json.dumps(r["payload"]),
+                r["created_at"],
+            )
+            for r in rows
+        ],
+    )
+
+
+async def install_id(conn: Any) -> str | None:
+    """This database's install id (None before migration 0013)."""
+    exists = await conn.fetchval("SELECT to_regclass('tronwatch_install') IS NOT NULL")
+    if not exists:
+        return None
+    value: str | None = await conn.fetchval("SELECT install_id FROM tronwatch_install")
+    return value
+
+
 async def claim(conn: Any, now: datetime, lease_until: datetime, limit: int) -> list[dict[str, Any]]:
     """Take due rows no other sender holds; they come back after `lease_until` if this sender dies."""
     rows = await conn.fetch(
@@ -98,7 +135,7 @@ async def claim(conn: Any, now: datetime, lease_until: datetime, limit: int) -> 
               ORDER BY due_at, id LIMIT $3 FOR UPDATE SKIP LOCKED) due
         WHERE o.id = due.id
         RETURNING o.id, o.notification_id, o.receiver, o.alertname, o.fingerprint, o.status, o.payload,
-            o.created_at, o.attempts
+            o.created_at, o.attempts, (SELECT install_id FROM tronwatch_install) AS install_id
         """,
         now,
         lease_until,

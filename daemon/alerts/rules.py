@@ -21,7 +21,11 @@ NoDataPolicy = Literal["ok", "alerting", "keep"]
 
 
 class RuleError(ValueError):
-    """A rule file problem: `file: group/rule: message`."""
+    """Rule file problems, one `file: group/rule: message` line each."""
+
+    def __init__(self, *problems: str) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = list(problems)
 
 
 def parse_duration(text: str | int | float) -> float:
@@ -134,21 +138,30 @@ def load_rules(
     default_receivers: Iterable[str],
     default_interval: float,
 ) -> RuleSet:
-    """Load and check every file; the first problem raises RuleError naming file, group and rule."""
+    """Load and check every file; RuleError lists every problem, each naming file, group and rule."""
     rules: list[Rule] = []
     files = rule_files(paths)
     seen: dict[str, str] = {}
+    problems: list[str] = []
     for path in files:
-        for rule in load_file(
-            path, fields, per_instance, receivers, tuple(default_receivers), default_interval
-        ):
+        try:
+            loaded = load_file(
+                path, fields, per_instance, receivers, tuple(default_receivers), default_interval
+            )
+        except RuleError as exc:
+            problems += exc.problems
+            continue
+        for rule in loaded:
             # The name is the instance's identity (alertname label, timing, rule tests): one rule each.
             if rule.name in seen:
-                raise RuleError(
+                problems.append(
                     f"{rule.file}: {rule.group}/{rule.name}: alert also defined in {seen[rule.name]}"
                 )
+                continue
             seen[rule.name] = f"{rule.file} (group {rule.group})"
             rules.append(rule)
+    if problems:
+        raise RuleError(*problems)
     return RuleSet(tuple(rules), tuple(str(f) for f in files))
 
 
@@ -174,9 +187,11 @@ def load_file(
     except yaml.YAMLError as exc:
         raise RuleError(f"{where}: not valid YAML: {exc}") from None
     except ValidationError as exc:
-        err = exc.errors(include_url=False)[0]
-        loc = ".".join(str(p) for p in err["loc"])
-        raise RuleError(f"{where}: {loc}: {err['msg']}") from None
+        lines = []
+        for err in exc.errors(include_url=False):
+            loc = ".".join(str(p) for p in err["loc"])
+            lines.append(f"{where}: {loc}: {err['msg']}")
+        raise RuleError(*lines) from None
     env = environment()
     shared = {ns: fs for ns, fs in fields.items() if ns not in per_instance}
     out: list[Rule] = []
@@ -184,11 +199,17 @@ def load_file(
     repeated = next((n for n in names if names.count(n) > 1), None)
     if repeated is not None:  # a group is its interval: two with one name would share one schedule
         raise RuleError(f"{where}: group {repeated!r} is repeated (group names are unique per file)")
+    problems: list[str] = []
     for g in spec.groups:
         for r in g.rules:
-            out.append(
-                _rule(where, g, r, fields, shared, env, receivers, default_receivers, default_interval)
-            )
+            try:
+                out.append(
+                    _rule(where, g, r, fields, shared, env, receivers, default_receivers, default_interval)
+                )
+            except RuleError as exc:
+                problems += exc.problems
+    if problems:
+        raise RuleError(*problems)
     return out
 
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+
+from daemon.alerts.identity import default_domain
 
 DEFAULT_RULES = Path(__file__).resolve().parents[2] / "rules"
 
@@ -41,6 +45,17 @@ class WebhookReceiver(_Receiver):
     burst: int = Field(20, ge=1)
 
 
+def secret_problem(secret: str) -> str | None:
+    """Why a webhook secret cannot sign (None when it can): `whsec_` must be followed by base64."""
+    if not secret.startswith("whsec_"):
+        return None if secret else "must not be empty"
+    try:
+        key = base64.b64decode(secret[len("whsec_") :], validate=True)
+    except (binascii.Error, ValueError):
+        return "whsec_ must be followed by base64 (as Standard Webhooks secrets are)"
+    return None if key else "whsec_ must be followed by a non-empty key"
+
+
 class AlertmanagerReceiver(_Receiver):
     """A real Alertmanager: POST {url}/api/v2/alerts."""
 
@@ -61,10 +76,20 @@ class EmailReceiver(_Receiver):
     username: str | None = None
     password: SecretStr | None = None
     tls: Literal["starttls", "implicit", "none"] = "starttls"
+    allow_plaintext_auth: bool = Field(False, description="send the password even with tls: none")
     validate_certs: bool = True
     ca_file: str | None = None
     rate_per_second: float = Field(5.0, gt=0)
     burst: int = Field(5, ge=1)
+
+    @model_validator(mode="after")
+    def _no_plaintext_password(self) -> EmailReceiver:
+        if self.password is not None and self.tls == "none" and not self.allow_plaintext_auth:
+            raise ValueError(
+                "password: would be sent unencrypted with tls: none "
+                "(use starttls/implicit, or set allow_plaintext_auth: true)"
+            )
+        return self
 
 
 class LogReceiver(_Receiver):
@@ -107,11 +132,21 @@ class AlertsSettings(_Section):
 
     rule_files: list[Path] = Field(default_factory=lambda: [DEFAULT_RULES])
     evaluation_interval: float = Field(30.0, gt=0, le=3600, description="default group interval, seconds")
-    resend_delay: float = Field(60.0, ge=0, description="re-send resolved notifications at most this often")
+    resend_delay: float = Field(
+        60.0, ge=0, description="firing alerts are re-sent to alertmanager receivers this often"
+    )
     default_receivers: list[str] = Field(default_factory=lambda: ["log"])
     receivers: list[Receiver] = Field(default_factory=lambda: [_log_receiver()])
     inhibit_rules: list[Inhibition] = Field(default_factory=_default_inhibitions)
     external_url: str = "http://localhost:8080"
+    generator_url: str | None = Field(
+        None,
+        description="each alert's link: {alertname}, {fingerprint}, {external_url} are filled in "
+        "(default: the public status page)",
+    )
+    mail_domain: str | None = Field(
+        None, description="Message-ID domain (default: external_url's host, else this machine's name)"
+    )
     history_days: float = Field(30.0, gt=0, description="sent/failed notifications kept this long")
     sender_batch: int = Field(50, ge=1, le=1000)
     sender_concurrency: int = Field(8, ge=1, le=256)
@@ -145,6 +180,10 @@ class AlertsSettings(_Section):
                 "listing receivers replaces the built-in log one)"
             )
         return self
+
+    def message_domain(self) -> str:
+        """The domain of Message-IDs."""
+        return self.mail_domain or default_domain(self.external_url)
 
     def receiver(self, name: str) -> Receiver | None:
         """The receiver called `name`."""

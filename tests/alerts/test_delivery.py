@@ -56,6 +56,7 @@ async def test_firing_and_resolved_reach_a_signed_webhook_each_once(
     await until(lambda: len(s.received) == 2)
     assert s.received[1]["status"] == "resolved" and s.received[1]["alerts"][0]["endsAt"].startswith("2026-")
     assert len(s.unique()) == 2 and all(i.endswith((":firing:1", ":resolved:2")) for i in s.ids)
+    await state_of(client).sender.drain()  # the sink answered; the outcome is recorded just after
     assert await metric(client, "tronwatch_notifications_total", receiver="hook", outcome="sent") == 2
     hist = await (await client.get("/api/v1/admin/alerts/history", headers=await admin(client))).json()
     assert [(h["status"], h["outcome"], h["attempts"]) for h in hist["items"]] == [

@@ -10,6 +10,7 @@ from daemon.alerts.channels.slack import SlackChannel
 from daemon.alerts.channels.webhook import WebhookChannel
 from daemon.alerts.settings import (
     AlertmanagerReceiver,
+    AlertsSettings,
     EmailReceiver,
     LogReceiver,
     Receiver,
@@ -20,8 +21,9 @@ from daemon.alerts.settings import (
 __all__ = ["Channel", "Outcome", "Sessions", "channel_for"]
 
 
-def channel_for(receiver: Receiver, external_url: str) -> Channel:
+def channel_for(receiver: Receiver, settings: AlertsSettings) -> Channel:
     """The channel that delivers to this receiver."""
+    external_url = settings.external_url
     if isinstance(receiver, SlackReceiver):
         return SlackChannel(receiver)
     if isinstance(receiver, WebhookReceiver):
@@ -29,6 +31,6 @@ def channel_for(receiver: Receiver, external_url: str) -> Channel:
     if isinstance(receiver, AlertmanagerReceiver):
         return AlertmanagerChannel(receiver)
     if isinstance(receiver, EmailReceiver):
-        return EmailChannel(receiver)
+        return EmailChannel(receiver, settings.message_domain())
     assert isinstance(receiver, LogReceiver)
     return LogChannel(receiver)

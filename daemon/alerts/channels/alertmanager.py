@@ -1,4 +1,4 @@
-"""`alertmanager`: POST /api/v2/alerts of a real Alertmanager (alerting.md §1 resend semantics)."""
+"""`alertmanager`: POST /api/v2/alerts of a real Alertmanager (re-sends: docs/operator-checks.md)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,15 @@ from daemon.alerts.channels.base import Outcome, Sessions, post
 from daemon.alerts.settings import AlertmanagerReceiver
 
 
-def postable(p: dict[str, Any]) -> dict[str, Any]:
-    """One postableAlert; a firing alert is valid until its next re-send is due (then AM resolves it)."""
+def postable(p: dict[str, Any], install_id: str | None = None) -> dict[str, Any]:
+    """One postableAlert; a firing alert is valid until a few re-sends are missed (then AM resolves it)."""
     ends = p["endsAt"] if p["status"] == "resolved" else p.get("validUntil", p["endsAt"])
+    labels = dict(p["labels"])
+    if install_id:
+        # Which installation raised it: replicas share one (same database), two gateways do not.
+        labels.setdefault("instance", install_id)
     alert = {
-        "labels": p["labels"],
+        "labels": labels,
         "annotations": p["annotations"],
         "startsAt": p["startsAt"],
         "generatorURL": p["generatorURL"],
@@ -40,6 +44,6 @@ class AlertmanagerChannel:
             self.url,
             allow_private=self.receiver.allow_private,
             seconds=self.receiver.timeout,
-            body=json.dumps([postable(r["payload"]) for r in rows]).encode(),
+            body=json.dumps([postable(r["payload"], r.get("install_id")) for r in rows]).encode(),
             headers={},
         )

@@ -5,24 +5,28 @@ from __future__ import annotations
 import html
 import ssl
 from email.message import EmailMessage
+from email.utils import formatdate
 from typing import Any
 
 import aiosmtplib
 
 from daemon.alerts.channels.base import Kind, Outcome, Sessions
 from daemon.alerts.channels.text import body, title
+from daemon.alerts.identity import message_id
 from daemon.alerts.settings import EmailReceiver
 
 
-def build(receiver: EmailReceiver, row: dict[str, Any]) -> EmailMessage:
+def build(receiver: EmailReceiver, row: dict[str, Any], domain: str) -> EmailMessage:
     """The message for one notification."""
     p, lang = row["payload"], receiver.language
     msg = EmailMessage()
     msg["Subject"] = title(p, lang)
     msg["From"] = receiver.sender
     msg["To"] = ", ".join(receiver.to)
-    # Stable across retries, so mail systems can drop a duplicate delivery.
-    msg["Message-ID"] = f"<{row['notification_id'].replace(':', '.')}@tronwatch>"
+    msg["Date"] = formatdate(usegmt=True)
+    # Stable across retries, so mail systems can drop a duplicate delivery; the install id in it keeps
+    # two installations' "first alert" apart.
+    msg["Message-ID"] = message_id(row, domain)
     text = body(p, lang)
     msg.set_content(text)
     rows = "".join(
@@ -41,13 +45,14 @@ class EmailChannel:
 
     max_batch = 1
 
-    def __init__(self, receiver: EmailReceiver) -> None:
+    def __init__(self, receiver: EmailReceiver, domain: str) -> None:
         self.receiver = receiver
+        self.domain = domain
         host, _, port = receiver.smarthost.rpartition(":")
         self.host, self.port = (host or receiver.smarthost), int(port) if port.isdigit() else 587
         self.rate_key = f"smtp://{receiver.smarthost}"
 
-    def _tls(self) -> ssl.SSLContext:
+    def tls_context(self) -> ssl.SSLContext:
         ctx = ssl.create_default_context(cafile=self.receiver.ca_file)
         if not self.receiver.validate_certs:
             ctx.check_hostname, ctx.verify_mode = False, ssl.CERT_NONE
@@ -58,14 +63,14 @@ class EmailChannel:
         r = self.receiver
         try:
             await aiosmtplib.send(
-                build(r, rows[0]),
+                build(r, rows[0], self.domain),
                 hostname=self.host,
                 port=self.port,
                 username=r.username,
                 password=r.password.get_secret_value() if r.password else None,
                 use_tls=r.tls == "implicit",
                 start_tls=r.tls == "starttls",
-                tls_context=self._tls() if r.tls != "none" else None,
+                tls_context=self.tls_context() if r.tls != "none" else None,
                 timeout=r.timeout,
             )
         except aiosmtplib.SMTPResponseException as exc:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import hmac
 import json
@@ -10,6 +11,7 @@ import time
 from typing import Any
 
 from daemon.alerts.channels.base import Outcome, Sessions, post
+from daemon.alerts.identity import delivery_id
 from daemon.alerts.settings import WebhookReceiver
 
 REASONS = {
@@ -22,7 +24,7 @@ REASONS = {
 def secret_bytes(secret: str) -> bytes:
     """`whsec_<base64>` -> key bytes (a secret without the prefix is used as given)."""
     if secret.startswith("whsec_"):
-        return base64.b64decode(secret[len("whsec_") :])
+        return base64.b64decode(secret[len("whsec_") :], validate=True)
     return secret.encode()
 
 
@@ -85,12 +87,16 @@ class WebhookChannel:
         """POST the v4 body with Standard Webhooks headers."""
         row = rows[0]
         body = json.dumps(v4_body(self.receiver.name, self.external_url, [row["payload"]])).encode()
-        msg_id = row["notification_id"]
+        msg_id = delivery_id(row)
         headers = {"webhook-id": msg_id}
         if self.receiver.secret is not None:
             ts = int(time.time())
             headers["webhook-timestamp"] = str(ts)
-            headers["webhook-signature"] = sign(self.receiver.secret.get_secret_value(), msg_id, ts, body)
+            try:
+                headers["webhook-signature"] = sign(self.receiver.secret.get_secret_value(), msg_id, ts, body)
+            except (binascii.Error, ValueError):
+                # Retrying cannot help: the secret stays what it is until someone changes it.
+                return Outcome("permanent", None, "webhook secret is not whsec_<base64>: cannot sign")
         return await post(
             sessions,
             self.url,
