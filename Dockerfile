@@ -9,8 +9,8 @@ COPY daemon ./daemon
 COPY migrations ./migrations
 COPY rules ./rules
 RUN pip install --no-cache-dir .
-# A fixed numeric uid: Kubernetes' runAsNonRoot can only verify a numeric USER, and
-# deploy/kubernetes/deployment.yaml runs as this uid.
+# A fixed numeric uid, which Kubernetes' runAsNonRoot can verify (docs/deploy.md, "Container
+# image"); deploy/kubernetes/deployment.yaml runs as it.
 RUN useradd --system --uid 10001 --user-group --home-dir /var/lib/tronwatch --create-home tronwatch
 ENV TRONWATCH_DATA_DIR=/var/lib/tronwatch
 USER 10001:10001
