@@ -118,7 +118,7 @@ def test_a_dashboard_imports_onto_any_prometheus_datasource() -> None:
 
 
 def test_the_provisioned_grafana_resolves_the_variable_to_its_only_prometheus() -> None:
-    """Provisioning skips the import dialog: the variable falls back to the default Prometheus."""
+    """Provisioning skips the import dialog: the variable falls back to its first (here only) Prometheus."""
     ds = yaml.safe_load((ROOT / "dashboards/provisioning/datasources/prometheus.yml").read_text())
     prometheus = [d for d in ds["datasources"] if d["type"] == "prometheus"]
     assert len(prometheus) == 1 and prometheus[0]["isDefault"]
