@@ -9,9 +9,11 @@ COPY daemon ./daemon
 COPY migrations ./migrations
 COPY rules ./rules
 RUN pip install --no-cache-dir .
-RUN useradd --system --home /var/lib/tronwatch tronwatch && mkdir -p /var/lib/tronwatch \
-    && chown tronwatch /var/lib/tronwatch
-USER tronwatch
+# A fixed numeric uid, which Kubernetes' runAsNonRoot can verify (docs/deploy.md, "Container
+# image"); deploy/kubernetes/deployment.yaml runs as it.
+RUN useradd --system --uid 10001 --user-group --home-dir /var/lib/tronwatch --create-home tronwatch
+ENV TRONWATCH_DATA_DIR=/var/lib/tronwatch
+USER 10001:10001
 EXPOSE 8080
 HEALTHCHECK --interval=15s --timeout=5s --retries=5 CMD curl -fsS http://127.0.0.1:8080/healthz || exit 1
 ENTRYPOINT ["tronwatch"]

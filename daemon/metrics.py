@@ -6,7 +6,15 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from aiohttp import web
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    GCCollector,
+    Histogram,
+    PlatformCollector,
+    ProcessCollector,
+)
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
@@ -31,6 +39,24 @@ class _PoolCollector(Collector):
         family.add_metric(["idle"], idle)
         family.add_metric(["in_use"], size - idle)
         family.add_metric(["max"], pool.get_max_size() if pool is not None else 0)
+        yield family
+
+
+class _DeprecatedLeader(Collector):
+    """`tronwatch_leader{job}` copied from `tronwatch_task_leader{task}` for one release."""
+
+    def __init__(self, leader: Gauge) -> None:
+        self._leader = leader
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        family = GaugeMetricFamily(
+            "tronwatch_leader",
+            "Deprecated, removed in the next release: use tronwatch_task_leader{task}",
+            labels=["job"],
+        )
+        for metric in self._leader.collect():
+            for sample in metric.samples:
+                family.add_metric([sample.labels["task"]], sample.value)
         yield family
 
 
@@ -60,9 +86,14 @@ class AppMetrics:
             "tronwatch_db_up", "1 when the database answered the last check", registry=registry
         )
         self.leader = Gauge(
-            "tronwatch_leader", "1 while this instance holds the job's lease", ["job"], registry=registry
+            "tronwatch_task_leader",
+            "1 while this instance holds the task's lease",
+            ["task"],
+            registry=registry,
         )
+        registry.register(_DeprecatedLeader(self.leader))
         registry.register(_PoolCollector(pool))
+        register_runtime_collectors(registry)
 
     def observe_http(self, request: web.Request, status: int, seconds: float) -> None:
         """Count one request by route template (never the raw path); time it unless it was a WebSocket."""
@@ -79,3 +110,10 @@ class AppMetrics:
         if status != 101:  # a WebSocket's lifetime is not a request's latency
             children[0].observe(seconds)
         children[1].inc()
+
+
+def register_runtime_collectors(registry: CollectorRegistry) -> None:
+    """The standard process_* and python_* families, on this registry rather than the global one."""
+    ProcessCollector(registry=registry)
+    PlatformCollector(registry=registry)
+    GCCollector(registry=registry)

@@ -11,19 +11,28 @@ from prometheus_client.registry import Collector
 from daemon.energy.snapshot import LEVELS, EnergySnapshot, SnapshotHolder
 
 SUN_PER_TRX = 1_000_000
+DEPRECATED = "Deprecated, removed in the next release: use "
 
-# name suffix after tronwatch_pool_, help text
+# name suffix after tronwatch_pool_ (the unit last), help text
 _POOL_METRICS = (
-    ("energy_limit", "Energy limit of the pool's stake"),
-    ("energy_used", "Energy used, decayed to the head block"),
-    ("energy_available", "Energy limit minus energy used"),
+    ("limit_energy", "Energy limit of the pool's stake"),
+    ("used_energy", "Energy used, decayed to the head block"),
+    ("available_energy", "Energy limit minus energy used"),
     ("usage_ratio", "Energy used / limit (0-1)"),
-    ("frozen_trx", "TRX staked for energy (own stake incl. delegated out)"),
-    ("balance_trx", "Liquid TRX balance"),
+    ("frozen_sun", "Sun staked for energy (own stake incl. delegated out)"),
+    ("balance_sun", "Liquid balance in sun"),
     ("daily_consumption_energy", "Energy spent in the trailing 24 h (decay model over snapshots)"),
     ("runway_seconds", "Seconds until available energy reaches 0 at the current spend; +Inf if sustainable"),
     ("up", "1 when the last read of the pool succeeded"),
     ("last_scrape_timestamp_seconds", "Unix time of the last successful read"),
+)
+# old pool family (one release more) -> its replacement and the factor from the new value to the old
+_POOL_ALIASES = (
+    ("energy_limit", "limit_energy", 1),
+    ("energy_used", "used_energy", 1),
+    ("energy_available", "available_energy", 1),
+    ("frozen_trx", "frozen_sun", SUN_PER_TRX),
+    ("balance_trx", "balance_sun", SUN_PER_TRX),
 )
 
 
@@ -55,12 +64,12 @@ def _families(snap: EnergySnapshot) -> list[Metric]:
             fams["up"].add_metric([p.name], 0.0)
             continue
         label = [p.name]
-        fams["energy_limit"].add_metric(label, p.energy_limit)
-        fams["energy_used"].add_metric(label, p.energy_used)
-        fams["energy_available"].add_metric(label, p.energy_available)
+        fams["limit_energy"].add_metric(label, p.energy_limit)
+        fams["used_energy"].add_metric(label, p.energy_used)
+        fams["available_energy"].add_metric(label, p.energy_available)
         fams["usage_ratio"].add_metric(label, p.usage_ratio)
-        fams["frozen_trx"].add_metric(label, p.frozen_sun / SUN_PER_TRX)
-        fams["balance_trx"].add_metric(label, p.balance_sun / SUN_PER_TRX)
+        fams["frozen_sun"].add_metric(label, p.frozen_sun)
+        fams["balance_sun"].add_metric(label, p.balance_sun)
         if p.daily_consumption is not None:
             fams["daily_consumption_energy"].add_metric(label, p.daily_consumption)
         if p.runway_seconds is not None:
@@ -69,22 +78,31 @@ def _families(snap: EnergySnapshot) -> list[Metric]:
         assert p.last_scraped_at is not None
         fams["last_scrape_timestamp_seconds"].add_metric(label, p.last_scraped_at.timestamp())
     out: list[Metric] = list(fams.values())
+    for old, new, factor in _POOL_ALIASES:
+        out.append(_alias(fams[new], f"tronwatch_pool_{old}", factor))
     t = snap.totals
-    out.append(
-        GaugeMetricFamily(
-            "tronwatch_energy_available", "Available energy over enabled pools", t.energy_available
-        )
+    available = GaugeMetricFamily(
+        "tronwatch_available_energy", "Available energy over enabled pools", t.energy_available
     )
+    out += [available, _alias(available, "tronwatch_energy_available")]
     out.append(
         GaugeMetricFamily(
             "tronwatch_energy_usage_ratio", "Energy used / limit over enabled pools", t.usage_ratio
         )
     )
+    level = GaugeMetricFamily(
+        "tronwatch_energy_level",
+        "1 for the threshold level of total usage (ok, warning, critical, emergency), else 0",
+        labels=["level"],
+    )
+    for name in LEVELS:
+        level.add_metric([name], 1.0 if name == snap.level else 0.0)
+    out.append(level)
     out.append(
         StateSetMetricFamily(
             "tronwatch_energy_state",
-            "Threshold state of total usage (ok, warning, critical, emergency)",
-            {level: level == snap.level for level in LEVELS},
+            DEPRECATED + "tronwatch_energy_level{level}",
+            {name: name == snap.level for name in LEVELS},
         )
     )
     fee = GaugeMetricFamily("tronwatch_chain_energy_fee_sun", "getEnergyFee: sun per energy burned")
@@ -92,12 +110,21 @@ def _families(snap: EnergySnapshot) -> list[Metric]:
         fee.add_metric([], snap.energy_fee_sun)
     out.append(fee)
     quote = GaugeMetricFamily(
-        "tronwatch_emergency_fee_trx", "Quoted TRX fee of one USDT transfer to an empty address"
+        "tronwatch_emergency_fee_sun", "Quoted fee in sun of one USDT transfer to an empty address"
     )
     if snap.quote is not None:
-        quote.add_metric([], float(snap.quote.total_trx))
-    out.append(quote)
+        quote.add_metric([], snap.quote.total_sun)
+    out += [quote, _alias(quote, "tronwatch_emergency_fee_trx", SUN_PER_TRX)]
     return out
+
+
+def _alias(new: GaugeMetricFamily, old: str, factor: int = 1) -> GaugeMetricFamily:
+    """The old family under its old name, each value divided by `factor`, its help pointing to `new`."""
+    labels = list(new.samples[0].labels) if new.samples else None
+    family = GaugeMetricFamily(old, DEPRECATED + new.name, labels=labels)
+    for sample in new.samples:
+        family.add_metric(list(sample.labels.values()), sample.value / factor)
+    return family
 
 
 def register(registry: CollectorRegistry, holder: SnapshotHolder) -> EnergyCollector:

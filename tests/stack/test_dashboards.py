@@ -12,6 +12,8 @@ from tests.stack.conftest import DASHBOARDS, ROOT
 from tests.stack.test_prometheus import METRIC, panels
 
 DATASOURCE_UID = "tronwatch-prometheus"
+# Panels name the dashboard's datasource variable, so an import can pick any Prometheus.
+DATASOURCE_REF = {"type": "prometheus", "uid": "${datasource}"}
 UIDS = {
     "energy-pools.json": "tronwatch-energy-pools",
     "withdrawals.json": "tronwatch-withdrawals",
@@ -22,10 +24,10 @@ UIDS = {
 # What each dashboard must chart (issue 9's list), as metric names its queries use.
 MUST_CHART = {
     "energy-pools.json": {
-        "tronwatch_energy_state",
-        "tronwatch_pool_energy_available",
+        "tronwatch_energy_level",
+        "tronwatch_pool_available_energy",
         "tronwatch_pool_daily_consumption_energy",
-        "tronwatch_pool_frozen_trx",
+        "tronwatch_pool_frozen_sun",
         "tronwatch_pool_runway_seconds",
         "tronwatch_pool_usage_ratio",
         "tronwatch_chain_energy_fee_sun",
@@ -35,7 +37,7 @@ MUST_CHART = {
         "tronwatch_queue_oldest_wait_seconds",
         "tronwatch_queue_released_total",
         "tronwatch_emergency_withdrawals_total",
-        "tronwatch_emergency_fee_trx",
+        "tronwatch_emergency_fee_sun",
     },
     "system-health.json": {
         "tronwatch_http_request_duration_seconds_bucket",
@@ -45,7 +47,7 @@ MUST_CHART = {
         "tronwatch_tron_request_duration_seconds_bucket",
         "tronwatch_tron_requests_total",
         "tronwatch_ws_clients",
-        "tronwatch_leader",
+        "tronwatch_task_leader",
     },
     "alerts.json": {
         "tronwatch_alerts",
@@ -85,11 +87,11 @@ def test_five_dashboards_with_fixed_uids_and_the_pool_variable() -> None:
             assert variables["pool"]["includeAll"] and variables["pool"]["multi"]
 
 
-def test_every_panel_has_a_unit_a_description_and_the_fixed_datasource() -> None:
+def test_every_panel_has_a_unit_a_description_and_the_datasource_variable() -> None:
     for path in DASHBOARDS:
         doc = json.loads(path.read_text())
         refs = _datasource_refs(doc)
-        assert refs and all(r == {"type": "prometheus", "uid": DATASOURCE_UID} for r in refs), path.name
+        assert refs and all(r == DATASOURCE_REF for r in refs), path.name
         ids = [p["id"] for p in doc["panels"]]
         assert len(ids) == len(set(ids)), f"{path.name}: duplicate panel ids"
         for panel in panels(path):

@@ -27,7 +27,7 @@ def _gauges(demo: Demo) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
 def test_the_demo_drains_pools_alerts_congests_queues_and_opens_a_ticket(
     demo: Demo, prometheus: Prometheus
 ) -> None:
-    alpha = ("tronwatch_pool_energy_available", (("pool", "pool-alpha"),))
+    alpha = ("tronwatch_pool_available_energy", (("pool", "pool-alpha"),))
     first_alpha = None
     levels: list[str] = []
     seen: dict[str, float] = {}
@@ -39,7 +39,7 @@ def test_the_demo_drains_pools_alerts_congests_queues_and_opens_a_ticket(
             first_alpha = g[alpha] if first_alpha is None else first_alpha
             if g[alpha] < first_alpha - 2_000_000:
                 seen.setdefault("pools draining", at)
-        states = [lb for (n, lb), v in g.items() if n == "tronwatch_energy_state" and v == 1]
+        states = [lb for (n, lb), v in g.items() if n == "tronwatch_energy_level" and v == 1]
         level = states[0][0][1] if states else None
         if level is not None and (not levels or levels[-1] != level):
             levels.append(level)

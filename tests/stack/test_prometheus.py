@@ -103,33 +103,32 @@ def test_every_panel_query_returns_data_from_a_real_prometheus(demo: Demo, prome
     assert not failures, "\n".join(failures)
 
 
-def test_the_leader_panel_lists_one_row_per_lease_job_and_replica(demo: Demo, prometheus: Prometheus) -> None:
-    """Prometheus renames the metric's own `job` to `exported_job`; the table must show the lease jobs."""
+def test_the_leader_panel_lists_one_row_per_task_and_replica(demo: Demo, prometheus: Prometheus) -> None:
+    """The lease label is `task`: a `job` label would be stored as `exported_job` beside the scrape job."""
     (panel,) = [
-        p for p in panels(ROOT / "dashboards/json/system-health.json") if p["title"] == "Leader per job"
+        p for p in panels(ROOT / "dashboards/json/system-health.json") if p["title"] == "Leader per task"
     ]
     (target,) = panel["targets"]
-    renames = next(t["options"]["renameByName"] for t in panel["transformations"] if t["id"] == "organize")
-    job_label = next(label for label, shown in renames.items() if shown == "lease job")
     _, body = http_get(f"{demo.url}/metrics")
-    leases = set(re.findall(r'^tronwatch_leader\{job="([^"]+)"\}', body.decode(), re.M))
+    leases = set(re.findall(r'^tronwatch_task_leader\{task="([^"]+)"\}', body.decode(), re.M))
     assert {"housekeeping", "withdrawal-dispatcher"} <= leases, leases
     deadline = time.monotonic() + 30
     while True:
         result = prometheus.query(_substitute(target["expr"]))["data"]["result"]
-        rows = [(s["metric"].get(job_label), s["metric"].get("instance")) for s in result]
-        if {job for job, _ in rows} >= leases or time.monotonic() > deadline:
+        rows = [(s["metric"].get("task"), s["metric"].get("instance")) for s in result]
+        if {task for task, _ in rows} >= leases or time.monotonic() > deadline:
             break
         time.sleep(1)  # the first scrapes
     instance = demo.url.removeprefix("http://")
-    assert sorted(rows) == sorted((job, instance) for job in leases), rows
-    assert all(float(s["value"][1]) == 1 for s in result)  # one replica: it leads every job
+    assert sorted(rows) == sorted((task, instance) for task in leases), rows
+    assert all(float(s["value"][1]) == 1 for s in result)  # one replica: it leads every task
+    assert all("exported_job" not in s["metric"] for s in result)
 
 
 def test_the_pool_variable_selects_one_pool(demo: Demo, prometheus: Prometheus) -> None:
     energy = json.loads((ROOT / "dashboards/json/energy-pools.json").read_text())
-    query = energy["templating"]["list"][0]["query"]["query"]
-    assert query == "label_values(tronwatch_pool_energy_limit, pool)"
+    (pool,) = [v for v in energy["templating"]["list"] if v["name"] == "pool"]
+    assert pool["query"]["query"] == "label_values(tronwatch_pool_limit_energy, pool)"
     for panel in panels(ROOT / "dashboards/json/energy-pools.json"):
         for target in panel["targets"]:
             if "$pool" not in target["expr"]:
@@ -157,7 +156,7 @@ def test_prometheus_graphs_the_draining_pools(demo: Demo, prometheus: Prometheus
         pytest.skip("Debian's chromium is not installed")
     from playwright.sync_api import sync_playwright
 
-    expr = "max by (pool) (tronwatch_pool_energy_available)"
+    expr = "max by (pool) (tronwatch_pool_available_energy)"
     query = urllib.parse.urlencode({"g0.expr": expr, "g0.tab": "0", "g0.range_input": "2m"})
     shot = ROOT / "artifacts" / "prometheus-pools.png"
     shot.parent.mkdir(exist_ok=True)
