@@ -22,6 +22,7 @@ __all__ = [
     "decayed_usage",
     "decayed_usage_many",
     "energy_limit",
+    "increase_fixed",
     "increase_usage",
     "java_round",
     "recovery_per_hour",
@@ -117,6 +118,23 @@ def decayed_usage_many(
             avg = f + 1 if x - f >= 0.5 else f
         append(avg * w // p)
     return out
+
+
+def increase_fixed(
+    last_usage: int, spend: int, last_slot: int, now_slot: int, window_slots: int = WINDOW_SLOTS
+) -> int:
+    """ResourceProcessor.increase: decay over a fixed window, then add; no window blend (free bandwidth)."""
+    if now_slot < last_slot:
+        raise ValueError("now_slot must be >= last_slot")
+    avg_last = _ceil_div(max(last_usage, 0) * PRECISION, window_slots)
+    avg_new = _ceil_div(max(spend, 0) * PRECISION, window_slots)
+    if now_slot != last_slot:
+        if last_slot + window_slots > now_slot:
+            delta = now_slot - last_slot
+            avg_last = java_round(avg_last * ((window_slots - delta) / window_slots))
+        else:
+            avg_last = 0
+    return (avg_last + avg_new) * window_slots // PRECISION
 
 
 def increase_usage(
