@@ -85,7 +85,7 @@ def account_resource(chain: DevnodeChain, acc: Account) -> dict[str, Any]:
         NetLimit=net_limit_of(acc, p, n_weight),
         TotalNetLimit=p.total_net_limit,
         TotalNetWeight=n_weight,
-        TotalTronPowerWeight=e_weight + n_weight,
+        # TotalTronPowerWeight counts TRON_POWER-type stakes only; none here, so it is 0 and omitted.
         tronPowerLimit=staked_trx,
         EnergyUsed=energy_used(acc, slot),
         EnergyLimit=energy_limit_of(acc, p, e_weight),

@@ -39,6 +39,7 @@ SUN_PER_TRX = 1_000_000
 SECONDS_PER_DAY = 86_400
 _SLOTS_PER_HOUR = 3_600_000 // SLOT_MS
 _SLOT_S = SLOT_MS // 1000
+_LONG_MAX = 2**63 - 1
 
 
 def java_round(x: float) -> int:
@@ -58,7 +59,10 @@ def energy_limit(staked_sun: int, total_energy_current_limit: int, total_energy_
     # Same operation order as calculateGlobalEnergyLimitV2 so double rounding matches java-tron.
     if total_energy_weight <= 0 or staked_sun <= 0:
         return 0
-    return int((staked_sun / SUN_PER_TRX) * (total_energy_current_limit / total_energy_weight))
+    # float() first: Java converts the longs to double before dividing (exact int division differs >2**53),
+    # and its (long) cast saturates at Long.MAX_VALUE.
+    limit = (float(staked_sun) / SUN_PER_TRX) * (float(total_energy_current_limit) / total_energy_weight)
+    return min(int(limit), _LONG_MAX)
 
 
 def available_energy(limit: int, usage: int) -> int:
@@ -151,7 +155,8 @@ def increase_usage(
         raise ValueError("spend must be >= 0")
     full_scaled = WINDOW_SLOTS * WINDOW_OPTIMIZED_SCALE
     old_window = window_slots_from_stored(window_size_scaled, optimized=True)  # getWindowSize
-    old_window_v2 = window_size_scaled if window_size_scaled > 0 else full_scaled  # getWindowSizeV2
+    # getWindowSizeV2: only 0 means unset; a remaining window can go negative once under one slot.
+    old_window_v2 = window_size_scaled if window_size_scaled != 0 else full_scaled
     avg_last = _ceil_div(max(last_usage, 0) * PRECISION, old_window)
     avg_new = _ceil_div(spend * PRECISION, WINDOW_SLOTS)  # a new spend always uses the full window
     delta = now_slot - last_slot
