@@ -22,7 +22,7 @@ EMPTY_PENALTY = HOLDER_PENALTY + 15_000 * 34 // 10
 # Not in tron.md: a failing `require` reverts early; the devnode charges 1,000 base × 4.4.
 REVERT_ENERGY = 4_400
 REVERT_PENALTY = 3_400
-VIEW_ENERGY = 935  # the triggerconstantcontract sample in tron.md §2
+VIEW_ENERGY = 935  # balanceOf on Nile: tests/devnode/golden/triggerconstantcontract_nile_docs.json
 # Mainnet USDT's contract settings (docs/devnode-fidelity.md): the origin pays 70 % while its stake lasts.
 CONSUME_USER_RESOURCE_PERCENT = 30
 ORIGIN_ENERGY_LIMIT = 10_000_000

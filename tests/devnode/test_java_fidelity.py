@@ -137,9 +137,15 @@ async def test_estimateenergy_rounds_up_like_its_fee_limit_search(wallets: Any, 
         }
 
 
-async def test_tronwatch_quotes_with_estimateenergy_disabled(node: Devnode, wallets: Any) -> None:
+async def test_tronwatch_quotes_with_estimateenergy_disabled(node: Devnode, wallets: Any, http: Any) -> None:
     """A default java-tron node refuses estimateenergy; the quote relies on triggerconstantcontract."""
-    node.chain.params.estimate_energy = False
+    assert "estimate_energy" in (await http("_devnode/params", {"estimate_energy": "no"}))["error"]
+    assert (await http("_devnode/params", {"estimate_energy": False}))["estimate_energy"] is False
+    body = {"owner_address": wallets["pool-alpha"].address, "contract_address": USDT, "visible": True}
+    refused = await http("wallet/estimateenergy", dict(body, function_selector="balanceOf(address)"))
+    assert refused == {
+        "result": {"code": "CONTRACT_VALIDATE_ERROR", "message": "this node does not support estimate energy"}
+    }
     options = TronClientOptions(network=node.url, timeout=2.0, retries=0, rps=0.0)
     async with TronClient(options, registry=CollectorRegistry()) as tron:
         quote = await quote_usdt_transfer(
