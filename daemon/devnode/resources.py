@@ -32,7 +32,7 @@ class ChainParams:
     # Whole TRX staked for energy by the rest of the network; 18e9 gives ≈10 energy per staked TRX.
     other_energy_weight: int = 18_000_000_000
     other_net_weight: int = 26_856_723_239  # the mainnet TotalNetWeight in tron.md §2's fixture
-    # Node config vm.estimateEnergy (java-tron's default is off; TronGrid serves it).
+    # Node config vm.estimateEnergy: off in java-tron by default (docs/devnode-fidelity.md, fact 7).
     estimate_energy: bool = True
 
 

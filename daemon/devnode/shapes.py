@@ -29,7 +29,7 @@ def nonzero(**fields: Any) -> dict[str, Any]:
 def account(chain: DevnodeChain, acc: Account, visible: bool) -> dict[str, Any]:
     """wallet/getaccount: usage advanced to the head slot, consume times in ms (Wallet.getAccount)."""
     slot = chain.head_slot
-    # updateUsage runs increaseV2 on both resources, so even a fresh account prints a full window.
+    # updateUsage gives even a fresh account full windows (docs/devnode-fidelity.md, fact 6).
     e_usage, e_window = energy_view(acc, slot)
     n_usage, n_window = net_view(acc, slot)
     addr = show(acc.address, visible)
@@ -85,7 +85,7 @@ def account_resource(chain: DevnodeChain, acc: Account) -> dict[str, Any]:
         NetLimit=net_limit_of(acc, p, n_weight),
         TotalNetLimit=p.total_net_limit,
         TotalNetWeight=n_weight,
-        # TotalTronPowerWeight counts TRON_POWER-type stakes only; none here, so it is 0 and omitted.
+        # TotalTronPowerWeight: TRON_POWER-type stakes only, none here (docs/devnode-fidelity.md, fact 9).
         tronPowerLimit=staked_trx,
         EnergyUsed=energy_used(acc, slot),
         EnergyLimit=energy_limit_of(acc, p, e_weight),

@@ -26,7 +26,7 @@ VIEW_ENERGY = 935  # balanceOf on Nile: tests/devnode/golden/triggerconstantcont
 # Mainnet USDT's contract settings (docs/devnode-fidelity.md): the origin pays 70 % while its stake lasts.
 CONSUME_USER_RESOURCE_PERCENT = 30
 ORIGIN_ENERGY_LIMIT = 10_000_000
-# Dynamic energy at the max factor 3.4: each opcode costs base × 4.4, of which base × 3.4 is penalty.
+# Dynamic energy at factor 3.4: an opcode costs base × 4.4, base × 3.4 of it penalty (devnode-fidelity.md, 8).
 FACTOR_TENTHS = 44
 # A transfer's last opcode is the recipient's SSTORE: 5,000 to a holder's slot, 20,000 to an empty one.
 HOLDER_SSTORE = 5_000
@@ -147,7 +147,7 @@ class Usdt:
             self.balances[sender] = self.balances.get(sender, 0) - value
             self.balances[to] = self.balances.get(to, 0) + value
 
-        # Tether's TRC20 transfer() never reaches a `return true`, so a success returns false (0).
+        # Tether's transfer() returns false even on success (docs/devnode-fidelity.md, fact 4).
         sstore = HOLDER_SSTORE if holder else EMPTY_SSTORE
         return CallOutcome(energy, penalty, word(0), logs=[log], commit=commit, sstore=sstore)
 

@@ -65,7 +65,7 @@ def pay_energy_bill(
     """TransactionTrace.pay: split `used` between origin and caller, stake first, the rest burned."""
     slot = chain.head_slot
     if succeeded:
-        # The VM's own usage update (to now, consume time now) is committed only when the call succeeds.
+        # The VM's usage update to now is committed only on success (docs/devnode-fidelity.md, fact 1).
         settle_energy(caller, slot)
         if origin is not None and origin is not caller:
             settle_energy(origin, slot)
@@ -93,7 +93,7 @@ def estimate_energy_required(energy: int, energy_fee: int, max_fee_limit: int) -
     """Wallet.estimateEnergy: binary-search the fee limit to 1 TRX, answer ceil(fee limit / energy fee)."""
 
     def fits(fee_limit: int) -> bool:
-        # A constant call's energy limit is min(maxEnergyLimitForConstant, fee_limit / energy_fee).
+        # A constant call's limit: min(maxEnergyLimitForConstant, fee_limit / fee) (devnode-fidelity.md, 7).
         return energy <= min(MAX_ENERGY_FOR_CONSTANT, fee_limit // energy_fee)
 
     high = max_fee_limit

@@ -59,8 +59,7 @@ def energy_limit(staked_sun: int, total_energy_current_limit: int, total_energy_
     # Same operation order as calculateGlobalEnergyLimitV2 so double rounding matches java-tron.
     if total_energy_weight <= 0 or staked_sun <= 0:
         return 0
-    # float() first: Java converts the longs to double before dividing (exact int division differs >2**53),
-    # and its (long) cast saturates at Long.MAX_VALUE.
+    # Java converts to double before dividing and its (long) cast saturates (docs/devnode-fidelity.md, 10).
     limit = (float(staked_sun) / SUN_PER_TRX) * (float(total_energy_current_limit) / total_energy_weight)
     return min(int(limit), _LONG_MAX)
 
@@ -155,7 +154,7 @@ def increase_usage(
         raise ValueError("spend must be >= 0")
     full_scaled = WINDOW_SLOTS * WINDOW_OPTIMIZED_SCALE
     old_window = window_slots_from_stored(window_size_scaled, optimized=True)  # getWindowSize
-    # getWindowSizeV2: only 0 means unset; a remaining window can go negative once under one slot.
+    # getWindowSizeV2: only 0 is unset; it can go negative (docs/devnode-fidelity.md, fact 10).
     old_window_v2 = window_size_scaled if window_size_scaled != 0 else full_scaled
     avg_last = _ceil_div(max(last_usage, 0) * PRECISION, old_window)
     avg_new = _ceil_div(spend * PRECISION, WINDOW_SLOTS)  # a new spend always uses the full window
