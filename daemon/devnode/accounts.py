@@ -33,7 +33,6 @@ class Account:
     net_window: int = 0
     free_net_usage: int = 0
     free_net_slot: int = 0
-    free_net_window: int = 0
     name: str = ""
     private_key: bytes | None = None
     pool: bool = False

@@ -8,16 +8,15 @@ from typing import Any
 from daemon.devnode.accounts import Account
 from daemon.devnode.addresses import to_raw
 from daemon.devnode.chain import DevnodeChain, Receipt, StoredTx
-from daemon.devnode.resources import (
-    RESULT_BYTES,
-    NetCharge,
-    apply_bandwidth,
-    energy_limit_of,
-    energy_used,
-    plan_bandwidth,
-    spend_energy,
+from daemon.devnode.resources import RESULT_BYTES, NetCharge, apply_bandwidth, plan_bandwidth
+from daemon.devnode.usdt import (
+    CONSUME_USER_RESOURCE_PERCENT,
+    ORIGIN_ENERGY_LIMIT,
+    USDT_ADDRESS,
+    USDT_ORIGIN,
+    out_of_energy,
 )
-from daemon.devnode.usdt import USDT_ADDRESS
+from daemon.devnode.vm_energy import call_limits, pay_energy_bill
 
 SUN = 1_000_000
 
@@ -151,20 +150,15 @@ def trigger(chain: DevnodeChain, p: ParsedTx) -> StoredTx:
         raise invalid("Validate InternalTransfer error, balance is not sufficient.")
     charge = _charge_bandwidth(chain, acc, p, False)
     apply_bandwidth(acc, charge, chain.head_slot)
-    slot = chain.head_slot
-    left = max(0, energy_limit_of(acc, params, chain.energy_weight()) - energy_used(acc, slot))
-    fee = params.energy_fee
-    # VMActuator.getAccountEnergyLimitWithFixRatio (tron.md §3): fee_limit caps even staked energy.
-    limit = min(left + max(acc.balance - call_value, 0) // fee, fee_limit // fee)
+    origin = chain.accounts.get(USDT_ORIGIN)
+    terms = (CONSUME_USER_RESOURCE_PERCENT, ORIGIN_ENERGY_LIMIT)
+    limits = call_limits(chain, acc, origin, fee_limit, call_value, *terms)
     outcome = chain.usdt.call(p.owner, bytes.fromhex(str(p.value.get("data", ""))))
     receipt = Receipt()
     res_message = ""
-    if outcome.energy > limit:
-        used, ret = limit, "OUT_OF_ENERGY"
-        res_message = (
-            f"Not enough energy for 'SSTORE' operation executing: curInvokeEnergyLimit[{limit}], "
-            f"curOpEnergy[20000], usedEnergy[{max(0, limit - 20000)}]"
-        )
+    if outcome.energy > limits.total:
+        used, ret = limits.total, "OUT_OF_ENERGY"
+        receipt.energy_penalty_total, res_message = out_of_energy(outcome, limits.total)
     elif outcome.reverted or call_value:  # USDT's functions are not payable
         used, ret = outcome.energy, "REVERT"
         receipt.energy_penalty_total = outcome.penalty
@@ -174,14 +168,8 @@ def trigger(chain: DevnodeChain, p: ParsedTx) -> StoredTx:
         receipt.energy_penalty_total = outcome.penalty
         if outcome.commit is not None:
             outcome.commit()
-    # ReceiptCapsule.payEnergyBill: staked energy first, the rest burned at getEnergyFee.
-    from_stake = min(left, used)
-    burned = (used - from_stake) * fee
-    if from_stake:
-        spend_energy(acc, from_stake, slot)
-    acc.balance -= burned
+    pay_energy_bill(chain, acc, origin, used, ret == "SUCCESS", limits, *terms, receipt)
     acc.latest_opration_time = chain.head.timestamp
-    receipt.energy_usage, receipt.energy_fee, receipt.energy_usage_total = from_stake, burned, used
     receipt.result = ret
     tx = _stored(p, ret, receipt, charge)
     tx.contract_address = contract

@@ -34,6 +34,7 @@ class Receipt:
 
     energy_usage: int = 0
     energy_fee: int = 0
+    origin_energy_usage: int = 0  # the contract origin's share (consume_user_resource_percent < 100)
     energy_usage_total: int = 0
     net_usage: int = 0
     net_fee: int = 0

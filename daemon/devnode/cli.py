@@ -92,6 +92,12 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         metavar="POOL=RATE",
         help="background USDT transfers from POOL per chain hour (repeatable)",
     )
+    parser.add_argument(
+        "--no-estimate-energy",
+        dest="estimate_energy",
+        action="store_false",
+        help="answer /wallet/estimateenergy as a default java-tron node does (vm.estimateEnergy=false)",
+    )
     parser.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
     parser.set_defaults(handler=run)
 
@@ -106,7 +112,11 @@ def run(args: argparse.Namespace) -> int:
     except AccountsFileError as exc:
         log.error("event=devnode_bad_accounts error=%s", exc)
         return 2
-    params = ChainParams(energy_fee=args.energy_fee, other_energy_weight=args.energy_weight)
+    params = ChainParams(
+        energy_fee=args.energy_fee,
+        other_energy_weight=args.energy_weight,
+        estimate_energy=args.estimate_energy,
+    )
     return asyncio.run(_serve(args, specs, params))
 
 

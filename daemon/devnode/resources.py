@@ -5,7 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from daemon.devnode.accounts import Account
-from daemon.tron.energy import decayed_usage, energy_limit, increase_usage, window_slots_from_stored
+from daemon.tron.energy import (
+    decayed_usage,
+    energy_limit,
+    increase_fixed,
+    increase_usage,
+    window_slots_from_stored,
+)
 
 SUN = 1_000_000
 RESULT_BYTES = 64  # Constant.MAX_RESULT_SIZE_IN_TX, added per contract by BandwidthProcessor
@@ -26,6 +32,8 @@ class ChainParams:
     # Whole TRX staked for energy by the rest of the network; 18e9 gives ≈10 energy per staked TRX.
     other_energy_weight: int = 18_000_000_000
     other_net_weight: int = 26_856_723_239  # the mainnet TotalNetWeight in tron.md §2's fixture
+    # Node config vm.estimateEnergy: off in java-tron by default (docs/devnode-fidelity.md, fact 7).
+    estimate_energy: bool = True
 
 
 def total_energy_weight(params: ChainParams, accounts: list[Account]) -> int:
@@ -63,26 +71,37 @@ def net_used(acc: Account, now_slot: int) -> int:
 
 
 def free_net_used(acc: Account, now_slot: int) -> int:
-    """freeNetUsed decayed to now_slot."""
-    return _decay(acc.free_net_usage, acc.free_net_slot, acc.free_net_window, now_slot)
+    """freeNetUsed decayed to now_slot over the fixed 24 h window (BandwidthProcessor.updateUsage)."""
+    return increase_fixed(acc.free_net_usage, 0, acc.free_net_slot, max(now_slot, acc.free_net_slot))
+
+
+def _view(usage: int, last_slot: int, window: int, now_slot: int) -> tuple[int, int]:
+    # increaseV2 with nothing spent, as updateUsage runs it: a spent-out usage gets the full window.
+    return increase_usage(usage, last_slot, max(now_slot, last_slot), window, 0)
 
 
 def energy_view(acc: Account, now_slot: int) -> tuple[int, int]:
     """(usage, window×1000) advanced to now_slot without spending, as getaccount shows them."""
-    if acc.energy_usage == 0 and acc.energy_window == 0:
-        return 0, 0
-    return increase_usage(
-        acc.energy_usage, acc.energy_slot, max(now_slot, acc.energy_slot), acc.energy_window, 0
-    )
+    return _view(acc.energy_usage, acc.energy_slot, acc.energy_window, now_slot)
+
+
+def net_view(acc: Account, now_slot: int) -> tuple[int, int]:
+    """(staked net usage, window×1000) advanced to now_slot, as getaccount shows them."""
+    return _view(acc.net_usage, acc.net_slot, acc.net_window, now_slot)
 
 
 def spend_energy(acc: Account, amount: int, now_slot: int) -> None:
-    """Add staked-energy usage with increaseV2's window blend."""
+    """EnergyProcessor.useEnergy: one increaseV2 from the stored usage; the consume time becomes now."""
     slot = max(now_slot, acc.energy_slot)
     acc.energy_usage, acc.energy_window = increase_usage(
         acc.energy_usage, acc.energy_slot, slot, acc.energy_window, amount
     )
     acc.energy_slot = slot
+
+
+def settle_energy(acc: Account, now_slot: int) -> None:
+    """What a successful contract call leaves before its bill: usage updated to now, consume time now."""
+    spend_energy(acc, 0, now_slot)
 
 
 def spend_net(acc: Account, amount: int, now_slot: int) -> None:
@@ -93,11 +112,10 @@ def spend_net(acc: Account, amount: int, now_slot: int) -> None:
 
 
 def spend_free_net(acc: Account, amount: int, now_slot: int) -> None:
-    """Add free-bandwidth usage."""
+    """useFreeNet: recover over the fixed window, then add at now (two plain increases)."""
     slot = max(now_slot, acc.free_net_slot)
-    acc.free_net_usage, acc.free_net_window = increase_usage(
-        acc.free_net_usage, acc.free_net_slot, slot, acc.free_net_window, amount
-    )
+    recovered = increase_fixed(acc.free_net_usage, 0, acc.free_net_slot, slot)
+    acc.free_net_usage = increase_fixed(recovered, amount, slot, slot)
     acc.free_net_slot = slot
 
 

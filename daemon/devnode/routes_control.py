@@ -95,10 +95,14 @@ async def set_params(request: web.Request) -> web.Response:
     chain = request.app[CHAIN]
     data = await _body(request)
     allowed = {"energy_fee", "transaction_fee", "other_energy_weight", "total_energy_limit", "max_fee_limit"}
+    allowed.add("estimate_energy")  # a node setting (vm.estimateEnergy), not a chain parameter
     if not data or set(data) - allowed:
         raise _fail(422, f"fields must be among {sorted(allowed)}")
+    if "estimate_energy" in data and not isinstance(data["estimate_energy"], bool):
+        raise _fail(422, "estimate_energy must be true or false")
     for key in data:
-        setattr(chain.params, key, int(_number(data, key, 1, 1e15)))
+        value = data[key] if key == "estimate_energy" else int(_number(data, key, 1, 1e15))
+        setattr(chain.params, key, value)
     return web.json_response({k: getattr(chain.params, k) for k in sorted(allowed)})
 
 

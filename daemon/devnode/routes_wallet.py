@@ -18,6 +18,7 @@ from daemon.devnode.proto import encode_raw, txid_of
 from daemon.devnode.resources import energy_used, net_used
 from daemon.devnode.transactions import broadcast, sign_weight
 from daemon.devnode.usdt import USDT_ADDRESS, contract_json, selector
+from daemon.devnode.vm_energy import estimate_energy_required
 
 Params = dict[str, Any]
 Handler = Callable[[DevnodeChain, Params, bool], dict[str, Any]]
@@ -172,7 +173,15 @@ def triggerconstantcontract(chain: DevnodeChain, params: Params, solid: bool) ->
 
 
 def estimateenergy(chain: DevnodeChain, params: Params, solid: bool) -> dict[str, Any]:
-    """{"result":{"result":true},"energy_required":N}; a reverting call is an error."""
+    """{"result":{"result":true},"energy_required":N}, rounded up as java-tron searches; off: an error."""
+    if not chain.params.estimate_energy:
+        msg = "this node does not support estimate energy"
+        return {
+            "result": {
+                "code": "CONTRACT_VALIDATE_ERROR",
+                "message": msg if visible(params) else msg.encode().hex(),
+            }
+        }
     sim = _simulate(chain, params)
     if isinstance(sim, dict):
         return sim
@@ -185,7 +194,11 @@ def estimateenergy(chain: DevnodeChain, params: Params, solid: bool) -> dict[str
                 "message": msg if visible(params) else msg.encode().hex(),
             }
         }
-    return {"result": {"result": True}, "energy_required": outcome.energy}
+    p = chain.params
+    return {
+        "result": {"result": True},
+        "energy_required": estimate_energy_required(outcome.energy, p.energy_fee, p.max_fee_limit),
+    }
 
 
 def getcontract(chain: DevnodeChain, params: Params, solid: bool) -> dict[str, Any]:

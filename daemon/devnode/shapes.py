@@ -14,6 +14,7 @@ from daemon.devnode.resources import (
     free_net_used,
     net_limit_of,
     net_used,
+    net_view,
 )
 from daemon.tron.energy import SLOT_MS
 
@@ -28,7 +29,9 @@ def nonzero(**fields: Any) -> dict[str, Any]:
 def account(chain: DevnodeChain, acc: Account, visible: bool) -> dict[str, Any]:
     """wallet/getaccount: usage advanced to the head slot, consume times in ms (Wallet.getAccount)."""
     slot = chain.head_slot
+    # updateUsage gives even a fresh account full windows (docs/devnode-fidelity.md, fact 6).
     e_usage, e_window = energy_view(acc, slot)
+    n_usage, n_window = net_view(acc, slot)
     addr = show(acc.address, visible)
     resource = nonzero(
         energy_usage=e_usage,
@@ -45,14 +48,14 @@ def account(chain: DevnodeChain, acc: Account, visible: bool) -> dict[str, Any]:
     return nonzero(
         address=addr,
         balance=acc.balance,
+        net_usage=n_usage,  # field 8, before create_time (9): JsonFormat prints by field number
         create_time=acc.create_time,
-        net_usage=net_used(acc, slot),
         latest_opration_time=acc.latest_opration_time,
         free_net_usage=free_net_used(acc, slot),
         latest_consume_time=acc.net_slot * SLOT_MS,
         latest_consume_free_time=acc.free_net_slot * SLOT_MS,
-        net_window_size=acc.net_window,
-        net_window_optimized=acc.net_window > 0,
+        net_window_size=n_window,
+        net_window_optimized=n_window > 0,
         account_resource=resource,
         owner_permission={"permission_name": "owner", "threshold": 1, "keys": keys},
         active_permission=[
@@ -82,7 +85,7 @@ def account_resource(chain: DevnodeChain, acc: Account) -> dict[str, Any]:
         NetLimit=net_limit_of(acc, p, n_weight),
         TotalNetLimit=p.total_net_limit,
         TotalNetWeight=n_weight,
-        TotalTronPowerWeight=e_weight + n_weight,
+        # TotalTronPowerWeight: TRON_POWER-type stakes only, none here (docs/devnode-fidelity.md, fact 9).
         tronPowerLimit=staked_trx,
         EnergyUsed=energy_used(acc, slot),
         EnergyLimit=energy_limit_of(acc, p, e_weight),

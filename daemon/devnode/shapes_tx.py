@@ -80,6 +80,7 @@ def transaction_info(tx: StoredTx, visible: bool) -> dict[str, Any]:
     receipt = nonzero(
         energy_usage=r.energy_usage,
         energy_fee=r.energy_fee,
+        origin_energy_usage=r.origin_energy_usage,
         energy_usage_total=r.energy_usage_total,
         net_usage=r.net_usage,
         net_fee=r.net_fee,

@@ -22,7 +22,16 @@ EMPTY_PENALTY = HOLDER_PENALTY + 15_000 * 34 // 10
 # Not in tron.md: a failing `require` reverts early; the devnode charges 1,000 base × 4.4.
 REVERT_ENERGY = 4_400
 REVERT_PENALTY = 3_400
-VIEW_ENERGY = 935  # the triggerconstantcontract sample in tron.md §2
+VIEW_ENERGY = 935  # balanceOf on Nile: tests/devnode/golden/triggerconstantcontract_nile_docs.json
+# Mainnet USDT's contract settings (docs/devnode-fidelity.md): the origin pays 70 % while its stake lasts.
+CONSUME_USER_RESOURCE_PERCENT = 30
+ORIGIN_ENERGY_LIMIT = 10_000_000
+# Dynamic energy at factor 3.4: an opcode costs base × 4.4, base × 3.4 of it penalty (devnode-fidelity.md, 8).
+FACTOR_TENTHS = 44
+# A transfer's last opcode is the recipient's SSTORE: 5,000 to a holder's slot, 20,000 to an empty one.
+HOLDER_SSTORE = 5_000
+EMPTY_SSTORE = 20_000
+SLOAD = 50
 
 TRANSFER_TOPIC = keccak256(b"Transfer(address,address,uint256)")
 
@@ -91,6 +100,7 @@ class CallOutcome:
     reverted: bool = False
     logs: list[Log] = field(default_factory=list)
     commit: Callable[[], None] | None = None
+    sstore: int = 0  # base energy of the closing SSTORE (transfers), 0 when the call has none
 
 
 class UnknownFunction(Exception):
@@ -137,11 +147,32 @@ class Usdt:
             self.balances[sender] = self.balances.get(sender, 0) - value
             self.balances[to] = self.balances.get(to, 0) + value
 
-        return CallOutcome(energy, penalty, word(1), logs=[log], commit=commit)
+        # Tether's transfer() returns false even on success (docs/devnode-fidelity.md, fact 4).
+        sstore = HOLDER_SSTORE if holder else EMPTY_SSTORE
+        return CallOutcome(energy, penalty, word(0), logs=[log], commit=commit, sstore=sstore)
 
     def transfer_energy(self, to: bytes) -> int:
         """Energy a transfer to `to` would use now."""
         return HOLDER_ENERGY if self.balances.get(to, 0) > 0 else EMPTY_ENERGY
+
+
+def out_of_energy(outcome: CallOutcome, limit: int) -> tuple[int, str]:
+    """(energy_penalty_total, resMessage) when `limit` runs out during the call (spendEnergyWithPenalty)."""
+    op, base = "SSTORE", outcome.sstore
+    used = outcome.energy - base * FACTOR_TENTHS // 10
+    penalty_before = outcome.penalty - base * (FACTOR_TENTHS - 10) // 10
+    if base == 0 or limit < used:
+        # Modelled: the energy before the SSTORE as a run of SLOADs; the first that does not fit fails.
+        op, base = "SLOAD", SLOAD
+        step = base * FACTOR_TENTHS // 10
+        used = min(limit, outcome.energy) // step * step
+        penalty_before = used // step * (step - base)
+    op_penalty = base * (FACTOR_TENTHS - 10) // 10
+    message = (
+        f"Not enough energy for '{op}' operation executing: curInvokeEnergyLimit[{limit}], "
+        f"curOpEnergy[{base}], penaltyEnergy[{op_penalty}], usedEnergy[{used}]"
+    )
+    return penalty_before, message
 
 
 def contract_json(visible: bool) -> dict[str, Any]:
@@ -150,8 +181,8 @@ def contract_json(visible: bool) -> dict[str, Any]:
         "origin_address": show(USDT_ORIGIN, visible),
         "contract_address": show(USDT_ADDRESS, visible),
         "abi": {"entrys": ABI},
-        "consume_user_resource_percent": 100,
+        "consume_user_resource_percent": CONSUME_USER_RESOURCE_PERCENT,
         "name": "TetherToken",
-        "origin_energy_limit": 10_000_000,
+        "origin_energy_limit": ORIGIN_ENERGY_LIMIT,
         "code_hash": keccak256(b"devnode-usdt").hex(),
     }

@@ -22,6 +22,7 @@ __all__ = [
     "decayed_usage",
     "decayed_usage_many",
     "energy_limit",
+    "increase_fixed",
     "increase_usage",
     "java_round",
     "recovery_per_hour",
@@ -38,6 +39,7 @@ SUN_PER_TRX = 1_000_000
 SECONDS_PER_DAY = 86_400
 _SLOTS_PER_HOUR = 3_600_000 // SLOT_MS
 _SLOT_S = SLOT_MS // 1000
+_LONG_MAX = 2**63 - 1
 
 
 def java_round(x: float) -> int:
@@ -57,7 +59,9 @@ def energy_limit(staked_sun: int, total_energy_current_limit: int, total_energy_
     # Same operation order as calculateGlobalEnergyLimitV2 so double rounding matches java-tron.
     if total_energy_weight <= 0 or staked_sun <= 0:
         return 0
-    return int((staked_sun / SUN_PER_TRX) * (total_energy_current_limit / total_energy_weight))
+    # Java converts to double before dividing and its (long) cast saturates (docs/devnode-fidelity.md, 10).
+    limit = (float(staked_sun) / SUN_PER_TRX) * (float(total_energy_current_limit) / total_energy_weight)
+    return min(int(limit), _LONG_MAX)
 
 
 def available_energy(limit: int, usage: int) -> int:
@@ -119,6 +123,23 @@ def decayed_usage_many(
     return out
 
 
+def increase_fixed(
+    last_usage: int, spend: int, last_slot: int, now_slot: int, window_slots: int = WINDOW_SLOTS
+) -> int:
+    """ResourceProcessor.increase: decay over a fixed window, then add; no window blend (free bandwidth)."""
+    if now_slot < last_slot:
+        raise ValueError("now_slot must be >= last_slot")
+    avg_last = _ceil_div(max(last_usage, 0) * PRECISION, window_slots)
+    avg_new = _ceil_div(max(spend, 0) * PRECISION, window_slots)
+    if now_slot != last_slot:
+        if last_slot + window_slots > now_slot:
+            delta = now_slot - last_slot
+            avg_last = java_round(avg_last * ((window_slots - delta) / window_slots))
+        else:
+            avg_last = 0
+    return (avg_last + avg_new) * window_slots // PRECISION
+
+
 def increase_usage(
     last_usage: int, last_slot: int, now_slot: int, window_size_scaled: int, spend: int
 ) -> tuple[int, int]:
@@ -133,7 +154,8 @@ def increase_usage(
         raise ValueError("spend must be >= 0")
     full_scaled = WINDOW_SLOTS * WINDOW_OPTIMIZED_SCALE
     old_window = window_slots_from_stored(window_size_scaled, optimized=True)  # getWindowSize
-    old_window_v2 = window_size_scaled if window_size_scaled > 0 else full_scaled  # getWindowSizeV2
+    # getWindowSizeV2: only 0 is unset; it can go negative (docs/devnode-fidelity.md, fact 10).
+    old_window_v2 = window_size_scaled if window_size_scaled != 0 else full_scaled
     avg_last = _ceil_div(max(last_usage, 0) * PRECISION, old_window)
     avg_new = _ceil_div(spend * PRECISION, WINDOW_SLOTS)  # a new spend always uses the full window
     delta = now_slot - last_slot

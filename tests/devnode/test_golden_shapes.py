@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -58,7 +60,9 @@ async def test_getaccount_frozenv2_three_entries_and_ms_times(node: Devnode, htt
     hex_acc = await http("wallet/getaccount", {"address": POOL})
     assert hex_acc["address"].startswith("41") and len(hex_acc["address"]) == 42
     alice = await http("wallet/getaccount", {"address": ALICE, "visible": True})
-    assert "account_resource" not in alice  # never consumed energy: every field zero
+    # Never consumed anything, yet updateUsage's increaseV2 sets both windows in full (Nile sample).
+    assert (alice["net_window_size"], alice["net_window_optimized"]) == (28_800_000, True)
+    assert alice["account_resource"] == {"energy_window_size": 28_800_000, "energy_window_optimized": True}
 
 
 async def test_getnowblock_reads_visible_from_query_only(http: Any) -> None:
@@ -104,7 +108,7 @@ async def test_triggerconstantcontract_reports_penalty_inside_energy_used(http: 
     res = await http("wallet/triggerconstantcontract", body)
     assert res["result"] == {"result": True}
     assert (res["energy_used"], res["energy_penalty"]) == (130_285, 100_635)
-    assert res["constant_result"] == [f"{1:064x}"]
+    assert res["constant_result"] == ["0" * 64]  # Tether's transfer() returns false on success
     assert res["transaction"]["ret"] == [{}] and "raw_data_hex" in res["transaction"]
     holder = dict(body, parameter="0" * 24 + "66a4a9e4bf5ee973566dcd3f591402658fb80137" + f"{1:064x}")
     holder["owner_address"] = POOL
@@ -118,7 +122,8 @@ async def test_triggerconstantcontract_reports_penalty_inside_energy_used(http: 
     assert missing["result"]["code"] == "CONTRACT_VALIDATE_ERROR"
     assert bytes.fromhex(missing["result"]["message"]).decode() == "Smart contract is not exist."
     est = await http("wallet/estimateenergy", body)
-    assert est == {"result": {"result": True}, "energy_required": 130_285}
+    # Wallet.estimateEnergy searches the fee limit to 1 TRX, so it answers more than energy_used.
+    assert est == {"result": {"result": True}, "energy_required": 138_428}
 
 
 async def test_getcontract_abi_uses_java_enum_names(http: Any) -> None:
@@ -248,7 +253,7 @@ async def test_trc20_info_receipt_matches_the_sample(
     sample = ["energy_usage", "energy_usage_total", "net_usage", "result"]
     assert list(info["receipt"]) == [*sample, "energy_penalty_total"]
     assert info["receipt"]["result"] == "SUCCESS" and "fee" not in info
-    assert info["contractResult"] == ["0" * 63 + "1"]  # transfer() returns true
+    assert info["contractResult"] == ["0" * 64]  # mainnet USDT's transfer() returns false
     assert list(info) == [
         "id",
         "blockNumber",
@@ -286,6 +291,10 @@ async def test_broadcast_error_is_hex_code_message(http: Any) -> None:
 
 
 def test_txid_matches_protobuf_serialisation() -> None:
+    # Recorded in tronpy's own tests (golden/txids_tronpy_offline.json names the commit).
+    recorded = json.loads((Path(__file__).with_name("golden") / "txids_tronpy_offline.json").read_text())
+    for vector in recorded["transactions"]:
+        assert txid_of(encode_raw(vector["raw_data"])) == vector["txID"]
     # Vectors computed with tronpy.proto.calculate_txid_from_raw_data (google.protobuf), tron.md §1.
     trigger = {
         "ref_block_bytes": "001a",

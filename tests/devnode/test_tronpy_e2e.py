@@ -111,7 +111,7 @@ async def test_usdt_transfer_to_empty_address_burns_trx_for_energy(
     txn = (await txb.with_owner(alice.address).fee_limit(30_000_000).build()).sign(alice.key)
     ret = await txn.broadcast()
     node.advance(3)
-    assert await ret.result() is True
+    assert await ret.result() is False  # mainnet USDT's transfer() returns false even when it succeeds
     info = await ret.wait()
     receipt = info["receipt"]
     assert receipt["energy_usage_total"] == 130_285
@@ -156,7 +156,7 @@ async def test_default_fee_limit_fails_130k_transfer_out_of_energy(
         "transfer(address,uint256)",
         usdt.functions.transfer._prepare_parameter(bob.address, 1),
     )
-    assert estimate == 130_285
+    assert estimate == 138_428  # estimateenergy rounds up to its 1 TRX fee-limit search (energy_used 130,285)
     # tronpy's default fee_limit (10 TRX) allows 100,000 energy at 100 sun, even from stake (§3).
     txn = (await (await usdt.functions.transfer(bob.address, 1)).with_owner(pool.address).build()).sign(
         pool.key
