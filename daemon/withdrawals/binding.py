@@ -76,10 +76,14 @@ class Quote:
         return cls(**{name: row[name] for name in cls.__slots__})
 
 
-def refusal(quote: Quote, owner: str, to: str, amount: int, own: frozenset[str]) -> str | None:
+def refusal(
+    quote: Quote, owner: str, to: str, amount: int, own: frozenset[str], block: int | None = None
+) -> str | None:
     """Why this transfer (hex addresses) cannot pay this quote, or None; nothing is consumed by a refusal."""
     if to != hex_address(quote.pay_to):
         return f"wrong recipient: paid to {b58(to)}, the fee must go to {quote.pay_to}"
+    if block is not None and block <= quote.quote_block:
+        return f"too old: made in block {block}, before the quote (block {quote.quote_block})"
     if owner in own:
         return f"own address: sent from {b58(owner)}, a wallet of the gateway itself; it never pays a quote"
     if quote.pay_amount_sun is None:  # a quote from before binding: at least the fee, as it was told

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from tronpy.exceptions import TransactionNotFound
@@ -27,8 +27,8 @@ class Verdict:
     block: int = 0
 
 
-def _transfer(tx: dict[str, Any], quote: Quote, own: frozenset[str]) -> Verdict:
-    """Type, recipient, payer and amount: the binding, checked on any copy of the transaction."""
+def _transfer(tx: dict[str, Any], quote: Quote, own: frozenset[str], block: int | None = None) -> Verdict:
+    """Type, recipient, time (when the block is known), payer and amount: the binding."""
     contracts = tx.get("raw_data", {}).get("contract") or [{}]
     contract = contracts[0]
     if contract.get("type") != "TransferContract" or len(contracts) != 1:
@@ -36,10 +36,11 @@ def _transfer(tx: dict[str, Any], quote: Quote, own: frozenset[str]) -> Verdict:
         return Verdict("rejected", "not a TRX transfer: send TRX with a plain transfer (TransferContract)")
     value = contract.get("parameter", {}).get("value", {})
     owner = hex_address(value.get("owner_address"))
-    reason = refusal(quote, owner, hex_address(value.get("to_address")), int(value.get("amount", 0)), own)
+    amount = int(value.get("amount", 0))
+    reason = refusal(quote, owner, hex_address(value.get("to_address")), amount, own, block)
     if reason is not None:
         return Verdict("rejected", reason)
-    return Verdict("paid", payer=b58(owner), amount=int(value.get("amount", 0)))
+    return Verdict("paid", payer=b58(owner), amount=amount, block=block or 0)
 
 
 def check(tx: dict[str, Any], info: dict[str, Any], quote: Quote, own: frozenset[str]) -> Verdict:
@@ -47,15 +48,7 @@ def check(tx: dict[str, Any], info: dict[str, Any], quote: Quote, own: frozenset
     ret = (tx.get("ret") or [{}])[0].get("contractRet")
     if ret != "SUCCESS" or info.get("result") == "FAILED":
         return Verdict("rejected", "failed tx: the payment transaction did not succeed on chain")
-    verdict = _transfer(tx, quote, own)
-    if verdict.outcome == "rejected":
-        return verdict
-    block = int(info.get("blockNumber", 0))
-    if block <= quote.quote_block:
-        return Verdict(
-            "rejected", f"too old: made in block {block}, before the quote (block {quote.quote_block})"
-        )
-    return replace(verdict, block=block)
+    return _transfer(tx, quote, own, int(info.get("blockNumber", 0)))
 
 
 def payment_row(row: Any, verdict: Verdict) -> tuple[Any, ...]:

@@ -21,7 +21,7 @@ _UNSETTLED = [s for s in get_args(PaymentStatus) if s != "settled"]
 class PaymentQuery(RequestModel):
     """Filters and paging."""
 
-    status: PaymentStatus | Literal["unsettled"] | None = Field(
+    status: Literal[PaymentStatus, "unsettled"] | None = Field(
         None, description="one status, or `unsettled` for every payment that did not settle a quote"
     )
     cursor: str | None = Field(None, max_length=20, pattern=r"^[1-9][0-9]{0,18}$", description="next_cursor")
