@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, Field, field_validator
 from tronpy import keys
@@ -22,6 +22,12 @@ def _plain(value: Decimal) -> Decimal:
     return value.quantize(Decimal(1)) if value.as_tuple().exponent > 0 else value  # type: ignore[operator]
 
 
+def _string_or_integer(schema: dict[str, Any]) -> None:
+    """The documented schema of a user id: the string constraints, or any integer."""
+    string = {k: schema.pop(k) for k in ("type", "minLength", "maxLength", "pattern") if k in schema}
+    schema["anyOf"] = [string, {"type": "integer"}]
+
+
 Amount = Annotated[Decimal, AfterValidator(_plain)]
 TxHash = Field(pattern=r"^[0-9a-fA-F]{64}$", description="64 hex characters")
 
@@ -35,6 +41,7 @@ class WithdrawalRequest(RequestModel):
         max_length=128,
         pattern=ID_PATTERN,
         description="the gateway's own user id, case-sensitive; an integer means its decimal string",
+        json_schema_extra=_string_or_integer,
     )
     to_address: str = Field(min_length=34, max_length=34, description="base58 TRON address")
     amount: Decimal = Field(gt=0, max_digits=32, decimal_places=6, description="USDT, up to 6 decimals")

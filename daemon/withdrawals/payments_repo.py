@@ -33,12 +33,30 @@ async def held_amounts(conn: Any, pay_to: str, low: int, high: int) -> list[int]
     return [r[0] for r in rows]
 
 
-async def held_quotes(conn: Any, pay_to: str) -> list[Record]:
-    """Every quote to `pay_to` that holds its amount."""
+_HELD = (
+    "SELECT id, status, pay_to, fee_sun, pay_amount_sun, payer_address, quote_block, quote_expires_at, "
+    "trx_tx_hash FROM emergency_withdrawals WHERE amount_held AND pay_to = $1 "
+)
+
+
+async def held_quotes(conn: Any, pay_to: str, amounts: list[int], payers: list[str]) -> list[Record]:
+    """Quotes to `pay_to` holding one of these amounts, or declaring one of these (base58) payers."""
     rows: list[Record] = await conn.fetch(
-        "SELECT id, status, pay_to, fee_sun, pay_amount_sun, payer_address, quote_block, quote_expires_at, "
-        "trx_tx_hash FROM emergency_withdrawals WHERE amount_held AND pay_to = $1",
+        _HELD + "AND (pay_amount_sun = ANY($2::bigint[]) OR payer_address = ANY($3::text[]))",
         pay_to,
+        amounts,
+        payers,
+    )
+    return rows
+
+
+async def held_by_tag(conn: Any, pay_to: str, tags: list[int]) -> list[Record]:
+    """Quotes to `pay_to` whose amount ends in one of these tags (binding.STEP is 10,000)."""
+    rows: list[Record] = await conn.fetch(
+        # The literal, not a parameter, so the expression index emergency_withdrawals_tag serves it.
+        _HELD + "AND pay_amount_sun % 10000 = ANY($2::bigint[])",
+        pay_to,
+        tags,
     )
     return rows
 

@@ -14,7 +14,7 @@ from daemon.tron.blocks import Transfer, hex_address
 from daemon.tron.client import TronClient
 from daemon.tron.errors import TronError
 from daemon.withdrawals import payments_repo
-from daemon.withdrawals.binding import Decision, Matcher, Quote, b58
+from daemon.withdrawals.binding import STEP, Decision, Matcher, Quote, b58
 from daemon.withdrawals.context import WithdrawalState, withdrawal_state
 
 log = logging.getLogger(__name__)
@@ -86,8 +86,9 @@ async def settle_block(
         if cursor is not None and cursor >= number:  # another leader's pass got here first
             return []
         bound = await payments_repo.bound_hashes(conn, [t.txid for t in transfers])
-        matcher = Matcher((Quote.of(r) for r in await payments_repo.held_quotes(conn, pay_to)), now)
-        decisions = [matcher.decide(t) for t in transfers if t.txid not in bound]
+        fresh = [t for t in transfers if t.txid not in bound]
+        matcher = Matcher(await _candidates(conn, pay_to, fresh), now)
+        decisions = [matcher.decide(t) for t in fresh]
         wanted = [
             (d.quote.id, d.transfer.txid, b58(d.transfer.owner)) for d in decisions if _settles(d.quote, d)
         ]
@@ -104,6 +105,19 @@ async def settle_block(
     if settled:
         state.metrics.emergency.labels("paid").inc(len(settled))
     return decisions
+
+
+async def _candidates(conn: Any, pay_to: str, transfers: list[Transfer]) -> list[Quote]:
+    """The held quotes these transfers can concern: by exact amount or payer, then by tag for the rest."""
+    payers = list({b58(t.owner) for t in transfers})
+    rows = await payments_repo.held_quotes(conn, pay_to, [t.amount for t in transfers], payers)
+    quotes = {r["id"]: Quote.of(r) for r in rows}
+    exact = {q.pay_amount_sun: q.quote_block for q in quotes.values()}
+    tags = list({t.amount % STEP for t in transfers if not exact.get(t.amount, t.block) < t.block})
+    if tags:
+        tagged = await payments_repo.held_by_tag(conn, pay_to, tags)
+        quotes.update((r["id"], Quote.of(r)) for r in tagged)
+    return list(quotes.values())
 
 
 def _settles(quote: Quote | None, d: Decision) -> TypeGuard[Quote]:

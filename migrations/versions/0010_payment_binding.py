@@ -24,6 +24,8 @@ def downgrade() -> None:
     """Revert."""
     op.execute("DROP TABLE payment_scan_cursor")
     op.execute("DROP TABLE emergency_payments")
+    op.execute("DROP INDEX emergency_withdrawals_tag")
+    op.execute("DROP INDEX emergency_withdrawals_payer")
     op.execute("DROP INDEX emergency_withdrawals_pay_amount")
     op.execute(
         "ALTER TABLE emergency_withdrawals DROP COLUMN pay_amount_sun, DROP COLUMN payer_address, "
@@ -41,6 +43,10 @@ _SCHEMA = """
             ADD COLUMN payer_address text CHECK (length(payer_address) = 34),
             ADD COLUMN amount_held boolean NOT NULL DEFAULT false;
         CREATE UNIQUE INDEX emergency_withdrawals_pay_amount ON emergency_withdrawals (pay_to, pay_amount_sun)
+            WHERE amount_held;
+        CREATE INDEX emergency_withdrawals_payer ON emergency_withdrawals (pay_to, payer_address)
+            WHERE amount_held AND payer_address IS NOT NULL;
+        CREATE INDEX emergency_withdrawals_tag ON emergency_withdrawals (pay_to, (pay_amount_sun % 10000))
             WHERE amount_held;
         CREATE TABLE emergency_payments (
             id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
