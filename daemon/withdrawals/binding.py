@@ -113,8 +113,7 @@ class Decision:
 class Matcher:
     """Attributes scanned transfers to the quotes holding an amount for one pay_to (see the README)."""
 
-    def __init__(self, held: Iterable[Quote], now: datetime) -> None:
-        self.now = now
+    def __init__(self, held: Iterable[Quote]) -> None:
         self.by_amount: dict[int, Quote] = {}
         self.by_payer: dict[str, list[Quote]] = {}
         self.by_tag: dict[int, list[Quote]] = {}
@@ -147,7 +146,7 @@ class Matcher:
             return Decision(t, "duplicate", q, "the quote is verifying another submitted payment")
         if q.id in self.settled or q.status not in (OPEN, "expired"):
             return Decision(t, "duplicate", q, "the quote was already paid by another transaction")
-        if q.status == "expired" or q.quote_expires_at < self.now:
+        if q.status == "expired":  # quotes expire only once the scan is caught up: this came too late
             return Decision(t, "late", q, f"paid after the quote expired at {q.quote_expires_at.isoformat()}")
         self.settled.add(q.id)
         return Decision(t, "settled", q, f"paid exactly {trx(t.amount)}")

@@ -87,7 +87,7 @@ async def settle_block(
             return []
         bound = await payments_repo.bound_hashes(conn, [t.txid for t in transfers])
         fresh = [t for t in transfers if t.txid not in bound]
-        matcher = Matcher(await _candidates(conn, pay_to, fresh), now)
+        matcher = Matcher(await _candidates(conn, pay_to, fresh))
         decisions = [matcher.decide(t) for t in fresh]
         wanted = [
             (d.quote.id, d.transfer.txid, b58(d.transfer.owner)) for d in decisions if _settles(d.quote, d)

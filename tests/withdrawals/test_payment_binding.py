@@ -214,3 +214,20 @@ async def test_two_quotes_never_share_an_amount(wd_app: AppFactory, keys: Keys, 
     first = await _quote(client, key, "w-1")
     second = await _quote(client, key, "w-2")
     assert first["pay_amount_sun"] % 10_000 == 1 and second["pay_amount_sun"] == first["pay_amount_sun"] + 1
+
+
+async def test_a_payment_in_time_survives_a_node_outage(wd_app: AppFactory, keys: Keys) -> None:
+    clock = Clock()
+    client = await wd_app(devnode=True, energy=SCARCE, clock=clock, quote_ttl=600)
+    node = node_of(client)
+    key, _ = await keys.partner("acme")
+    quote = await _quote(client, key, "w-1")
+    tx = await pay_trx(node, "user-carol", quote["pay_to"], quote["pay_amount_sun"])
+    node.set_fault("*", outage=True)
+    clock.advance(601)
+    await watcher.cycle(client.app)  # the scan cannot read the chain: the quote does not expire
+    assert (await _get(client, key, quote["id"]))["status"] == "pending_trx_payment"
+    node.clear_faults()
+    solidify(node)
+    await watcher.cycle(client.app)
+    assert (await _get(client, key, quote["id"]))["trx_tx_hash"] == tx
