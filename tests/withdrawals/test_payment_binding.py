@@ -80,6 +80,9 @@ async def test_a_payment_nobody_submits_is_found_by_the_scan(wd_app: AppFactory,
     finally:
         await conn.close()
     assert cursor == node.chain.solid.number
+    registry = client.app[app_keys.metrics].registry
+    assert registry.get_sample_value("tronwatch_payment_scan_block") == cursor
+    assert registry.get_sample_value("tronwatch_emergency_payments_total", {"status": "duplicate"}) == 1
     # Submitting the hash afterwards is answered as paid; the transfer pays nothing else.
     assert (await _pay(client, key, quote["id"], tx)).status == 200
     other = await _quote(client, key, "w-2")
