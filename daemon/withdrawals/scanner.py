@@ -53,12 +53,14 @@ async def scan(app: web.Application) -> bool:
     number = done + 1
     while number <= last:
         batch = list(range(number, min(last, number + FETCH_AHEAD - 1) + 1))
-        try:
-            got = await asyncio.gather(*(_fetch(tron, n, head, top) for n in batch))
-        except (TronError, TimeoutError, OSError) as exc:
-            log.warning("payment scan stopped at block=%d error=%s", number, exc)
-            return False
+        # Every fetch runs to its end (no request left behind); the first failure stops this run there.
+        got = await asyncio.gather(*(_fetch(tron, n, head, top) for n in batch), return_exceptions=True)
         for n, block in zip(batch, got, strict=True):
+            if isinstance(block, TronError | TimeoutError | OSError):
+                log.warning("payment scan stopped at block=%d error=%s", n, block)
+                return False
+            if isinstance(block, BaseException):
+                raise block
             if block is None:  # not served as solid (a lagging solidity node): next run
                 return False
             found = [t for t in blocks.transfers_to(block, recipients) if t.owner not in own]
