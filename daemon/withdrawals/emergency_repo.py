@@ -48,6 +48,8 @@ _INSERT_COLUMNS = (
     "quote_block",
     "quote_expires_at",
     "created_at",
+    "pay_amount_sun",
+    "payer_address",
 )
 
 
@@ -58,8 +60,9 @@ async def insert(conn: Any, values: dict[str, Any]) -> Record:
         "INSERT INTO emergency_withdrawals (partner_id, user_id, withdrawal_id, to_address, amount, "
         "currency, "
         "energy_estimate, energy_fee_sun, bandwidth_bytes, bandwidth_sun, fee_sun, trx_fee_amount, pay_to, "
-        "quote_block, quote_expires_at, created_at) "
-        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING *",
+        "quote_block, quote_expires_at, created_at, pay_amount_sun, payer_address, amount_held) "
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, true) "
+        "RETURNING *",
         *(values[c] for c in _INSERT_COLUMNS),
     )
 

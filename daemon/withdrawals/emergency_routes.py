@@ -14,7 +14,7 @@ from daemon.http.body import read_json
 from daemon.http.endpoints import Endpoint, json_response, path_id
 from daemon.http.idempotency import idempotent, stored_response
 from daemon.monitoring.security_middleware import limit_withdrawal
-from daemon.withdrawals import claims, emergency_repo, emergency_service
+from daemon.withdrawals import claims, emergency_repo, emergency_service, payments_repo
 from daemon.withdrawals.claims import EMERGENCY
 from daemon.withdrawals.context import withdrawal_state
 from daemon.withdrawals.models import CompleteRequest, Emergency, EmergencyRequest, PaymentRequest
@@ -63,9 +63,10 @@ async def get_emergency(request: web.Request) -> web.Response:
     emergency_id = path_id(request)
     async with request.app[keys.runtime].pool.acquire() as conn:
         row = await emergency_repo.get(conn, _partner(request), emergency_id)
+        payments = await payments_repo.for_emergency(conn, emergency_id) if row is not None else []
     if row is None:
         raise NotFound(f"no emergency withdrawal {emergency_id}")
-    return json_response(emergency_service.view(row, _lang(request)))
+    return json_response(emergency_service.view(row, _lang(request), payments))
 
 
 async def submit_payment(request: web.Request) -> web.Response:
@@ -105,14 +106,20 @@ def emergency_endpoints() -> list[Endpoint]:
             errors=(409, 503),
         ),
         Endpoint(
-            "GET", one, get_emergency, "partner", "An emergency withdrawal", "withdrawals", response=Emergency
+            "GET",
+            one,
+            get_emergency,
+            "partner",
+            "An emergency withdrawal, with the payments recorded against it",
+            "withdrawals",
+            response=Emergency,
         ),
         Endpoint(
             "POST",
             f"{one}/payment",
             submit_payment,
             "partner",
-            "Submit the user's TRX payment (200 paid, 202 not yet solid)",
+            "Submit the user's TRX payment (200 paid, 202 not yet solid); the scan finds it without this too",
             "withdrawals",
             body=PaymentRequest,
             response=Emergency,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -14,13 +15,17 @@ from daemon import keys
 from daemon.energy.quote import quote_usdt_transfer
 from daemon.errors import Conflict, NotFound, ProblemError, ValidationFailed
 from daemon.tron.errors import TronError
-from daemon.withdrawals import emergency_repo, queue_repo
+from daemon.withdrawals import emergency_repo, payments_repo, queue_repo
+from daemon.withdrawals.binding import Quote, pick_amount, search_range
 from daemon.withdrawals.context import withdrawal_state
-from daemon.withdrawals.models import Emergency, EmergencyRequest, FeeBreakdown
-from daemon.withdrawals.payment import verify
+from daemon.withdrawals.models import Emergency, EmergencyRequest, FeeBreakdown, RecordedPayment
+from daemon.withdrawals.payment import payment_row, verify
+from daemon.withdrawals.scanner import own_addresses
 
 SUN_PER_TRX = Decimal(1_000_000)
 QUOTE_TIMEOUT = 10.0
+AMOUNT_TRIES = 5
+AMOUNT_INDEX = "emergency_withdrawals_pay_amount"
 
 
 class ServiceUnavailable(ProblemError):
@@ -32,10 +37,13 @@ class ServiceUnavailable(ProblemError):
 
 def message(row: Any, lang: str) -> str:
     """What the user should do next, in Korean or English."""
-    fee, status = row["trx_fee_amount"], row["status"]
+    status = row["status"]
+    sun = row["pay_amount_sun"] or row["fee_sun"]
+    fee = Decimal(sun) / SUN_PER_TRX
     if lang == "ko":
         return {
-            "pending_trx_payment": f"{fee} TRX를 {row['pay_to']} 주소로 보낸 뒤 거래 해시를 제출하세요.",
+            "pending_trx_payment": f"정확히 {fee} TRX를 {row['pay_to']} 주소로 보내세요. 결제는 자동으로 "
+            "확인되며, 거래 해시를 제출하면 더 빨리 확인됩니다.",
             "verifying": "결제를 확인하는 중입니다 (약 1분).",
             "paid": "결제가 확인되었습니다. 곧 출금됩니다.",
             "processing": "출금을 전송하는 중입니다.",
@@ -43,7 +51,8 @@ def message(row: Any, lang: str) -> str:
             "expired": "견적이 만료되었습니다. 다시 요청하세요.",
         }[status]
     return {
-        "pending_trx_payment": f"Send {fee} TRX to {row['pay_to']}, then submit the transaction hash.",
+        "pending_trx_payment": f"Send exactly {fee} TRX to {row['pay_to']}. The payment is found on its "
+        "own; submitting the transaction hash makes it faster.",
         "verifying": "Checking your payment on chain (about a minute).",
         "paid": "Payment confirmed; the withdrawal is sent shortly.",
         "processing": "The withdrawal is being sent.",
@@ -52,8 +61,8 @@ def message(row: Any, lang: str) -> str:
     }[status]
 
 
-def view(row: Any, lang: str) -> Emergency:
-    """The API view of a row."""
+def view(row: Any, lang: str, payments: Sequence[Any] = ()) -> Emergency:
+    """The API view of a row (with the payments recorded against it, when given)."""
     data = dict(row)
     breakdown = FeeBreakdown(
         energy=data["energy_estimate"],
@@ -70,7 +79,17 @@ def view(row: Any, lang: str) -> Emergency:
         estimated_trx_fee=data["trx_fee_amount"],
         fee_breakdown=breakdown,
         expires_at=data["quote_expires_at"],
+        pay_amount_trx=None
+        if data["pay_amount_sun"] is None
+        else Decimal(data["pay_amount_sun"]) / SUN_PER_TRX,
+        payments=[payment_view(p) for p in payments],
     )
+
+
+def payment_view(row: Any) -> RecordedPayment:
+    """A recorded payment as the partner and the admin see it."""
+    fields = {k: v for k, v in dict(row).items() if k in RecordedPayment.model_fields}
+    return RecordedPayment(**fields, amount_trx=Decimal(row["amount_sun"]) / SUN_PER_TRX)
 
 
 def _same(row: Any, body: EmergencyRequest) -> bool:
@@ -78,6 +97,7 @@ def _same(row: Any, body: EmergencyRequest) -> bool:
         row["to_address"] == body.to_address
         and row["amount"] == body.amount
         and row["user_id"] == body.user_id
+        and row["payer_address"] == body.payer_address
     )
 
 
@@ -108,6 +128,7 @@ async def create(app: web.Application, partner_id: int, body: EmergencyRequest, 
         "fee_sun": quote.total_sun,
         "trx_fee_amount": Decimal(quote.total_sun) / SUN_PER_TRX,
         "pay_to": state.pay_to,
+        "payer_address": body.payer_address,
         "quote_block": block,
         "quote_expires_at": now + timedelta(seconds=state.settings.quote_ttl),
         "created_at": now,
@@ -137,7 +158,27 @@ async def record(
     queued = await queue_repo.take_for_emergency(conn, values)
     if queued["status"] != "cancelled":  # released, processing or completed: rolled back with us
         raise Conflict(f"this withdrawal is already {queued['status']} in the queue", field="withdrawal_id")
-    return 201, await emergency_repo.insert(conn, values)
+    row = await _insert_with_amount(conn, values)
+    if row is None:
+        raise ServiceUnavailable("too many open quotes to this pay_to address; retry in a few minutes")
+    return 201, row
+
+
+async def _insert_with_amount(conn: Any, values: dict[str, Any]) -> Any:
+    """Insert with a pay amount no other held quote to this pay_to has; PostgreSQL's unique index decides."""
+    low, high = search_range(values["fee_sun"])
+    for _ in range(AMOUNT_TRIES):
+        held = await payments_repo.held_amounts(conn, values["pay_to"], low, high)
+        amount = pick_amount(values["fee_sun"], held)
+        if amount is None:
+            return None
+        try:
+            async with conn.transaction():  # a savepoint: another replica took the amount meanwhile
+                return await emergency_repo.insert(conn, {**values, "pay_amount_sun": amount})
+        except asyncpg.UniqueViolationError as exc:
+            if exc.constraint_name != AMOUNT_INDEX:
+                raise
+    return None
 
 
 async def submit_payment(
@@ -148,6 +189,7 @@ async def submit_payment(
     async with runtime.pool.acquire() as conn:
         row = await emergency_repo.get(conn, partner_id, emergency_id)
         used = await emergency_repo.hash_used(conn, tx_hash)
+        own = await own_addresses(conn, state)
     if row is None:
         raise NotFound(f"no emergency withdrawal {emergency_id}")
     if row["trx_tx_hash"] == tx_hash:
@@ -155,9 +197,7 @@ async def submit_payment(
     if used:
         raise Conflict("already used: this payment was submitted for another withdrawal", field="tx_hash")
     _check_payable(row, state.clock())
-    verdict = await verify(
-        runtime.tron, tx_hash, pay_to=row["pay_to"], fee_sun=row["fee_sun"], quote_block=row["quote_block"]
-    )
+    verdict = await verify(runtime.tron, tx_hash, Quote.of(row), own)
     if verdict.outcome == "rejected":
         raise ValidationFailed(verdict.reason or "payment rejected", field="tx_hash")
     async with runtime.pool.acquire() as conn, conn.transaction():
@@ -173,6 +213,7 @@ async def submit_payment(
             ) from exc
         if verdict.outcome == "paid":
             row = await emergency_repo.mark_paid(conn, emergency_id, verdict.payer, state.clock())
+            await payments_repo.record(conn, [payment_row(row, verdict)], state.clock())
     assert row is not None  # locked and checked above in this transaction
     state.metrics.emergency.labels(row["status"]).inc()
     return (200 if row["status"] == "paid" else 202), row

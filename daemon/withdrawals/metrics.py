@@ -15,6 +15,8 @@ class WithdrawalMetrics:
     oldest_wait: Gauge
     released: Counter
     emergency: Counter
+    payments: Counter
+    scan_block: Gauge
 
     @classmethod
     def register(cls, registry: CollectorRegistry) -> WithdrawalMetrics:
@@ -35,6 +37,17 @@ class WithdrawalMetrics:
                 "tronwatch_emergency_withdrawals",
                 "Emergency withdrawals entering each status",
                 ["status"],
+                registry=registry,
+            ),
+            payments=Counter(
+                "tronwatch_emergency_payments",
+                "TRX payments to pay_to recorded, by what they did (settled, underpaid, unmatched, …)",
+                ["status"],
+                registry=registry,
+            ),
+            scan_block=Gauge(
+                "tronwatch_payment_scan_block",
+                "The last solid block the payment scan has read (leader only)",
                 registry=registry,
             ),
         )

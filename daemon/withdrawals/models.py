@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, Field, field_validator
 from tronpy import keys
@@ -22,6 +22,12 @@ def _plain(value: Decimal) -> Decimal:
     return value.quantize(Decimal(1)) if value.as_tuple().exponent > 0 else value  # type: ignore[operator]
 
 
+def _string_or_integer(schema: dict[str, Any]) -> None:
+    """The documented schema of a user id: the string constraints, or any integer."""
+    string = {k: schema.pop(k) for k in ("type", "minLength", "maxLength", "pattern") if k in schema}
+    schema["anyOf"] = [string, {"type": "integer"}]
+
+
 Amount = Annotated[Decimal, AfterValidator(_plain)]
 TxHash = Field(pattern=r"^[0-9a-fA-F]{64}$", description="64 hex characters")
 
@@ -30,7 +36,13 @@ class WithdrawalRequest(RequestModel):
     """A USDT withdrawal the gateway wants to send."""
 
     withdrawal_id: str = Field(min_length=1, max_length=128, pattern=ID_PATTERN)
-    user_id: str = Field(min_length=1, max_length=128, pattern=ID_PATTERN)
+    user_id: str = Field(
+        min_length=1,
+        max_length=128,
+        pattern=ID_PATTERN,
+        description="the gateway's own user id, case-sensitive; an integer means its decimal string",
+        json_schema_extra=_string_or_integer,
+    )
     to_address: str = Field(min_length=34, max_length=34, description="base58 TRON address")
     amount: Decimal = Field(gt=0, max_digits=32, decimal_places=6, description="USDT, up to 6 decimals")
     currency: Literal["USDT"] = "USDT"
@@ -41,6 +53,12 @@ class WithdrawalRequest(RequestModel):
         if not keys.is_base58check_address(value):
             raise ValueError("not a valid base58 TRON address")
         return value
+
+    @field_validator("user_id", mode="before")
+    @classmethod
+    def _integer_id(cls, value: object) -> object:
+        # Gateways often number their users; an integer id is the same user as its decimal string.
+        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
     @field_validator("amount", mode="before")
     @classmethod
@@ -111,6 +129,42 @@ class CompleteRequest(RequestModel):
 class EmergencyRequest(WithdrawalRequest):
     """Withdraw now; the user pays the network fee in TRX."""
 
+    payer_address: str | None = Field(
+        None,
+        min_length=34,
+        max_length=34,
+        description="base58 TRON address the user pays from; when given, only its payment counts",
+    )
+
+    @field_validator("payer_address")
+    @classmethod
+    def _payer(cls, value: str | None) -> str | None:
+        if value is not None and not keys.is_base58check_address(value):
+            raise ValueError("not a valid base58 TRON address")
+        return value
+
+
+PaymentStatus = Literal["settled", "underpaid", "overpaid", "wrong_payer", "late", "duplicate", "unmatched"]
+
+
+class RecordedPayment(BaseModel):
+    """A TRX transfer to pay_to seen on chain, and what it did."""
+
+    id: int
+    tx_hash: str
+    payer: str
+    amount_sun: int
+    amount_trx: Decimal
+    block_number: int
+    emergency_id: int | None
+    status: PaymentStatus = Field(
+        description="settled it, or kept on record: underpaid/overpaid (not the exact amount), wrong_payer, "
+        "late (after expiry), duplicate (quote already paid), unmatched (no quote)"
+    )
+    detail: str
+    source: Literal["scan", "hash"]
+    recorded_at: datetime
+
 
 class FeeBreakdown(BaseModel):
     """How the fee was priced (all sun, at the chain's prices when quoted)."""
@@ -134,7 +188,13 @@ class Emergency(BaseModel):
     currency: str
     status: EmergencyStatus
     message: str
-    estimated_trx_fee: Decimal = Field(description="TRX to send to pay_to")
+    estimated_trx_fee: Decimal = Field(description="the network fee in TRX")
+    pay_amount_sun: int | None = Field(
+        description="exactly this many sun to send to pay_to: the last digits identify the quote "
+        "(null: a quote from before amounts were bound)"
+    )
+    pay_amount_trx: Decimal | None = Field(description="pay_amount_sun in TRX")
+    payer_address: str | None = Field(None, description="the declared payer, when the request gave one")
     fee_breakdown: FeeBreakdown
     pay_to: str
     expires_at: datetime
@@ -145,6 +205,9 @@ class Emergency(BaseModel):
     tx_hash: str | None = None
     created_at: datetime
     completed_at: datetime | None = None
+    payments: list[RecordedPayment] = Field(
+        default_factory=list, description="payments to pay_to recorded against this quote (GET only)"
+    )
 
 
 class PaymentRequest(RequestModel):

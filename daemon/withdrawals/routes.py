@@ -23,6 +23,7 @@ from daemon.withdrawals.models import (
     QueueEntry,
     WithdrawalRequest,
 )
+from daemon.withdrawals.payments_routes import payments_endpoints
 
 
 def partner_of(request: web.Request) -> int:
@@ -155,4 +156,5 @@ def withdrawal_endpoints() -> list[Endpoint]:
             errors=(409,),
         ),
         *emergency_endpoints(),
+        *payments_endpoints(),
     ]

@@ -1,4 +1,4 @@
-"""The payment watcher (leader job): finishes 202-pending payments, expires quotes, returns stale claims."""
+"""The payment watcher (leader job): scans payments, finishes 202-pending ones, expires quotes and claims."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ import asyncpg
 from aiohttp import web
 
 from daemon import keys
-from daemon.withdrawals import emergency_repo, queue_repo
+from daemon.withdrawals import emergency_repo, payments_repo, queue_repo, scanner
+from daemon.withdrawals.binding import Quote
 from daemon.withdrawals.context import withdrawal_state
-from daemon.withdrawals.payment import verify
+from daemon.withdrawals.payment import payment_row, verify
 
 log = logging.getLogger(__name__)
 BATCH = 100
@@ -20,23 +21,21 @@ DB_ERRORS = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutErro
 
 
 async def cycle(app: web.Application) -> None:
-    """One pass: verify pending payments, then expiry and stale claims."""
+    """One pass: scan for payments, verify submitted ones, then expiry and stale claims."""
     state, runtime = app[withdrawal_state], app[keys.runtime]
+    caught_up = await scanner.scan(app)
     async with runtime.pool.acquire() as conn:
         pending = await emergency_repo.verifying(conn, BATCH)
+        own = await scanner.own_addresses(conn, state)
     for row in pending:
-        verdict = await verify(
-            runtime.tron,
-            row["trx_tx_hash"],
-            pay_to=row["pay_to"],
-            fee_sun=row["fee_sun"],
-            quote_block=row["quote_block"],
-        )
+        verdict = await verify(runtime.tron, row["trx_tx_hash"], Quote.of(row), own)
         if verdict.outcome == "pending":
             continue
-        async with runtime.pool.acquire() as conn:
+        async with runtime.pool.acquire() as conn, conn.transaction():
             if verdict.outcome == "paid":
                 done = await emergency_repo.mark_paid(conn, row["id"], verdict.payer, state.clock())
+                if done is not None:
+                    await payments_repo.record(conn, [payment_row(done, verdict)], state.clock())
             else:
                 done = await emergency_repo.reject_payment(conn, row["id"], verdict.reason or "rejected")
         if done is not None:
@@ -45,7 +44,9 @@ async def cycle(app: web.Application) -> None:
     now = state.clock()
     claimed_before = now - timedelta(seconds=state.settings.claim_timeout)
     async with runtime.pool.acquire() as conn:
-        expired = await emergency_repo.expire(conn, now)
+        # Only once the scan has read every solid block: a payment made in time is never lost to lag.
+        expired = await emergency_repo.expire(conn, now) if caught_up else 0
+        await payments_repo.release_amounts(conn, now - timedelta(seconds=state.settings.amount_hold))
         returned = await queue_repo.return_stale(conn, claimed_before)
         returned_em = await emergency_repo.return_stale(conn, claimed_before)
     if expired:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from daemon.withdrawals import watcher
 from tests.conftest import Keys, bearer
 from tests.withdrawals.chain import node_of, pay_trx, solidify
@@ -50,9 +48,7 @@ async def test_an_expired_emergency_can_go_back_to_the_queue_and_a_paid_one_cann
     # Pay this time: once paid, the withdrawal is sent as an emergency and never queues.
     paid = await (await client.post(EMERGENCY, json=body("w-1"), headers=bearer(key))).json()
     node = node_of(client)
-    tx = await pay_trx(
-        node, "user-carol", paid["pay_to"], int(Decimal(paid["estimated_trx_fee"]) * 1_000_000)
-    )
+    tx = await pay_trx(node, "user-carol", paid["pay_to"], paid["pay_amount_sun"])
     solidify(node)
     resp = await client.post(f"{EMERGENCY}/{paid['id']}/payment", json={"tx_hash": tx}, headers=bearer(key))
     assert resp.status == 200 and (await resp.json())["status"] == "paid"

@@ -48,7 +48,7 @@ async def test_demo_executor_loop_sends_a_paid_emergency_burning_trx(wd_app: App
     await scraper.cycle()
     async with wallet(node) as tron:
         sender_trx_before = await tron.get_account_balance(quote["pay_to"])
-    fee_sun = int(Decimal(quote["estimated_trx_fee"]) * 1_000_000)
+    fee_sun = quote["pay_amount_sun"]  # the exact amount that identifies this quote
     paid_tx = await pay_trx(node, "user-carol", quote["pay_to"], fee_sun)
     solidify(node)  # solid before submission: verified at once (200 paid)
     resp = await client.post(

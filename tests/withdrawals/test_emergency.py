@@ -36,14 +36,16 @@ async def test_happy_path_quote_pay_claim_send_complete(wd_app: AppFactory, keys
     # The live quote: 130,285 energy (empty recipient) × getEnergyFee 100 + 345 bytes × 1000 sun.
     assert quote["status"] == "pending_trx_payment" and quote["fee_breakdown"]["energy"] == 130_285
     assert Decimal(quote["estimated_trx_fee"]) == Decimal("13.3735")
-    assert quote["pay_to"] in quote["message"]
+    # The exact amount to send: the fee rounded up to 0.01 TRX plus a tag in the sun digits below.
+    assert 13_380_000 < quote["pay_amount_sun"] < 13_390_000
+    assert Decimal(quote["pay_amount_trx"]) * 1_000_000 == quote["pay_amount_sun"]
+    assert quote["pay_to"] in quote["message"] and quote["pay_amount_trx"] in quote["message"]
     # Creating it cancelled the waiting queue entry in the same transaction.
     assert (await (await client.get(f"{QUEUE}/{queued['id']}", headers=bearer(key))).json())[
         "status"
     ] == "cancelled"
     node.set_energy_fee(210)  # a later price change does not touch an issued quote
-    fee_sun = int(Decimal(quote["estimated_trx_fee"]) * 1_000_000)
-    tx = await pay_trx(node, "user-carol", quote["pay_to"], fee_sun)
+    tx = await pay_trx(node, "user-carol", quote["pay_to"], quote["pay_amount_sun"])
     pending = await _pay(client, key, quote["id"], tx)
     assert pending.status == 202 and (await pending.json())["status"] == "verifying"
     solidify(node)
@@ -147,7 +149,7 @@ async def test_node_down_payments_wait_then_complete(wd_app: AppFactory, keys: K
     node = node_of(client)
     key, _ = await keys.partner("acme")
     quote = await _create(client, key)
-    tx = await pay_trx(node, "user-carol", quote["pay_to"], 14_000_000)
+    tx = await pay_trx(node, "user-carol", quote["pay_to"], quote["pay_amount_sun"])
     solidify(node)
     node.set_fault("*", outage=True)
     queued = await client.post(

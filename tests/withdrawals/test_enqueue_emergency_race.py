@@ -34,6 +34,7 @@ def _values(partner_id: int, req: EmergencyRequest) -> dict[str, Any]:
         "fee_sun": 13_373_500,
         "trx_fee_amount": Decimal("13.3735"),
         "pay_to": req.to_address,
+        "payer_address": None,
         "quote_block": 1,
         "quote_expires_at": now + timedelta(minutes=15),
         "created_at": now,
