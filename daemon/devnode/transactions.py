@@ -9,6 +9,7 @@ from typing import Any
 from daemon.devnode.actuators import ACTUATORS, ParsedTx, Refusal, invalid
 from daemon.devnode.addresses import AddressError, b58, recover_address, show, to_raw
 from daemon.devnode.chain import DAY_MS, DevnodeChain
+from daemon.devnode.delegation import ACTUATORS as STAKE_ACTUATORS
 from daemon.devnode.proto import ProtoError, encode_raw, transaction_size, txid_of
 from daemon.tron.energy import SLOT_MS
 
@@ -124,7 +125,7 @@ def broadcast(chain: DevnodeChain, payload: dict[str, Any]) -> dict[str, Any]:
         return {"Error": f"class org.tron.core.services.http.JsonFormat$ParseException : {exc}"}
     try:
         verify(chain, p)
-        actuator = ACTUATORS.get(p.contract_type)
+        actuator = ACTUATORS.get(p.contract_type) or STAKE_ACTUATORS.get(p.contract_type)
         if actuator is None:
             raise invalid(f"{p.contract_type} is not supported by the devnode")
         tx = actuator(chain, p)
