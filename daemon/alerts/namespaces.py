@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from daemon.alerts.expr import Kind
+from daemon.energy.delegations import next_expiry
 from daemon.energy.snapshot import EnergySnapshot, PoolView
 
 SUN_PER_TRX = 1_000_000
@@ -55,6 +56,10 @@ POOL = Namespace(
         "daily_consumption": NUM,
         "runway_seconds": NUM,
         "scrape_age_seconds": NUM,
+        "acquired_energy": NUM,
+        "delegated_out_energy": NUM,
+        "reclaimed_energy_1h": NUM,
+        "delegation_expires_in_seconds": NUM,
     },
     per_instance=True,
     doc="one energy pool (use with for_each: pool)",
@@ -174,6 +179,7 @@ class Registry:
 def pool_values(p: PoolView, now: float) -> Values:
     """`pool.*` of one pool."""
     known = p.has_data
+    expiry = next_expiry(p.delegations)
     return {
         "name": p.name,
         "id": p.id,
@@ -191,6 +197,11 @@ def pool_values(p: PoolView, now: float) -> Values:
         "daily_consumption": p.daily_consumption,
         "runway_seconds": p.runway_seconds,
         "scrape_age_seconds": now - p.last_scraped_at.timestamp() if p.last_scraped_at else None,
+        "acquired_energy": p.acquired_energy if known else None,
+        "delegated_out_energy": p.delegated_out_energy if known else None,
+        "reclaimed_energy_1h": p.reclaimed_energy_1h if known else None,
+        # Earliest lock end of energy delegated to the pool; negative once reclaimable; none: no data.
+        "delegation_expires_in_seconds": expiry.timestamp() - now if expiry is not None else None,
     }
 
 
