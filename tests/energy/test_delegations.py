@@ -7,13 +7,19 @@ from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
 
+import asyncpg
 import pytest
 from aiohttp.test_utils import TestClient
 from tronpy import AsyncTron
 from tronpy.keys import PrivateKey
 from tronpy.providers.async_http import AsyncHTTPProvider
 
+from daemon import keys as app_keys
 from daemon.alerts.namespaces import pool_values
+from daemon.energy import pools_repo as repo
+from daemon.energy.delegations_repo import DelegationSaver
+from daemon.energy.follower import load_snapshot
+from daemon.energy.scraper import state_row
 from daemon.energy.snapshot import EnergySnapshot, PoolView
 from tests.conftest import Keys, bearer
 from tests.energy.conftest import AppFactory, metric, node_of, scraper_of
@@ -177,3 +183,25 @@ async def test_a_reclaim_by_the_pool_is_not_consumption_and_one_from_it_alerts(
     assert gamma.acquired_energy == 0 and gamma.reclaimed_energy_1h > 900_000
     values = pool_values(gamma, time.time())
     assert values["reclaimed_energy_1h"] == gamma.reclaimed_energy_1h
+
+
+async def test_a_follower_replica_serves_the_leaders_delegations(
+    app: tuple[TestClient[Any, Any], Chain], database_url: str
+) -> None:
+    client, chain = app
+    scraper = scraper_of(client)
+    assert scraper is not None
+    await chain.delegate("renter", "pool-gamma", 20_000, lock_blocks=600)
+    snap = await scraper.cycle()
+    conn = await asyncpg.connect(database_url)
+    try:
+        await repo.save_states(conn, [state_row(p) for p in snap.pools])
+        await DelegationSaver().save(conn, snap.pools)
+        settings = client.app[app_keys.settings].energy
+        followed = pool(await load_snapshot(conn, settings, -1), "pool-gamma")
+    finally:
+        await conn.close()
+    leader = pool(snap, "pool-gamma")
+    assert followed.delegations == leader.delegations and len(followed.delegations) == 1
+    assert followed.acquired_energy == leader.acquired_energy > 0
+    assert pool_values(followed, time.time())["delegation_expires_in_seconds"] is not None
