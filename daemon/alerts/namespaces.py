@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from daemon.alerts.expr import Kind
@@ -200,9 +201,16 @@ def pool_values(p: PoolView, now: float) -> Values:
         "acquired_energy": p.acquired_energy if known else None,
         "delegated_out_energy": p.delegated_out_energy if known else None,
         "reclaimed_energy_1h": p.reclaimed_energy_1h if known else None,
-        # Earliest lock end of energy delegated to the pool; negative once reclaimable; none: no data.
-        "delegation_expires_in_seconds": expiry.timestamp() - now if expiry is not None else None,
+        "delegation_expires_in_seconds": _until(expiry, p, now),
     }
+
+
+def _until(when: datetime | None, p: PoolView, now: float) -> float | None:
+    """Chain seconds from now until `when` (the earliest lock end); negative once reclaimable."""
+    if when is None or p.chain_time is None or p.last_scraped_at is None:
+        return None
+    # Chain time of the reading plus the wall time since: right on mainnet and on a fast devnode clock.
+    return (when - p.chain_time).total_seconds() - (now - p.last_scraped_at.timestamp())
 
 
 def energy_values(s: EnergySnapshot, now: float) -> Values:
