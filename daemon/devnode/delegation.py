@@ -1,4 +1,4 @@
-"""Stake 2.0 actuators: DelegateResource, UnDelegateResource, UnfreezeBalanceV2, WithdrawExpireUnfreeze.
+"""Stake 2.0 delegation actuators: DelegateResource and UnDelegateResource, and their shared arithmetic.
 
 Validation messages, their order and the arithmetic follow java-tron's actuators (docs/delegation.md).
 """
@@ -19,8 +19,6 @@ SUN = 1_000_000
 SLOT_MS = 3_000
 DEFAULT_LOCK_PERIOD = 3 * 86_400_000 // SLOT_MS  # DELEGATE_PERIOD in blocks, when lock_period is 0
 MAX_LOCK_PERIOD = 864_000  # getMaxDelegateLockPeriod as the devnode's chain parameters print it
-UNFREEZE_DELAY_MS = 14 * 86_400_000  # getUnfreezeDelayDays × FROZEN_PERIOD
-UNFREEZE_MAX_TIMES = 32
 FULL_WINDOW = WINDOW_SLOTS * WINDOW_OPTIMIZED_SCALE
 RESOURCE_NAMES = {0: "BANDWIDTH", 1: "ENERGY", 2: "TRON_POWER"}
 
@@ -110,7 +108,8 @@ def _resource(p: ParsedTx, error: str) -> Resource:
     raise invalid(error)
 
 
-def _finish(chain: DevnodeChain, acc: Account, p: ParsedTx) -> StoredTx:
+def finish(chain: DevnodeChain, acc: Account, p: ParsedTx) -> StoredTx:
+    """Charge the transaction's bandwidth and record it as a success (the actuator then applies it)."""
     charge = _charge_bandwidth(chain, acc, p, False)
     apply_bandwidth(acc, charge, chain.head_slot)
     acc.latest_opration_time = chain.head.timestamp
@@ -153,7 +152,7 @@ def delegate(chain: DevnodeChain, p: ParsedTx) -> StoredTx:
                     f"The lock period for {res.name} this time cannot be less than the remaining "
                     f"time[{remain}ms] of the last lock period for {res.name}!"
                 )
-    tx = _finish(chain, owner, p)
+    tx = finish(chain, owner, p)
     store.unlock_expired(p.owner, receiver_address, now)
     record = store.get_or_new(p.owner, receiver_address, lock)
     expire = now + period * SLOT_MS if lock else 0
@@ -242,7 +241,7 @@ def undelegate(chain: DevnodeChain, p: ParsedTx) -> StoredTx:
     if available < balance:
         label = "delegateFrozenBalance(Energy)" if res is ENERGY else "delegatedFrozenBalance(BANDWIDTH)"
         raise invalid(f"insufficient {label}, request={balance}, unlock_balance={available}")
-    tx = _finish(chain, owner, p)
+    tx = finish(chain, owner, p)
     receiver = chain.accounts.get(receiver_address)
     transfer = _transfer_usage(chain, receiver, res, balance) if receiver is not None else 0
     store.unlock_expired(p.owner, receiver_address, now)
@@ -264,56 +263,7 @@ def undelegate(chain: DevnodeChain, p: ParsedTx) -> StoredTx:
     return tx
 
 
-def _withdraw_expired(acc: Account, now: int) -> int:
-    due = sum(amount for _, amount, expire in acc.unfrozen if expire <= now)
-    acc.unfrozen = [u for u in acc.unfrozen if u[2] > now]
-    acc.balance += due
-    return due
-
-
-def unfreeze_v2(chain: DevnodeChain, p: ParsedTx) -> StoredTx:
-    """UnfreezeBalanceV2Actuator: start the 14-day unstake, withdrawing what has already expired."""
-    acc = chain.accounts.get(p.owner)
-    if acc is None:
-        raise invalid(f"Account[{p.owner.hex()}] does not exist")
-    name = resource_name(p.value.get("resource"))
-    res = {"ENERGY": ENERGY, "BANDWIDTH": BANDWIDTH}.get(name)
-    if res is None:
-        if name == "TRON_POWER":
-            raise invalid("no frozenBalance(TronPower)")
-        raise invalid("ResourceCode error.valid ResourceCode[BANDWIDTH、Energy、TRON_POWER]")
-    frozen = _get(acc, res.frozen)
-    if frozen <= 0:
-        raise invalid("no frozenBalance(Energy)" if res is ENERGY else "no frozenBalance(BANDWIDTH)")
-    amount = _int(p.value.get("unfreeze_balance"))
-    if not 0 < amount <= frozen:
-        raise invalid(f"Invalid unfreeze_balance, [{amount}] is error")
-    now = chain.head.timestamp
-    if sum(1 for u in acc.unfrozen if u[2] > now) >= UNFREEZE_MAX_TIMES:
-        raise invalid("Invalid unfreeze operation, unfreezing times is over limit")
-    tx = _finish(chain, acc, p)
-    _withdraw_expired(acc, now)
-    acc.unfrozen.append((res.name, amount, now + UNFREEZE_DELAY_MS))
-    setattr(acc, res.frozen, frozen - amount)
-    return tx
-
-
-def withdraw_expire_unfreeze(chain: DevnodeChain, p: ParsedTx) -> StoredTx:
-    """WithdrawExpireUnfreezeActuator: credit every unstake whose 14 days are over."""
-    acc = chain.accounts.get(p.owner)
-    if acc is None:
-        raise invalid(f"Account[{p.owner.hex()}] not exists")
-    now = chain.head.timestamp
-    if sum(amount for _, amount, expire in acc.unfrozen if expire <= now) <= 0:
-        raise invalid("no unFreeze balance to withdraw ")
-    tx = _finish(chain, acc, p)
-    _withdraw_expired(acc, now)
-    return tx
-
-
 ACTUATORS = {
     "DelegateResourceContract": delegate,
     "UnDelegateResourceContract": undelegate,
-    "UnfreezeBalanceV2Contract": unfreeze_v2,
-    "WithdrawExpireUnfreezeContract": withdraw_expire_unfreeze,
 }

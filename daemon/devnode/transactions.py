@@ -6,14 +6,15 @@ import logging
 import time
 from typing import Any
 
+from daemon.devnode import delegation, unstake
 from daemon.devnode.actuators import ACTUATORS, ParsedTx, Refusal, invalid
 from daemon.devnode.addresses import AddressError, b58, recover_address, show, to_raw
 from daemon.devnode.chain import DAY_MS, DevnodeChain
-from daemon.devnode.delegation import ACTUATORS as STAKE_ACTUATORS
 from daemon.devnode.proto import ProtoError, encode_raw, transaction_size, txid_of
 from daemon.tron.energy import SLOT_MS
 
 log = logging.getLogger(__name__)
+STAKE_ACTUATORS = {**delegation.ACTUATORS, **unstake.ACTUATORS}
 
 ADDRESS_FIELDS = ("owner_address", "to_address", "contract_address", "receiver_address")
 MAX_TX_SIZE = 500 * 1024  # Args maxTransactionSize default
