@@ -168,6 +168,8 @@ class EnergySettings(_Section):
 
     scrape_interval: float = Field(15.0, gt=0)
     chain_params_interval: float = Field(300.0, gt=0)
+    # Delegation records are re-read this often, or at once when a pool's delegated balances change.
+    delegation_interval: float = Field(300.0, gt=0)
     concurrency: int = Field(16, ge=1, le=256)
     pool_timeout: float = Field(10.0, gt=0)
     backoff_max: float = Field(300.0, gt=0)

@@ -126,9 +126,22 @@ async def _busy_spell(app: web.Application, cfg: DemoSettings, node: Any, pools:
     node.set_speed(1.0)
 
 
+RENTAL = {"name": "energy-rental", "seed": "demo-energy-rental", "trx": 100, "staked_energy_trx": 20_000}
+RENTAL_LOCK_BLOCKS = 7 * 28_800  # a week of 3 s blocks
+
+
+def rent_energy(node: Any, pool: str = "pool-beta") -> None:
+    """A rental provider delegates a week-locked 10,000 TRX of energy to a pool, as gateways rent it."""
+    node.add_account(RENTAL)
+    node.delegate_energy(str(RENTAL["name"]), pool, 10_000, lock_blocks=RENTAL_LOCK_BLOCKS)
+    log.info("demo: %s delegates energy to pool=%s", RENTAL["name"], pool)
+
+
 async def play(app: web.Application, cfg: DemoSettings) -> None:
     """Loop the story forever (cancelled at shutdown)."""
     node: Any = app[keys.runtime].devnode
+    if any(a.name == "pool-beta" for a in node.chain.accounts.values()):
+        rent_energy(node)
     quiet_rate = app[keys.settings].tron.devnode_traffic_per_hour
     pools = [a.name for a in node.chain.accounts.values() if a.pool]
     # A calm spell on a fast clock first, so the daily consumption and runway figures have a baseline.

@@ -5,9 +5,11 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from daemon.alerts.expr import Kind
+from daemon.energy.delegations import next_expiry
 from daemon.energy.snapshot import EnergySnapshot, PoolView
 
 SUN_PER_TRX = 1_000_000
@@ -55,6 +57,10 @@ POOL = Namespace(
         "daily_consumption": NUM,
         "runway_seconds": NUM,
         "scrape_age_seconds": NUM,
+        "acquired_energy": NUM,
+        "delegated_out_energy": NUM,
+        "reclaimed_energy_1h": NUM,
+        "delegation_expires_in_seconds": NUM,
     },
     per_instance=True,
     doc="one energy pool (use with for_each: pool)",
@@ -174,6 +180,7 @@ class Registry:
 def pool_values(p: PoolView, now: float) -> Values:
     """`pool.*` of one pool."""
     known = p.has_data
+    expiry = next_expiry(p.delegations)
     return {
         "name": p.name,
         "id": p.id,
@@ -191,7 +198,19 @@ def pool_values(p: PoolView, now: float) -> Values:
         "daily_consumption": p.daily_consumption,
         "runway_seconds": p.runway_seconds,
         "scrape_age_seconds": now - p.last_scraped_at.timestamp() if p.last_scraped_at else None,
+        "acquired_energy": p.acquired_energy if known else None,
+        "delegated_out_energy": p.delegated_out_energy if known else None,
+        "reclaimed_energy_1h": p.reclaimed_energy_1h if known else None,
+        "delegation_expires_in_seconds": _until(expiry, p, now),
     }
+
+
+def _until(when: datetime | None, p: PoolView, now: float) -> float | None:
+    """Chain seconds from now until `when` (the earliest lock end); negative once reclaimable."""
+    if when is None or p.chain_time is None or p.last_scraped_at is None:
+        return None
+    # Chain time of the reading plus the wall time since: right on mainnet and on a fast devnode clock.
+    return (when - p.chain_time).total_seconds() - (now - p.last_scraped_at.timestamp())
 
 
 def energy_values(s: EnergySnapshot, now: float) -> Values:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,12 @@ class Account:
     latest_opration_time: int = 0
     frozen_energy: int = 0
     frozen_bandwidth: int = 0
+    # Stake 2.0 delegation balances in sun (Account / AccountResource *_frozenV2_* fields).
+    delegated_energy: int = 0
+    acquired_energy: int = 0
+    delegated_bandwidth: int = 0
+    acquired_bandwidth: int = 0
+    unfrozen: list[tuple[str, int, int]] = field(default_factory=list)  # (resource, sun, expire ms)
     energy_usage: int = 0
     energy_slot: int = 0
     energy_window: int = 0  # ×1000 (energy_window_optimized); 0 = never set

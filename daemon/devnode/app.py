@@ -13,13 +13,16 @@ from typing import Any
 from aiohttp import web
 
 from daemon.devnode.accounts import Account, AccountSpec, demo_accounts, load_accounts, spec_from_mapping
+from daemon.devnode.addresses import sign_hash
 from daemon.devnode.chain import DevnodeChain
 from daemon.devnode.faults import Fault, Faults, fault_middleware
 from daemon.devnode.keys import CHAIN, FAULTS, TRAFFIC
+from daemon.devnode.proto import encode_raw, txid_of
 from daemon.devnode.resources import ChainParams
 from daemon.devnode.routes_control import routes as control_routes
 from daemon.devnode.routes_wallet import add_routes
 from daemon.devnode.traffic import Traffic
+from daemon.devnode.transactions import broadcast
 
 log = logging.getLogger(__name__)
 
@@ -166,6 +169,41 @@ class Devnode:
         if key is None:
             raise KeyError(f"{name} has no private key")
         return key.hex()
+
+    def delegate_energy(self, owner: str, receiver: str, trx: int, lock_blocks: int | None = None) -> str:
+        """Broadcast a signed DelegateResourceContract from the named account; its txid or ValueError."""
+        acc, to = self.account(owner), self.account(receiver)
+        if acc.private_key is None:
+            raise KeyError(f"{owner} has no private key")
+        self.chain.catch_up()
+        head = self.chain.head
+        value = {
+            "owner_address": acc.address.hex(),
+            "receiver_address": to.address.hex(),
+            "balance": trx * 1_000_000,
+            "resource": "ENERGY",
+            "lock": lock_blocks is not None,
+            "lock_period": lock_blocks or 0,
+        }
+        ctype = "DelegateResourceContract"
+        raw = {
+            "ref_block_bytes": head.block_id[6:8].hex(),
+            "ref_block_hash": head.block_id[8:16].hex(),
+            "expiration": head.timestamp + 60_000,
+            "contract": [
+                {
+                    "parameter": {"value": value, "type_url": f"type.googleapis.com/protocol.{ctype}"},
+                    "type": ctype,
+                }
+            ],
+            "timestamp": head.timestamp,
+        }
+        txid = txid_of(encode_raw(raw))
+        sig = sign_hash(acc.private_key, bytes.fromhex(txid))
+        answer = broadcast(self.chain, {"raw_data": raw, "signature": [sig.hex()], "visible": True})
+        if answer.get("result") is not True:
+            raise ValueError(f"delegation refused: {answer.get('message', answer)}")
+        return txid
 
     def set_fault(self, path: str, **fault: Any) -> None:
         """Inject latency_ms / error_rate / error_status / outage on a path."""

@@ -12,6 +12,7 @@ from typing import Any
 
 from daemon.devnode.accounts import Account, AccountSpec
 from daemon.devnode.addresses import address_of_key, key_from_seed
+from daemon.devnode.delegated import DelegationStore, PriceHistory
 from daemon.devnode.proto import block_header_raw, block_id, merkle_root
 from daemon.devnode.resources import ChainParams, spend_energy, total_energy_weight, total_net_weight
 from daemon.devnode.usdt import Usdt
@@ -130,6 +131,9 @@ class DevnodeChain:
         self.pending: list[StoredTx] = []
         self.ledger: dict[bytes, deque[Spend]] = {}
         self._recent: dict[bytes, bytes] = {}
+        self.delegations = DelegationStore()
+        self.energy_prices = PriceHistory([(0, self.params.energy_fee)])
+        self.bandwidth_prices = PriceHistory([(0, self.params.transaction_fee)])
         # Run before each block is sealed, against the previous head (the traffic generator).
         self.block_hooks: list[Callable[[], None]] = []
         genesis_raw = block_header_raw(0, 0, bytes(32), bytes(32), WITNESS, BLOCK_VERSION)
@@ -183,6 +187,9 @@ class DevnodeChain:
         return max(0.0, due / 1000 / self.clock.speed)
 
     def _produce(self, timestamp: int) -> None:
+        # A fee changed through the control API takes effect with the next block, as a proposal would.
+        self.energy_prices.observe(timestamp, self.params.energy_fee)
+        self.bandwidth_prices.observe(timestamp, self.params.transaction_fee)
         for hook in self.block_hooks:
             hook()
         parent = self.head

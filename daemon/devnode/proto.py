@@ -141,6 +141,10 @@ def _delegate(v: dict[str, Any]) -> bytes:
     )
 
 
+def _owner_only(v: dict[str, Any]) -> bytes:
+    return f_bytes(1, _addr(v.get("owner_address")))
+
+
 _ENCODERS: dict[str, Callable[[dict[str, Any]], bytes]] = {
     "TransferContract": _transfer,
     "TriggerSmartContract": _trigger,
@@ -148,6 +152,7 @@ _ENCODERS: dict[str, Callable[[dict[str, Any]], bytes]] = {
     "UnfreezeBalanceV2Contract": _unfreeze_v2,
     "DelegateResourceContract": _delegate,
     "UnDelegateResourceContract": _delegate,
+    "WithdrawExpireUnfreezeContract": _owner_only,
 }
 
 

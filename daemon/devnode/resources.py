@@ -38,22 +38,24 @@ class ChainParams:
 
 def total_energy_weight(params: ChainParams, accounts: list[Account]) -> int:
     """TotalEnergyWeight in whole TRX: the rest of the network plus the devnode's own stakes."""
-    return params.other_energy_weight + sum(a.frozen_energy // SUN for a in accounts)
+    return params.other_energy_weight + sum((a.frozen_energy + a.delegated_energy) // SUN for a in accounts)
 
 
 def total_net_weight(params: ChainParams, accounts: list[Account]) -> int:
     """TotalNetWeight in whole TRX."""
-    return params.other_net_weight + sum(a.frozen_bandwidth // SUN for a in accounts)
+    return params.other_net_weight + sum(
+        (a.frozen_bandwidth + a.delegated_bandwidth) // SUN for a in accounts
+    )
 
 
 def energy_limit_of(acc: Account, params: ChainParams, weight: int) -> int:
-    """EnergyLimit from the account's ENERGY stake (tron.md §3 Limit)."""
-    return energy_limit(acc.frozen_energy, params.total_energy_limit, weight)
+    """EnergyLimit from the account's ENERGY stake plus energy delegated to it (docs/delegation.md)."""
+    return energy_limit(acc.frozen_energy + acc.acquired_energy, params.total_energy_limit, weight)
 
 
 def net_limit_of(acc: Account, params: ChainParams, weight: int) -> int:
-    """NetLimit from the BANDWIDTH stake, same formula with the net totals."""
-    return energy_limit(acc.frozen_bandwidth, params.total_net_limit, weight)
+    """NetLimit from the BANDWIDTH stake plus bandwidth delegated to it, with the net totals."""
+    return energy_limit(acc.frozen_bandwidth + acc.acquired_bandwidth, params.total_net_limit, weight)
 
 
 def _decay(usage: int, last_slot: int, window: int, now_slot: int) -> int:

@@ -10,12 +10,12 @@ from typing import Any
 
 from aiohttp import web
 
-from daemon.devnode import shapes, shapes_tx
+from daemon.devnode import routes_delegation, shapes, shapes_tx
 from daemon.devnode.addresses import AddressError, to_raw
 from daemon.devnode.chain import DevnodeChain
+from daemon.devnode.delegation import BANDWIDTH, ENERGY, can_delegate_max
 from daemon.devnode.keys import CHAIN
 from daemon.devnode.proto import encode_raw, txid_of
-from daemon.devnode.resources import energy_used, net_used
 from daemon.devnode.transactions import broadcast, sign_weight
 from daemon.devnode.usdt import USDT_ADDRESS, contract_json, selector
 from daemon.devnode.vm_energy import estimate_energy_required
@@ -237,19 +237,8 @@ def getcandelegatedmaxsize(chain: DevnodeChain, params: Params, solid: bool) -> 
         return _error(exc)
     if acc is None or resource not in (0, 1):
         return {}
-    slot, p = chain.head_slot, chain.params
-    if resource == 1:
-        used = energy_used(acc, slot) * chain.energy_weight() * 1_000_000 // p.total_energy_limit
-        size = acc.frozen_energy - used
-    else:
-        used = net_used(acc, slot) * chain.net_weight() * 1_000_000 // p.total_net_limit
-        size = acc.frozen_bandwidth - used
+    size = can_delegate_max(chain, acc, ENERGY if resource == 1 else BANDWIDTH)
     return {"max_size": size} if size >= 1_000_000 else {}
-
-
-def _empty(chain: DevnodeChain, params: Params, solid: bool) -> dict[str, Any]:
-    """Delegation queries: the devnode has no delegations, which java-tron prints as {}."""
-    return {}
 
 
 def getnodeinfo(chain: DevnodeChain, params: Params, solid: bool) -> dict[str, Any]:
@@ -279,9 +268,8 @@ HANDLERS: dict[str, Handler] = {
     "getcontract": getcontract,
     "getsignweight": lambda c, p, s: sign_weight(c, p, shapes_tx.unsigned_tx),
     "broadcasttransaction": lambda c, p, s: broadcast(c, p),
-    "getdelegatedresourcev2": _empty,
-    "getdelegatedresourceaccountindexv2": _empty,
     "getcandelegatedmaxsize": getcandelegatedmaxsize,
+    **routes_delegation.HANDLERS,
 }
 SOLIDITY = frozenset(
     {
@@ -294,6 +282,7 @@ SOLIDITY = frozenset(
     }
     | {"getnodeinfo", "getchainparameters", "triggerconstantcontract", "getdelegatedresourcev2"}
     | {"getcandelegatedmaxsize", "getdelegatedresourceaccountindexv2", "getaccountresource", "getaccountnet"}
+    | {"getenergyprices", "getbandwidthprices", "getburntrx"}
 )
 
 

@@ -37,6 +37,8 @@ def account(chain: DevnodeChain, acc: Account, visible: bool) -> dict[str, Any]:
         energy_usage=e_usage,
         latest_consume_time_for_energy=acc.energy_slot * SLOT_MS,
         energy_window_size=e_window,
+        delegated_frozenV2_balance_for_energy=acc.delegated_energy,
+        acquired_delegated_frozenV2_balance_for_energy=acc.acquired_energy,
         energy_window_optimized=e_window > 0,
     )
     keys = [{"address": addr, "weight": 1}]
@@ -69,6 +71,12 @@ def account(chain: DevnodeChain, acc: Account, visible: bool) -> dict[str, Any]:
             }
         ],
         frozenV2=frozen_v2,
+        unfrozenV2=[
+            nonzero(type=t if t != "BANDWIDTH" else "", unfreeze_amount=a, unfreeze_expire_time=e)
+            for t, a, e in acc.unfrozen
+        ],
+        delegated_frozenV2_balance_for_bandwidth=acc.delegated_bandwidth,
+        acquired_delegated_frozenV2_balance_for_bandwidth=acc.acquired_bandwidth,
     )
 
 
@@ -77,7 +85,9 @@ def account_resource(chain: DevnodeChain, acc: Account) -> dict[str, Any]:
     slot = chain.head_slot
     p = chain.params
     e_weight, n_weight = chain.energy_weight(), chain.net_weight()
-    staked_trx = (acc.frozen_energy + acc.frozen_bandwidth) // 1_000_000
+    staked_trx = (
+        acc.frozen_energy + acc.frozen_bandwidth + acc.delegated_energy + acc.delegated_bandwidth
+    ) // 1_000_000
     return nonzero(
         freeNetUsed=free_net_used(acc, slot),
         freeNetLimit=p.free_net_limit,

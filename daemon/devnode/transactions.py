@@ -6,6 +6,7 @@ import logging
 import time
 from typing import Any
 
+from daemon.devnode import delegation, unstake
 from daemon.devnode.actuators import ACTUATORS, ParsedTx, Refusal, invalid
 from daemon.devnode.addresses import AddressError, b58, recover_address, show, to_raw
 from daemon.devnode.chain import DAY_MS, DevnodeChain
@@ -13,6 +14,7 @@ from daemon.devnode.proto import ProtoError, encode_raw, transaction_size, txid_
 from daemon.tron.energy import SLOT_MS
 
 log = logging.getLogger(__name__)
+STAKE_ACTUATORS = {**delegation.ACTUATORS, **unstake.ACTUATORS}
 
 ADDRESS_FIELDS = ("owner_address", "to_address", "contract_address", "receiver_address")
 MAX_TX_SIZE = 500 * 1024  # Args maxTransactionSize default
@@ -124,7 +126,7 @@ def broadcast(chain: DevnodeChain, payload: dict[str, Any]) -> dict[str, Any]:
         return {"Error": f"class org.tron.core.services.http.JsonFormat$ParseException : {exc}"}
     try:
         verify(chain, p)
-        actuator = ACTUATORS.get(p.contract_type)
+        actuator = ACTUATORS.get(p.contract_type) or STAKE_ACTUATORS.get(p.contract_type)
         if actuator is None:
             raise invalid(f"{p.contract_type} is not supported by the devnode")
         tx = actuator(chain, p)

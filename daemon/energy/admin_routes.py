@@ -13,6 +13,8 @@ from tronpy.keys import is_base58check_address
 from daemon import keys
 from daemon.energy import pools_repo as repo
 from daemon.energy import service
+from daemon.energy.delegation_models import DelegationStatus, delegation_status
+from daemon.energy.delegations import next_expiry
 from daemon.energy.scraper import runway_hours
 from daemon.energy.snapshot import PoolView
 from daemon.errors import NotFound, ValidationFailed
@@ -84,6 +86,13 @@ class PoolStatus(BaseModel):
     status: Literal["active", "low", "exhausted", "unreachable", "disabled"]
     last_scraped_at: datetime | None
     last_error: str | None
+    acquired_energy: int = Field(description="Energy delegated to the pool by others (in energy_limit)")
+    delegated_out_energy: int = Field(description="Energy of the pool's stake delegated to others")
+    reclaimed_energy_1h: int = Field(description="Acquired energy delegators took back in the last hour")
+    delegation_expires_at: datetime | None = Field(
+        description="Earliest lock end of energy delegated to the pool; null when none is locked"
+    )
+    delegations: list[DelegationStatus]
 
 
 class StatusTotals(BaseModel):
@@ -219,6 +228,11 @@ def _pool_status(p: PoolView) -> PoolStatus:
         status=p.status,
         last_scraped_at=p.last_scraped_at,
         last_error=p.last_error,
+        acquired_energy=p.acquired_energy,
+        delegated_out_energy=p.delegated_out_energy,
+        reclaimed_energy_1h=p.reclaimed_energy_1h,
+        delegation_expires_at=next_expiry(p.delegations),
+        delegations=[delegation_status(d) for d in p.delegations],
     )
 
 

@@ -12,15 +12,18 @@ BUCKET_MS = 300_000  # 5-minute buckets: 288 per pool per day, edge error at mos
 MIN_COVERAGE_MS = 900_000  # below 15 min of observation a daily figure would be mostly noise
 
 
-def spent_between(used_before: int, window_slots: int, used_now: int, elapsed_ms: int) -> int:
+def spent_between(
+    used_before: int, window_slots: int, used_now: int, elapsed_ms: int, moved_back: int = 0
+) -> int:
     """Energy spent between two readings: used_now − used_before decayed over Δ (never negative).
 
     Both readings are already decayed to their head slot by the node (§3), and usage recovers
-    linearly over the account's window, so whatever exceeds the decayed earlier usage is new spend.
+    linearly over the account's window, so whatever exceeds the decayed earlier usage is new spend,
+    except usage an UnDelegate moved onto the pool: at most `moved_back` (docs/delegation.md).
     """
     slots = max(0, elapsed_ms // SLOT_MS)
     remaining = decayed_usage(used_before, slots, window_slots) if window_slots > 0 else 0
-    return max(0, used_now - remaining)
+    return max(0, used_now - remaining - moved_back)
 
 
 @dataclass(slots=True)
@@ -33,14 +36,14 @@ class ConsumptionTracker:
     last_used: int = 0
     last_window: int = 0
 
-    def observe(self, chain_ms: int, used: int, window_slots: int) -> None:
-        """Record a reading taken at head-block time `chain_ms`."""
+    def observe(self, chain_ms: int, used: int, window_slots: int, moved_back: int = 0) -> None:
+        """Record a reading taken at head-block time `chain_ms` (`moved_back`: reclaimed usage, not spend)."""
         if self.last_ms is None or chain_ms < self.last_ms:
             # First reading, or the node's clock went backwards (another node): start over.
             self.buckets.clear()
             self.first_ms = chain_ms
         elif chain_ms > self.last_ms:
-            spent = spent_between(self.last_used, self.last_window, used, chain_ms - self.last_ms)
+            spent = spent_between(self.last_used, self.last_window, used, chain_ms - self.last_ms, moved_back)
             if spent:
                 self._add(self.last_ms, chain_ms, spent)
         self.last_ms, self.last_used, self.last_window = chain_ms, used, window_slots

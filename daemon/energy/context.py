@@ -17,6 +17,7 @@ from daemon import keys
 from daemon.config import EnergySettings
 from daemon.db.lease import LeaderLease
 from daemon.energy import pools_repo as repo
+from daemon.energy.delegations_repo import DelegationSaver
 from daemon.energy.follower import load_snapshot
 from daemon.energy.scraper import PoolRow, Scraper, state_row
 from daemon.energy.snapshot import EnergySnapshot, SnapshotHolder
@@ -57,6 +58,7 @@ class Persister:
         self.settings = settings
         self.history_due = 0.0
         self.prune_due = 0.0
+        self.delegations = DelegationSaver()
 
     async def save(self, snap: EnergySnapshot) -> None:
         """Write; a database failure is logged and retried next cycle, never stops the scraper."""
@@ -69,6 +71,7 @@ class Persister:
         now = time.monotonic()
         async with self.pool.acquire() as conn:  # type: ignore[attr-defined]
             await repo.save_states(conn, [state_row(p) for p in snap.pools])
+            await self.delegations.save(conn, snap.pools)
             if snap.energy_fee_sun is not None and snap.transaction_fee_sun is not None:
                 quote = snap.quote.as_dict() if snap.quote is not None else None
                 await repo.save_chain_state(conn, snap.energy_fee_sun, snap.transaction_fee_sun, quote)

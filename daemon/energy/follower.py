@@ -8,6 +8,7 @@ from typing import Any
 
 from daemon.config import EnergySettings
 from daemon.energy import pools_repo as repo
+from daemon.energy.delegations_repo import attach
 from daemon.energy.quote import FeeQuote
 from daemon.energy.snapshot import EnergySnapshot, PoolView, assemble
 from daemon.energy.status import pool_status
@@ -44,7 +45,7 @@ def _view(row: Any, settings: EnergySettings) -> PoolView:
 
 async def load_snapshot(conn: Any, settings: EnergySettings, serial: int) -> EnergySnapshot:
     """The snapshot the leader last stored."""
-    views = [_view(r, settings) for r in await repo.load_states(conn)]
+    views = await attach(conn, [_view(r, settings) for r in await repo.load_states(conn)])
     chain = await repo.load_chain_state(conn)
     quote = FeeQuote.from_dict(json.loads(chain["quote"])) if chain and chain["quote"] else None
     return assemble(

@@ -23,6 +23,8 @@ _POOL_METRICS = (
     ("balance_sun", "Liquid balance in sun"),
     ("daily_consumption_energy", "Energy spent in the trailing 24 h (decay model over snapshots)"),
     ("runway_seconds", "Seconds until available energy reaches 0 at the current spend; +Inf if sustainable"),
+    ("energy_acquired", "Energy delegated to the pool by other accounts (part of its limit)"),
+    ("energy_delegated_out", "Energy of the pool's stake delegated to other accounts"),
     ("up", "1 when the last read of the pool succeeded"),
     ("last_scrape_timestamp_seconds", "Unix time of the last successful read"),
 )
@@ -59,6 +61,11 @@ class EnergyCollector(Collector):
 
 def _families(snap: EnergySnapshot) -> list[Metric]:
     fams = {n: GaugeMetricFamily(f"tronwatch_pool_{n}", h, labels=["pool"]) for n, h in _POOL_METRICS}
+    expiry = GaugeMetricFamily(
+        "tronwatch_pool_delegation_expiry_timestamp_seconds",
+        "Unix time the lock of energy delegated to the pool ends (the delegator may reclaim it then)",
+        labels=["pool", "from"],
+    )
     for p in snap.enabled_pools():
         if not p.has_data:
             fams["up"].add_metric([p.name], 0.0)
@@ -74,10 +81,15 @@ def _families(snap: EnergySnapshot) -> list[Metric]:
             fams["daily_consumption_energy"].add_metric(label, p.daily_consumption)
         if p.runway_seconds is not None:
             fams["runway_seconds"].add_metric(label, p.runway_seconds)
+        fams["energy_acquired"].add_metric(label, p.acquired_energy)
+        fams["energy_delegated_out"].add_metric(label, p.delegated_out_energy)
+        for d in p.delegations:
+            if d.direction == "in" and d.expires_at is not None:
+                expiry.add_metric([p.name, d.counterpart], d.expires_at.timestamp())
         fams["up"].add_metric(label, 1.0 if p.up else 0.0)
         assert p.last_scraped_at is not None
         fams["last_scrape_timestamp_seconds"].add_metric(label, p.last_scraped_at.timestamp())
-    out: list[Metric] = list(fams.values())
+    out: list[Metric] = [*fams.values(), expiry]
     for old, new, factor in _POOL_ALIASES:
         out.append(_alias(fams[new], f"tronwatch_pool_{old}", factor))
     t = snap.totals

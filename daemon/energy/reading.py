@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from daemon.energy.delegations import Balances
 from daemon.tron.client import TronClient
 from daemon.tron.energy import WINDOW_SLOTS, window_slots_from_stored
 from daemon.tron.errors import TronApiError
@@ -21,6 +22,7 @@ class PoolReading:
     frozen_sun: int
     balance_sun: int
     net_available: int
+    balances: Balances = field(default_factory=Balances)  # delegated stake and the totals pricing it
 
 
 def parse_reading(account: dict[str, Any], resource: dict[str, Any]) -> PoolReading:
@@ -41,6 +43,12 @@ def parse_reading(account: dict[str, Any], resource: dict[str, Any]) -> PoolRead
         frozen_sun=frozen,
         balance_sun=int(account.get("balance", 0)),
         net_available=max(0, free_net) + max(0, staked_net),
+        balances=Balances(
+            acquired_sun=int(res.get("acquired_delegated_frozenV2_balance_for_energy", 0)),
+            delegated_out_sun=int(res.get("delegated_frozenV2_balance_for_energy", 0)),
+            total_energy_limit=int(resource.get("TotalEnergyLimit", 0)),
+            total_energy_weight=int(resource.get("TotalEnergyWeight", 0)),
+        ),
     )
 
 

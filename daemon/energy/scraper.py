@@ -14,6 +14,7 @@ from typing import Any
 
 from daemon.config import EnergySettings
 from daemon.energy.consumption import ConsumptionTracker
+from daemon.energy.delegations import DelegationState, refresh
 from daemon.energy.quote import FeeQuote, quote_usdt_transfer
 from daemon.energy.reading import PoolReading, read_pool
 from daemon.energy.snapshot import EnergySnapshot, PoolView, SnapshotHolder, assemble
@@ -43,6 +44,7 @@ class _PoolState:
     """What the scraper remembers per pool between cycles."""
 
     tracker: ConsumptionTracker = field(default_factory=ConsumptionTracker)
+    delegation: DelegationState = field(default_factory=DelegationState)
     view: PoolView | None = None
     failures: int = 0
     retry_at: float = 0.0  # monotonic
@@ -104,9 +106,24 @@ class Scraper:
     async def _read(self, row: PoolRow) -> PoolReading | BaseException:
         async with self._sem:
             try:
-                return await read_pool(self.tron, row.wallet_address, self.settings.pool_timeout)
+                reading = await read_pool(self.tron, row.wallet_address, self.settings.pool_timeout)
             except (TronError, TimeoutError, OSError, ValueError) as exc:
                 return exc
+            st = self.state.setdefault(row.id, _PoolState())
+            try:
+                await refresh(
+                    self.tron,
+                    row.wallet_address,
+                    st.delegation,
+                    reading.balances,
+                    now=self.clock(),
+                    interval=self.settings.delegation_interval,
+                    limit_s=self.settings.pool_timeout,
+                )
+            except (TronError, TimeoutError, OSError, ValueError) as exc:
+                # The pool's own figures are good; its delegation records are retried next cycle.
+                log.warning("pool delegations not read pool=%s error=%s", row.name, exc)
+            return reading
 
     async def _head_ms(self) -> int:
         block = await self.tron.raw.get_latest_block()
@@ -176,7 +193,8 @@ class Scraper:
         view = replace(base, name=row.name, enabled=row.enabled, target_trx=row.target_trx)
         if isinstance(result, PoolReading) and chain_ms is not None:
             st.failures, st.retry_at = 0, 0.0
-            st.tracker.observe(chain_ms, result.energy_used, result.window_slots)
+            moved_back = st.delegation.observe(result.balances, chain_ms)
+            st.tracker.observe(chain_ms, result.energy_used, result.window_slots, moved_back)
             daily = st.tracker.daily()
             runway = (
                 None
@@ -199,6 +217,10 @@ class Scraper:
                 last_scraped_at=wall,
                 chain_time=datetime.fromtimestamp(chain_ms / 1000, UTC),
                 last_error=None,
+                acquired_energy=result.balances.energy(result.balances.acquired_sun),
+                delegated_out_energy=result.balances.energy(result.balances.delegated_out_sun),
+                delegations=st.delegation.records,
+                reclaimed_energy_1h=st.delegation.reclaimed_energy(),
             )
         elif isinstance(result, BaseException) and node_wide:
             # No backoff: the pool is retried as soon as the node answers again.

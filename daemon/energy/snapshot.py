@@ -9,6 +9,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
+from daemon.energy.delegations import Delegation
 from daemon.energy.quote import FeeQuote
 from daemon.tron.energy import SECONDS_PER_DAY, WINDOW_SLOTS, runway_seconds
 
@@ -39,6 +40,11 @@ class PoolView:
     last_scraped_at: datetime | None = None  # wall time of the last successful read
     chain_time: datetime | None = None  # head block time of that read
     last_error: str | None = None
+    # Stake 2.0 delegation: energy_limit already includes acquired energy (docs/delegation.md).
+    acquired_energy: int = 0
+    delegated_out_energy: int = 0
+    delegations: tuple[Delegation, ...] = ()
+    reclaimed_energy_1h: int = 0
 
     @property
     def energy_available(self) -> int:

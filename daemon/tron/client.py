@@ -79,6 +79,19 @@ class TronClient:
         """wallet/getaccountresource as java-tron's dict (zero fields omitted); `{}` for unknown accounts."""
         return await self._lookup("wallet/getaccountresource", {"address": _b58(addr), "visible": True})
 
+    async def get_delegation_index(self, addr: str) -> dict[str, Any]:
+        """wallet/getdelegatedresourceaccountindexv2: `fromAccounts` delegate to addr; it to `toAccounts`."""
+        return await self._lookup(
+            "wallet/getdelegatedresourceaccountindexv2", {"value": _b58(addr), "visible": True}
+        )
+
+    async def get_delegated_resource(self, frm: str, to: str) -> list[dict[str, Any]]:
+        """wallet/getdelegatedresourcev2: the pair's unlocked and locked records (none: `[]`)."""
+        body = {"fromAddress": _b58(frm), "toAddress": _b58(to), "visible": True}
+        ret = await self._lookup("wallet/getdelegatedresourcev2", body)
+        records = ret.get("delegatedResource", [])
+        return [r for r in records if isinstance(r, dict)] if isinstance(records, list) else []
+
     async def get_chain_parameters(self) -> dict[str, int]:
         """wallet/getchainparameters as key -> value; java-tron omits zero values, read as 0 (§2)."""
         ret = await self._lookup("wallet/getchainparameters", {"visible": True})

@@ -31,6 +31,9 @@ MUST_CHART = {
         "tronwatch_pool_runway_seconds",
         "tronwatch_pool_usage_ratio",
         "tronwatch_chain_energy_fee_sun",
+        "tronwatch_pool_energy_acquired",
+        "tronwatch_pool_energy_delegated_out",
+        "tronwatch_pool_delegation_expiry_timestamp_seconds",
     },
     "withdrawals.json": {
         "tronwatch_queue_waiting",
