@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from daemon.withdrawals import dispatcher, executor
@@ -65,7 +64,7 @@ async def test_an_emergency_quoted_for_a_holder_is_sent_after_the_holder_empties
     resp = await client.post(EMERGENCY, json=body("w-em", to_address=ALICE), headers=bearer(key))
     quote = await resp.json()
     assert resp.status == 201 and quote["fee_breakdown"]["energy"] == 64_285, quote  # the holder's price
-    fee_sun = int(Decimal(quote["estimated_trx_fee"]) * 1_000_000)
+    fee_sun = quote["pay_amount_sun"]  # the exact amount that identifies this quote
     paid = await pay_trx(node, "user-carol", quote["pay_to"], fee_sun)
     solidify(node)
     pay_url = f"{EMERGENCY}/{quote['id']}/payment"

@@ -6,7 +6,6 @@ import asyncio
 import logging
 import socket
 from collections.abc import AsyncIterator
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -81,7 +80,7 @@ async def _paid_quote(client: TestClient[Any, Any], node: Devnode, key: str) -> 
     resp = await client.post(EMERGENCY, json=body("w-self"), headers=bearer(key))
     assert resp.status == 201, await resp.text()
     quote: dict[str, Any] = await resp.json()
-    fee_sun = int(Decimal(quote["estimated_trx_fee"]) * 1_000_000)
+    fee_sun = quote["pay_amount_sun"]  # the exact amount that identifies this quote
     tx = await pay_trx(node, "user-carol", quote["pay_to"], fee_sun)
     solidify(node)
     return quote, tx
