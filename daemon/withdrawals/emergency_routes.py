@@ -33,7 +33,15 @@ def _lang(request: web.Request) -> str:
 async def create_emergency(request: web.Request) -> web.Response:
     """Quote the live TRX fee and record the emergency; cancels the withdrawal's waiting queue entry."""
     body = await read_json(request, EmergencyRequest)
-    app, partner_id, lang = request.app, _partner(request), _lang(request)
+    partner_id = _partner(request)
+    # A parallel duplicate waits for the first, then finds its emergency live: a retry, not counted.
+    creating = request.app[withdrawal_state].creating
+    async with creating.one_at_a_time(("emergency", partner_id, body.withdrawal_id)):
+        return await _create_emergency(request, partner_id, body)
+
+
+async def _create_emergency(request: web.Request, partner_id: int, body: EmergencyRequest) -> web.Response:
+    app, lang = request.app, _lang(request)
     state = app[withdrawal_state]
 
     async def record(values: dict[str, Any] | None) -> web.Response:

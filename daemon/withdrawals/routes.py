@@ -36,6 +36,13 @@ async def enqueue(request: web.Request) -> web.Response:
     """Queue a withdrawal until energy allows; a retry with the same withdrawal_id returns the entry."""
     body = await read_json(request, WithdrawalRequest)
     app, partner_id = request.app, partner_of(request)
+    # A parallel duplicate (same withdrawal, any Idempotency-Key) waits for the first and is its retry.
+    async with app[withdrawal_state].creating.one_at_a_time(("queue", partner_id, body.withdrawal_id)) as dup:
+        return await _enqueue(request, partner_id, body, dup)
+
+
+async def _enqueue(request: web.Request, partner_id: int, body: WithdrawalRequest, dup: bool) -> web.Response:
+    app = request.app
     stored = await stored_response(request)
     if stored is not None:
         return stored
@@ -45,7 +52,9 @@ async def enqueue(request: web.Request) -> web.Response:
         async with app[keys.runtime].pool.acquire() as conn:
             return await queue_service.is_retry(conn, partner_id, body)
 
-    await limit_withdrawal(request, partner_id, body.user_id, retry)
+    # A duplicate of a request that just ran is not counted at all (asked first: it is rare).
+    if not (dup and await retry()):
+        await limit_withdrawal(request, partner_id, body.user_id, retry)
     required = await queue_service.required_energy(app, body.to_address)  # chain call: before the transaction
 
     async def work(conn: Any) -> tuple[int, BaseModel]:
