@@ -144,18 +144,27 @@ async def monitoring_ws(request: web.Request) -> web.StreamResponse:
             "too many monitoring streams are authenticating from this address", headers=retry
         )
     pending.add(ip)
+    # A close waits this long for the client's close frame (aiohttp's default: 10 s).
+    ws = web.WebSocketResponse(heartbeat=settings.ws_heartbeat, max_msg_size=MAX_MESSAGE, timeout=CLOSE_GRACE)
     try:
-        # A close waits this long for the client's close frame (aiohttp's default: 10 s).
-        ws = web.WebSocketResponse(
-            heartbeat=settings.ws_heartbeat, max_msg_size=MAX_MESSAGE, timeout=CLOSE_GRACE
-        )
-        await ws.prepare(request)
-        found = await _auth_phase(request, ws, settings.ws_auth_timeout)
+        try:
+            await ws.prepare(request)
+            found = await _auth_phase(request, ws, settings.ws_auth_timeout)
+        finally:
+            pending.remove(ip)
+        if found is not None:
+            await _stream(request, ws, *found)
     finally:
-        pending.remove(ip)
-    if found is None:
-        return ws
-    principal, key_hash = found
+        _disarm_heartbeat(ws)
+    return ws
+
+
+async def _stream(
+    request: web.Request, ws: web.WebSocketResponse, principal: Principal, key_hash: bytes
+) -> None:
+    """Attach to the hub and answer the client's messages until the socket ends."""
+    state = request.app[monitoring_state]
+    settings, hub = state.settings, state.hub
     client = hub.attach(ws, request.transport, f"key:{principal.key_id}", key_hash)
     log.info("ws client connected key_id=%s clients=%d", principal.key_id, len(hub.clients))
     hub.send(
@@ -170,7 +179,16 @@ async def monitoring_ws(request: web.Request) -> web.StreamResponse:
     finally:
         hub.detach(client)
         log.info("ws client disconnected key_id=%s", principal.key_id)
-    return ws
+
+
+def _disarm_heartbeat(ws: web.WebSocketResponse) -> None:
+    """Stop a closed socket's heartbeat timer, which would keep it (request, transport, buffers) alive.
+
+    aiohttp 3.14 re-arms the heartbeat when data arrives after its own close frame went out (the
+    client's close reply), so every closed socket stayed in memory until the timer ran out.
+    """
+    ws._heartbeat = None
+    ws._cancel_heartbeat()
 
 
 def _answer(request: web.Request, client: Client, text: str) -> None:
