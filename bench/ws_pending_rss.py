@@ -7,8 +7,11 @@ each pinging every 0.5 s and never authenticating, in `--rounds` rounds. Per rou
 upgraded and how many refused (the per-IP and total pending caps), the seconds until the last one
 was closed by the server (target: the auth deadline plus the close grace), /healthz latency during
 the flood, and the daemon's RSS before, at the peak and after. Run twice: with the default caps, and
-with the caps raised to N (what a flood from many addresses can reach). Baseline: RSS before the
-first round; target: RSS after the last round within 10 % (+ 10 MB) of it.
+with the caps raised to N (what a flood from many addresses can reach). Baseline: RSS after the first
+round (the allocator keeps its high-water mark; freed sockets are reused, not returned to the OS);
+target: RSS after the last round within 5 % of it, i.e. closed sockets leave nothing behind. RSS
+before the first round is printed too. /healthz latency here includes this script's own load on the
+same CPUs.
 
     .venv/bin/python bench/ws_pending_rss.py [--sockets 3000] [--rounds 3]
 """
@@ -32,7 +35,7 @@ AUTH_TIMEOUT = 5.0
 
 async def _one(session: aiohttp.ClientSession, url: str, out: dict[str, int], stop: asyncio.Event) -> None:
     try:
-        ws = await session.ws_connect(url, heartbeat=None, autoclose=True, timeout=30)
+        ws = await session.ws_connect(url, heartbeat=None, autoclose=True)
     except aiohttp.WSServerHandshakeError as exc:
         out[f"refused {exc.status}"] = out.get(f"refused {exc.status}", 0) + 1
         return
@@ -76,7 +79,9 @@ async def _round(base: str, sockets: int, proc: psutil.Process) -> dict[str, flo
     async with aiohttp.ClientSession(connector=connector) as session:
         health = asyncio.create_task(_healthz(session, base, stop))
         t0 = time.perf_counter()
-        tasks = [asyncio.create_task(_one(session, f"{base}/ws/monitoring", out, stop)) for _ in range(sockets)]
+        tasks = [
+            asyncio.create_task(_one(session, f"{base}/ws/monitoring", out, stop)) for _ in range(sockets)
+        ]
         pending = set(tasks)
         while pending:
             _, pending = await asyncio.wait(pending, timeout=0.5)
@@ -98,23 +103,29 @@ async def _run(daemon: Daemon, sockets: int, rounds: int) -> bool:
     proc = psutil.Process(daemon.pid)
     baseline = proc.memory_info().rss / MB
     print(f"    RSS before the first flood {baseline:.1f} MB")
-    after = baseline
+    after = first = baseline
     for n in range(1, rounds + 1):
         r = await _round(daemon.url, sockets, proc)
         after = float(r["after"])
+        first = after if n == 1 else first
         print(
             f"    round {n}: {r['counts']}; all done in {float(r['seconds']):.1f} s; "
             f"/healthz max {float(r['healthz_max_ms']):.0f} ms; RSS peak {float(r['peak']):.1f} MB, "
             f"after {after:.1f} MB"
         )
-    ok = after <= baseline * 1.10 + 10
-    print(f"    RSS after / before: {after / baseline:.2f}x   {'PASS' if ok else 'FAIL'}")
+    ok = after <= first * 1.05
+    print(
+        f"    RSS after the last round / after the first: {after / first:.2f}x   {'PASS' if ok else 'FAIL'}"
+        f"   (/ before any: {after / baseline:.2f}x)"
+    )
     return ok
 
 
 def main() -> int:
     """Both cap settings; exit 0 (1 with --strict when RSS does not come back)."""
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--sockets", type=int, default=3000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--strict", action="store_true")
