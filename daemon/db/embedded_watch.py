@@ -25,7 +25,8 @@ async def keep_alive(server: EmbeddedPostgres, interval: float = CHECK_INTERVAL)
             log.warning("embedded postgres is not running, restarting it pgdata=%s", server.pgdata)
         try:
             await asyncio.to_thread(server.revive)
-        except Exception as exc:  # pg_ctl failed (e.g. old backends still hold shared memory): try again
+        # pg_ctl failed, or the old postmaster is still a zombie (docs/failure-modes.md): try again.
+        except Exception as exc:
             if not failing:
                 log.warning("embedded postgres did not start, retrying error=%s", type(exc).__name__)
             failing = True

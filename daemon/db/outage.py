@@ -13,7 +13,8 @@ from daemon.db.connect import DatabaseUnavailable
 # Seconds a client is asked to wait: the embedded server is back within a few seconds of a crash.
 RETRY_AFTER = 3
 
-# The server is gone or refusing (shutdown, crash recovery, too many clients), or the link to it broke.
+# The server is gone or refusing (shutdown, crash recovery, too many clients), or the link to it broke
+# (docs/failure-modes.md lists what asyncpg raises when).
 _LOST = (
     DatabaseUnavailable,
     asyncpg.PostgresConnectionError,

@@ -99,7 +99,7 @@ async def _auth_phase(
 ) -> tuple[Principal, bytes] | None:
     """Authenticate within one deadline for the whole phase, or close the socket (4401 or 1013)."""
     # One deadline, not a receive timeout: aiohttp restarts that on every ping, so a client that pings
-    # and never authenticates would hold its socket for as long as it likes.
+    # and never authenticates would hold its socket for as long as it likes (docs/failure-modes.md).
     deadline = asyncio.timeout(seconds)
     try:
         async with deadline:
@@ -185,7 +185,7 @@ def _disarm_heartbeat(ws: web.WebSocketResponse) -> None:
     """Stop a closed socket's heartbeat timer, which would keep it (request, transport, buffers) alive.
 
     aiohttp 3.14 re-arms the heartbeat when data arrives after its own close frame went out (the
-    client's close reply), so every closed socket stayed in memory until the timer ran out.
+    client's close reply), so every closed socket stayed in memory (docs/failure-modes.md).
     """
     ws._heartbeat = None
     ws._cancel_heartbeat()
