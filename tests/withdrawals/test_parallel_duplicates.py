@@ -38,3 +38,21 @@ async def test_parallel_emergency_duplicates_count_once(wd_app: AppFactory, keys
         resp = await client.post(EMERGENCY, json=body(wid), headers=bearer(key))
         assert resp.status == 201, await resp.text()
     assert (await client.post(EMERGENCY, json=body("w-4"), headers=bearer(key))).status == 429
+
+
+async def test_keyed_duplicates_on_two_replicas_are_never_429_and_count_once(
+    wd_app: AppFactory, keys: Keys
+) -> None:
+    a, b = await _limited_app(wd_app), await _limited_app(wd_app)
+    key, _ = await keys.partner("acme")
+    sends = [(a, b)[n % 2].post(QUEUE, json=body("w-1"), headers=_with(key, "k-1")) for n in range(6)]
+    answers = await asyncio.gather(*sends)
+    for resp in answers:
+        assert resp.status in (201, 409), await resp.text()  # the answer, or "in progress"
+        if resp.status == 409:
+            assert resp.headers["Retry-After"] == "1"
+    assert any(r.status == 201 for r in answers)
+    # Counted once, whichever replica ran it: two more fit in the user's three.
+    assert (await a.post(QUEUE, json=body("w-2"), headers=bearer(key))).status == 201
+    assert (await b.post(QUEUE, json=body("w-3"), headers=bearer(key))).status == 201
+    assert (await a.post(QUEUE, json=body("w-4"), headers=bearer(key))).status == 429
