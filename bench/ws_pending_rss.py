@@ -33,7 +33,7 @@ MB = 1024 * 1024
 AUTH_TIMEOUT = 5.0
 
 
-async def _one(session: aiohttp.ClientSession, url: str, out: dict[str, int], stop: asyncio.Event) -> None:
+async def _one(session: aiohttp.ClientSession, url: str, out: dict[str, int]) -> None:
     try:
         ws = await session.ws_connect(url, heartbeat=None, autoclose=True)
     except aiohttp.WSServerHandshakeError as exc:
@@ -79,9 +79,7 @@ async def _round(base: str, sockets: int, proc: psutil.Process) -> dict[str, flo
     async with aiohttp.ClientSession(connector=connector) as session:
         health = asyncio.create_task(_healthz(session, base, stop))
         t0 = time.perf_counter()
-        tasks = [
-            asyncio.create_task(_one(session, f"{base}/ws/monitoring", out, stop)) for _ in range(sockets)
-        ]
+        tasks = [asyncio.create_task(_one(session, f"{base}/ws/monitoring", out)) for _ in range(sockets)]
         pending = set(tasks)
         while pending:
             _, pending = await asyncio.wait(pending, timeout=0.5)
