@@ -151,21 +151,19 @@ async def database_context(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _watch_database(app: web.Application) -> None:
-    gauge, pool = app[keys.metrics].db_up, app[keys.runtime].pool
-    up = True
+    runtime = app[keys.runtime]
+    gauge, pool, outage = app[keys.metrics].db_up, runtime.pool, runtime.database
     while True:
         try:
             async with pool.acquire(timeout=DB_CHECK_INTERVAL) as conn:
                 await conn.fetchval("SELECT 1", timeout=DB_CHECK_INTERVAL)
-            if not up:
-                log.info("database reachable again")
-            up = True
-        except Exception as exc:  # any failure is "down"; the reason goes to the log
-            if up:
-                log.warning("database check failed error=%s", type(exc).__name__)
-            up = False
-        gauge.set(1 if up else 0)
-        await asyncio.sleep(DB_CHECK_INTERVAL)
+            outage.succeeded()
+        except Exception as exc:  # any failure is "down"; the reason goes to the log (once per outage)
+            outage.failed(exc)
+        down = outage.down_since is not None
+        gauge.set(0 if down else 1)
+        # While down, look often: the log says "back" (and gauges and alerts recover) soon after it is.
+        await asyncio.sleep(DB_CHECK_INTERVAL / 5 if down else DB_CHECK_INTERVAL)
 
 
 async def tron_context(app: web.Application) -> AsyncIterator[None]:

@@ -85,3 +85,10 @@ class TooManyRequests(ProblemError):
 
     status = 429
     title = "Too Many Requests"
+
+
+class ServiceUnavailable(ProblemError):
+    """Something the request needs (the database) is unavailable now; `Retry-After` says when to retry."""
+
+    status = 503
+    title = "Service Unavailable"

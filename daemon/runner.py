@@ -12,6 +12,7 @@ from aiohttp import web
 from daemon import __version__, demo, keys
 from daemon.app import create_app
 from daemon.config import Settings
+from daemon.db.embedded_watch import keep_alive
 from daemon.db.target import DatabaseTarget, open_database
 from daemon.runtime import Runtime
 from daemon.tasks import stop_tasks
@@ -80,35 +81,49 @@ async def serve(settings: Settings) -> int:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     async with open_database(settings) as target:
-        app = create_app(settings, database_url=target.url)
-        runner = web.AppRunner(
-            app, handle_signals=False, access_log=None, shutdown_timeout=settings.server.shutdown_timeout
+        # Started first and stopped last: whatever else runs may need the server back.
+        watch = (
+            [asyncio.create_task(keep_alive(target.server), name="embedded-postgres")]
+            if target.server
+            else []
         )
-        await runner.setup()
         try:
-            new_keys = None
-            if target.embedded:
-                async with app[keys.runtime].pool.acquire() as conn:
-                    new_keys = await demo.bootstrap(conn)
-            site = web.TCPSite(runner, settings.server.host, settings.server.port)
-            try:
-                await site.start()
-            except OSError as exc:
-                print(
-                    f"tronwatch: cannot listen on {settings.server.host}:{settings.server.port}: "
-                    f"{exc.strerror}",
-                    file=sys.stderr,
-                )
-                return 1
-            host, port = runner.addresses[0][:2]
-            app[keys.runtime].listen_address = (host, port)
-            print(_banner(settings, app[keys.runtime], target, f"{host}:{port}", new_keys), flush=True)
-            log.info("ready address=%s:%s", host, port)
-            story = _start_story(settings, app, target)
-            await stop.wait()
-            log.info("stopping")
-            await stop_tasks(story)
+            code = await _serve(settings, target, stop)
         finally:
-            await runner.cleanup()
+            await stop_tasks(watch)
     log.info("stopped")
+    return code
+
+
+async def _serve(settings: Settings, target: DatabaseTarget, stop: asyncio.Event) -> int:
+    """Serve the app on `target` until `stop` is set; the exit code."""
+    app = create_app(settings, database_url=target.url)
+    runner = web.AppRunner(
+        app, handle_signals=False, access_log=None, shutdown_timeout=settings.server.shutdown_timeout
+    )
+    await runner.setup()
+    try:
+        new_keys = None
+        if target.embedded:
+            async with app[keys.runtime].pool.acquire() as conn:
+                new_keys = await demo.bootstrap(conn)
+        site = web.TCPSite(runner, settings.server.host, settings.server.port)
+        try:
+            await site.start()
+        except OSError as exc:
+            print(
+                f"tronwatch: cannot listen on {settings.server.host}:{settings.server.port}: {exc.strerror}",
+                file=sys.stderr,
+            )
+            return 1
+        host, port = runner.addresses[0][:2]
+        app[keys.runtime].listen_address = (host, port)
+        print(_banner(settings, app[keys.runtime], target, f"{host}:{port}", new_keys), flush=True)
+        log.info("ready address=%s:%s", host, port)
+        story = _start_story(settings, app, target)
+        await stop.wait()
+        log.info("stopping")
+        await stop_tasks(story)
+    finally:
+        await runner.cleanup()
     return 0

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+from daemon.db.outage import Outage
 
 if TYPE_CHECKING:
     from daemon.devnode.app import Devnode
@@ -24,6 +27,9 @@ class Runtime:
     devnode: Devnode | None = None
     energy: EnergyRuntime | None = None  # set by create_app; its scraper only while this replica leads
     listen_address: tuple[str, int] | None = None  # set once the server listens (the self-probe's target)
+    database: Outage = field(
+        default_factory=lambda: Outage(logging.getLogger("daemon.db"), "requests that need it get 503")
+    )
 
     def chain_speed(self) -> float:
         """Chain seconds per wall second: the in-process devnode's clock, else 1 (a real chain)."""

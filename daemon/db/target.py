@@ -20,6 +20,7 @@ class DatabaseTarget:
     url: str
     description: str
     embedded: bool
+    server: EmbeddedPostgres | None = None  # the embedded server this process holds, to keep it running
 
 
 @asynccontextmanager
@@ -36,6 +37,7 @@ async def open_database(settings: Settings) -> AsyncIterator[DatabaseTarget]:
     try:
         await ensure_database(server_url, DATABASE_NAME)
         url = server.url()
-        yield DatabaseTarget(url, f"embedded PostgreSQL in {server.pgdata} ({url})", embedded=True)
+        description = f"embedded PostgreSQL in {server.pgdata} ({url})"
+        yield DatabaseTarget(url, description, embedded=True, server=server)
     finally:
         await asyncio.to_thread(server.stop)

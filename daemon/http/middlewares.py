@@ -12,6 +12,7 @@ from typing import Any
 from aiohttp import web
 
 from daemon import keys
+from daemon.db import outage
 from daemon.errors import ProblemError
 from daemon.http.endpoints import Handler
 
@@ -77,7 +78,17 @@ async def _problems(request: web.Request, handler: Handler, rid: str) -> web.Str
         headers = {h: exc.headers[h] for h in _PASSED_HEADERS if h in exc.headers}
         detail = _http_detail(exc, request)
         return problem_response(exc.status, exc.reason, detail, headers=headers, request_id=rid)
-    except Exception:
+    except Exception as exc:
+        if outage.is_outage(exc):
+            # Not the client's fault and not a bug: one log line per outage, a retry hint per request.
+            request.app[keys.runtime].database.failed(exc)
+            return problem_response(
+                503,
+                "Service Unavailable",
+                "the database is unavailable; retry shortly",
+                headers={"Retry-After": str(outage.RETRY_AFTER)},
+                request_id=rid,
+            )
         log.exception("unhandled error method=%s route=%s request_id=%s", request.method, request.path, rid)
         return problem_response(500, "Internal Server Error", "an unexpected error occurred", request_id=rid)
 

@@ -29,6 +29,28 @@ class Client:
     close_reason: bytes = b"server shutting down"
 
 
+class Pending:
+    """Sockets upgraded but not yet authenticated, in total and per client IP."""
+
+    def __init__(self) -> None:
+        self.total = 0
+        self.by_ip: dict[object, int] = {}
+
+    def add(self, ip: object) -> None:
+        """One more socket authenticating."""
+        self.total += 1
+        self.by_ip[ip] = self.by_ip.get(ip, 0) + 1
+
+    def remove(self, ip: object) -> None:
+        """Its auth phase ended (authenticated, refused or gone)."""
+        self.total -= 1
+        left = self.by_ip[ip] - 1
+        if left:
+            self.by_ip[ip] = left
+        else:
+            del self.by_ip[ip]
+
+
 class Hub:
     """Producers call `broadcast`/`send`, which never await: a full queue drops the client instead."""
 
@@ -43,6 +65,7 @@ class Hub:
             registry=registry,
         )
         self.closing = False
+        self.pending = Pending()
 
     def attach(self, ws: web.WebSocketResponse, transport: Any, name: str, key_hash: bytes = b"") -> Client:
         """Start a client's writer task."""

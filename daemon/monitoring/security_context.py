@@ -16,7 +16,8 @@ from prometheus_client import CollectorRegistry
 
 from daemon import keys
 from daemon.db.connect import create_pool
-from daemon.errors import TooManyRequests
+from daemon.db.outage import RETRY_AFTER, Outage
+from daemon.errors import ServiceUnavailable, TooManyRequests
 from daemon.monitoring import ratelimit, security_repo
 from daemon.monitoring.security_events import SEVERE, SEVERITY, SecurityMetrics, dedup_hash, figures, redact
 from daemon.monitoring.security_settings import RateLimit, SecuritySettings
@@ -42,6 +43,9 @@ class SecurityState:
         self.blocks: dict[IP, float] = {}  # client IP -> blocked until (epoch seconds), refreshed from the DB
         self.refused: dict[str, int] = {}  # bucket -> window whose refusal is already an event
         self.figures: dict[str, Any] | None = None
+        self.outage = Outage(
+            log, "rate limits are not counted (withdrawal creation gets 503), events not stored"
+        )
 
     def pool(self) -> Any:
         """The security pool (the app's pool until the own one is open)."""
@@ -80,8 +84,9 @@ class SecurityState:
                     dedup_hash=dedup_hash(kind, ip, partner_id, method, route, location),
                     at=self.now(),
                 )
+            self.outage.succeeded()
         except DB_ERRORS as exc:
-            log.warning("security event not stored type=%s error=%s", kind, type(exc).__name__)
+            self.outage.failed(exc)
         if severity in SEVERE:
             log.warning(
                 "security event type=%s severity=%s ip=%s partner=%s route=%s",
@@ -113,7 +118,7 @@ class SecurityState:
             async with self.pool().acquire() as conn:
                 decision = await ratelimit.check(conn, f"failed_auth:{ip}", rule, now) if rule else None
         except DB_ERRORS as exc:  # the 401 stands; only the counting is lost
-            log.warning("failed authentication not counted error=%s", type(exc).__name__)
+            self.outage.failed(exc)
             return
         if decision is not None and decision.allowed:
             return
@@ -148,11 +153,13 @@ class SecurityState:
         method: str,
         route: str,
         exempt: Callable[[], Awaitable[bool]] | None = None,
+        fail_closed: bool = False,
     ) -> None:
         """Count one `action` by `subject`; TooManyRequests (429, Retry-After) past the limit.
 
         `exempt` is asked only past the limit (e.g. "is this a retry?"): if true, the call goes on and
-        is neither refused, counted as refused nor recorded.
+        is neither refused, counted as refused nor recorded. Without the database the call goes on,
+        unless `fail_closed` (ServiceUnavailable, 503).
         """
         rule: RateLimit = getattr(self.settings.rate_limits, action)
         if not rule.enabled:
@@ -163,9 +170,16 @@ class SecurityState:
                 decision = await ratelimit.check(conn, bucket, rule, self.clock())
         except DB_ERRORS as exc:
             # Fail open: without the database the limit cannot be counted, and refusing every call
-            # would turn a database hiccup into an outage of routes that need no database.
-            log.warning("rate limit not checked action=%s error=%s", action, type(exc).__name__)
+            # would turn a database hiccup into an outage of routes that need no database. Money moving
+            # past an uncounted limit is worse than a retry: those calls fail closed.
+            self.outage.failed(exc)
+            if fail_closed:
+                raise ServiceUnavailable(
+                    f"the {action} limit cannot be checked now (database unavailable); retry shortly",
+                    headers={"Retry-After": str(RETRY_AFTER)},
+                ) from exc
             return
+        self.outage.succeeded()
         if decision.allowed or (exempt is not None and await exempt()):
             return
         self.metrics.rate_limited.labels(action).inc()

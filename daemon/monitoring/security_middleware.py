@@ -186,7 +186,10 @@ async def limit_withdrawal(
     user_id: str,
     retry: Callable[[], Awaitable[bool]] | None = None,
 ) -> None:
-    """The `withdrawal` limit per end user of a partner (queue and emergency creation); a `retry` passes."""
+    """The `withdrawal` limit per end user of a partner (queue and emergency creation); a `retry` passes.
+
+    Without the database it refuses (503): no withdrawal is created past a limit nobody counted.
+    """
     ip = request.get(client_ip_key)
     await request.app[security_state].limit(
         "withdrawal",
@@ -196,4 +199,5 @@ async def limit_withdrawal(
         method=request.method,
         route=_route(request),
         exempt=retry,
+        fail_closed=True,
     )

@@ -22,8 +22,18 @@ class MonitoringSettings(BaseModel):
         32, ge=1, le=10_000, description="messages buffered per client before it is dropped"
     )
     ws_heartbeat: float = Field(30.0, gt=0, description="seconds between WebSocket pings (no pong: closed)")
-    ws_auth_timeout: float = Field(5.0, gt=0, le=60, description="seconds to send the auth message")
-    ws_max_clients: int = Field(5_000, ge=1, description="connections beyond this are refused (503)")
+    ws_auth_timeout: float = Field(
+        5.0, gt=0, le=60, description="seconds from upgrade to authenticated, pings or not (then closed 4401)"
+    )
+    ws_max_clients: int = Field(
+        5_000, ge=1, description="sockets (authenticated or not) beyond this are refused (503)"
+    )
+    ws_max_pending: int = Field(
+        200, ge=1, description="sockets still authenticating beyond this are refused (503)"
+    )
+    ws_max_pending_per_ip: int = Field(
+        10, ge=1, description="sockets still authenticating from one client IP beyond this are refused (429)"
+    )
 
     @field_validator("ws_allowed_origins")
     @classmethod

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import math
 from ipaddress import IPv4Address, IPv6Address
 from urllib.parse import urlsplit
 
@@ -11,11 +13,11 @@ from aiohttp import WSMsgType, web
 
 from daemon import accounts
 from daemon.accounts import Principal
-from daemon.errors import Forbidden, ProblemError
+from daemon.errors import Forbidden, ProblemError, TooManyRequests
 from daemon.http.auth import lookup_principal
 from daemon.http.endpoints import Endpoint
 from daemon.monitoring.bus import DB_ERRORS
-from daemon.monitoring.hub import Client
+from daemon.monitoring.hub import CLOSE_GRACE, Client
 from daemon.monitoring.security_context import security_state
 from daemon.monitoring.security_middleware import client_ip_key
 from daemon.monitoring.settings import MonitoringSettings
@@ -61,16 +63,11 @@ def check_origin(request: web.Request, settings: MonitoringSettings) -> None:
     raise Forbidden(f"origin {origin[:100]!r} may not open this stream")
 
 
-async def _authenticate(
-    request: web.Request, ws: web.WebSocketResponse, wait: float
-) -> tuple[Principal, bytes] | None:
+async def _authenticate(request: web.Request, ws: web.WebSocketResponse) -> tuple[Principal, bytes] | None:
     """The admin behind the Authorization header, or behind the first message {"type":"auth","token":...}."""
     scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
     if not (scheme.lower() == "bearer" and secret.strip()):
-        try:
-            msg = await ws.receive(timeout=wait)
-        except TimeoutError:
-            return None
+        msg = await ws.receive()  # answers pings itself; the caller's deadline bounds the whole phase
         if msg.type is not WSMsgType.TEXT:
             return None
         secret = _token(msg.data)
@@ -97,6 +94,27 @@ async def _authenticate(
     return principal, accounts.hash_key(secret)
 
 
+async def _auth_phase(
+    request: web.Request, ws: web.WebSocketResponse, seconds: float
+) -> tuple[Principal, bytes] | None:
+    """Authenticate within one deadline for the whole phase, or close the socket (4401 or 1013)."""
+    # One deadline, not a receive timeout: aiohttp restarts that on every ping, so a client that pings
+    # and never authenticates would hold its socket for as long as it likes (docs/failure-modes.md).
+    deadline = asyncio.timeout(seconds)
+    try:
+        async with deadline:
+            found = await _authenticate(request, ws)
+    except DB_ERRORS as exc:
+        if not deadline.expired():  # the key could not be checked: not the client's fault
+            log.warning("ws key check failed error=%s", type(exc).__name__)
+            await ws.close(code=TRY_AGAIN_LATER, message=b"try again later")
+            return None
+        found = None
+    if found is None:
+        await ws.close(code=UNAUTHORIZED, message=b"an admin API key is required")
+    return found
+
+
 def _token(text: str) -> str:
     try:
         body = json.loads(text)
@@ -115,20 +133,38 @@ async def monitoring_ws(request: web.Request) -> web.StreamResponse:
     if not is_upgrade(request):
         raise UpgradeRequired("this is a WebSocket endpoint: connect with Upgrade: websocket")
     check_origin(request, settings)
-    if len(hub.clients) >= settings.ws_max_clients or hub.closing:
+    ip, pending = request.get(client_ip_key), hub.pending
+    retry = {"Retry-After": str(math.ceil(settings.ws_auth_timeout))}
+    if len(hub.clients) + pending.total >= settings.ws_max_clients or hub.closing:
         raise Unavailable("the monitoring stream is not accepting connections now")
-    ws = web.WebSocketResponse(heartbeat=settings.ws_heartbeat, max_msg_size=MAX_MESSAGE)
-    await ws.prepare(request)
+    if pending.total >= settings.ws_max_pending:
+        raise Unavailable("too many monitoring streams are authenticating now; retry shortly", headers=retry)
+    if pending.by_ip.get(ip, 0) >= settings.ws_max_pending_per_ip:
+        raise TooManyRequests(
+            "too many monitoring streams are authenticating from this address", headers=retry
+        )
+    pending.add(ip)
+    # A close waits this long for the client's close frame (aiohttp's default: 10 s).
+    ws = web.WebSocketResponse(heartbeat=settings.ws_heartbeat, max_msg_size=MAX_MESSAGE, timeout=CLOSE_GRACE)
     try:
-        found = await _authenticate(request, ws, settings.ws_auth_timeout)
-    except DB_ERRORS as exc:  # the key could not be checked: not the client's fault
-        log.warning("ws key check failed error=%s", type(exc).__name__)
-        await ws.close(code=TRY_AGAIN_LATER, message=b"try again later")
-        return ws
-    if found is None:
-        await ws.close(code=UNAUTHORIZED, message=b"an admin API key is required")
-        return ws
-    principal, key_hash = found
+        try:
+            await ws.prepare(request)
+            found = await _auth_phase(request, ws, settings.ws_auth_timeout)
+        finally:
+            pending.remove(ip)
+        if found is not None:
+            await _stream(request, ws, *found)
+    finally:
+        _disarm_heartbeat(ws)
+    return ws
+
+
+async def _stream(
+    request: web.Request, ws: web.WebSocketResponse, principal: Principal, key_hash: bytes
+) -> None:
+    """Attach to the hub and answer the client's messages until the socket ends."""
+    state = request.app[monitoring_state]
+    settings, hub = state.settings, state.hub
     client = hub.attach(ws, request.transport, f"key:{principal.key_id}", key_hash)
     log.info("ws client connected key_id=%s clients=%d", principal.key_id, len(hub.clients))
     hub.send(
@@ -143,7 +179,16 @@ async def monitoring_ws(request: web.Request) -> web.StreamResponse:
     finally:
         hub.detach(client)
         log.info("ws client disconnected key_id=%s", principal.key_id)
-    return ws
+
+
+def _disarm_heartbeat(ws: web.WebSocketResponse) -> None:
+    """Stop a closed socket's heartbeat timer, which would keep it (request, transport, buffers) alive.
+
+    aiohttp 3.14 re-arms the heartbeat when data arrives after its own close frame went out (the
+    client's close reply), so every closed socket stayed in memory (docs/failure-modes.md).
+    """
+    ws._heartbeat = None
+    ws._cancel_heartbeat()
 
 
 def _answer(request: web.Request, client: Client, text: str) -> None:
@@ -175,7 +220,7 @@ def ws_endpoints() -> list[Endpoint]:
             "Live monitoring stream (WebSocket): metrics_update, alert and energy_state messages",
             "monitoring",
             status=101,
-            errors=(426, 503),
+            errors=(426, 429, 503),
             websocket=True,
         )
     ]

@@ -16,6 +16,7 @@ from daemon.db.lease import LeaderLease
 from daemon.energy.status_routes import queue_lookup
 from daemon.tasks import stop_tasks
 from daemon.withdrawals.estimate import Estimator
+from daemon.withdrawals.inflight import InFlight
 from daemon.withdrawals.metrics import WithdrawalMetrics
 from daemon.withdrawals.models import ClaimedItem
 from daemon.withdrawals.settings import WithdrawalSettings
@@ -53,6 +54,7 @@ class WithdrawalState:
     waiting: WaitingTotals = field(default_factory=WaitingTotals)  # the count enqueue positions start from
     # The demo executor's transfers broadcast and not yet seen in a block: txid -> (partner id, item).
     broadcasts: dict[str, tuple[int, ClaimedItem]] = field(default_factory=dict)
+    creating: InFlight = field(default_factory=InFlight)  # withdrawals being queued or quoted now
 
     def poke(self) -> None:
         """Something changed that the dispatcher should look at soon (this replica only)."""

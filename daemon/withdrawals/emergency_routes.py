@@ -10,9 +10,9 @@ from pydantic import BaseModel
 from daemon import keys
 from daemon.energy.status import pick_language
 from daemon.errors import NotFound
+from daemon.http import idempotency
 from daemon.http.body import read_json
 from daemon.http.endpoints import Endpoint, json_response, path_id
-from daemon.http.idempotency import idempotent, stored_response
 from daemon.monitoring.security_middleware import limit_withdrawal
 from daemon.withdrawals import claims, emergency_repo, emergency_service, payments_repo
 from daemon.withdrawals.claims import EMERGENCY
@@ -33,26 +33,40 @@ def _lang(request: web.Request) -> str:
 async def create_emergency(request: web.Request) -> web.Response:
     """Quote the live TRX fee and record the emergency; cancels the withdrawal's waiting queue entry."""
     body = await read_json(request, EmergencyRequest)
-    app, partner_id, lang = request.app, _partner(request), _lang(request)
+    partner_id = _partner(request)
+    # A parallel duplicate waits for the first, then finds its emergency live: a retry, not counted.
+    creating = request.app[withdrawal_state].creating
+    async with creating.one_at_a_time(("emergency", partner_id, body.withdrawal_id)):
+        return await _create_emergency(request, partner_id, body)
+
+
+async def _create_emergency(request: web.Request, partner_id: int, body: EmergencyRequest) -> web.Response:
+    app, lang = request.app, _lang(request)
     state = app[withdrawal_state]
+    # A retry gets the stored answer before the rate limit and the chain call (no 429, no 503);
+    # one still in flight on another replica gets 409, not a 429.
+    claimed = await idempotency.claim(request)
+    if isinstance(claimed, web.Response):
+        return claimed
+    held = claimed
 
     async def record(values: dict[str, Any] | None) -> web.Response:
         async def work(conn: Any) -> tuple[int, BaseModel]:
             status, row = await emergency_service.record(conn, partner_id, body, values)
             return status, emergency_service.view(row, lang)
 
-        return await idempotent(request, work)
+        return await idempotency.run(request, held, work)
 
-    # A retry gets the stored answer before the rate limit and the chain call (no 429, no 503).
-    stored = await stored_response(request)
-    if stored is not None:
-        return stored
-    async with app[keys.runtime].pool.acquire() as conn:
-        live = await emergency_repo.live_for(conn, partner_id, body.withdrawal_id)
-    if live is not None:
-        return await record(None)
-    await limit_withdrawal(request, partner_id, body.user_id)
-    response: web.Response = await emergency_service.create(app, partner_id, body, record)
+    try:
+        async with app[keys.runtime].pool.acquire() as conn:
+            live = await emergency_repo.live_for(conn, partner_id, body.withdrawal_id)
+        if live is not None:
+            return await record(None)
+        await limit_withdrawal(request, partner_id, body.user_id)
+        response: web.Response = await emergency_service.create(app, partner_id, body, record)
+    except BaseException:
+        await idempotency.release(request, held)  # a no-op once `run` stored the response
+        raise
     if response.status == 201 and "Idempotent-Replayed" not in response.headers:
         state.metrics.emergency.labels("pending_trx_payment").inc()
     return response

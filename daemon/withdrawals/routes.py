@@ -8,9 +8,9 @@ from aiohttp import web
 from pydantic import BaseModel
 
 from daemon import keys
+from daemon.http import idempotency
 from daemon.http.body import read_json
 from daemon.http.endpoints import Endpoint, json_response, path_id
-from daemon.http.idempotency import HEADER, idempotent, stored_response
 from daemon.monitoring.security_middleware import limit_withdrawal
 from daemon.withdrawals import claims, queue_service
 from daemon.withdrawals.claims import QUEUE
@@ -37,23 +37,38 @@ async def enqueue(request: web.Request) -> web.Response:
     """Queue a withdrawal until energy allows; a retry with the same withdrawal_id returns the entry."""
     body = await read_json(request, WithdrawalRequest)
     app, partner_id = request.app, partner_of(request)
-    stored = await stored_response(request)
-    if stored is not None:
-        return stored
+    # A parallel duplicate (same withdrawal, any Idempotency-Key) waits for the first and is its retry.
+    async with app[withdrawal_state].creating.one_at_a_time(("queue", partner_id, body.withdrawal_id)) as dup:
+        return await _enqueue(request, partner_id, body, dup)
+
+
+async def _enqueue(request: web.Request, partner_id: int, body: WithdrawalRequest, dup: bool) -> web.Response:
+    app = request.app
+    # The key first: a retry (done, or in flight on another replica) is answered before the limit.
+    claimed = await idempotency.claim(request)
+    if isinstance(claimed, web.Response):
+        return claimed
 
     async def retry() -> bool:
         # A retry gets its entry, never a 429. Asked only past the limit, so enqueue stays one statement.
         async with app[keys.runtime].pool.acquire() as conn:
             return await queue_service.is_retry(conn, partner_id, body)
 
-    await limit_withdrawal(request, partner_id, body.user_id, retry)
-    required = await queue_service.required_energy(app, body.to_address)  # chain call: before the transaction
-
     async def work(conn: Any) -> tuple[int, BaseModel]:
         return await queue_service.enqueue(conn, app, partner_id, body, required)
 
-    if HEADER in request.headers:
-        response = await idempotent(request, work)
+    try:
+        # A duplicate of a request that just ran is not counted at all (asked first: it is rare).
+        if not (dup and await retry()):
+            await limit_withdrawal(request, partner_id, body.user_id, retry)
+        required = await queue_service.required_energy(
+            app, body.to_address
+        )  # chain call: before the transaction
+    except BaseException:
+        await idempotency.release(request, claimed)
+        raise
+    if claimed is not None:
+        response = await idempotency.run(request, claimed, work)
     else:
         # One INSERT statement is atomic: no BEGIN/COMMIT round trips (a retry is safe by withdrawal_id).
         async with app[keys.runtime].pool.acquire() as conn:

@@ -108,3 +108,26 @@ async def test_without_its_database_the_limit_fails_open(sec_app: AppFactory, ke
     await state(client).own_pool.close()  # the security pool is gone: nothing can be counted
     for _ in range(3):
         assert (await client.get("/api/v1/me", headers=bearer(partner))).status == 200
+
+
+async def test_without_its_database_withdrawal_creation_fails_closed(
+    sec_app: AppFactory, keys: Keys, database_url: str
+) -> None:
+    import asyncpg
+
+    client = await sec_app(rate_limits={"withdrawal": {"limit": 1}, "api_call": {"limit": 10**9}})
+    partner, _ = await keys.partner()
+    h = bearer(partner)
+    await state(client).own_pool.close()  # the limit cannot be counted, but the main database works
+    for path in ("/api/v1/energy/queue", "/api/v1/energy/emergency-withdrawal"):
+        resp = await client.post(path, json=withdrawal("w1"), headers=h)
+        assert resp.status == 503 and resp.content_type == "application/problem+json"
+        assert int(resp.headers["Retry-After"]) > 0
+        assert "withdrawal limit" in (await resp.json())["detail"]
+    assert (await client.get("/api/v1/me", headers=h)).status == 200  # other routes still fail open
+    conn = await asyncpg.connect(database_url)
+    try:
+        assert await conn.fetchval("SELECT count(*) FROM energy_withdrawal_queue") == 0
+        assert await conn.fetchval("SELECT count(*) FROM emergency_withdrawals") == 0
+    finally:
+        await conn.close()
