@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import pytest
 from aiohttp.test_utils import TestClient
 from openapi_spec_validator import validate
 
@@ -168,3 +169,14 @@ async def test_nul_characters_are_refused_not_stored(client: TestClient[Any, Any
     resp = await client.post(PARTNERS, json={"name": "a\x00b"}, headers=bearer(admin))
     body = await _problem(resp, 422)
     assert body["errors"] == [{"field": "name", "message": "Value error, must not contain NUL characters"}]
+
+
+@pytest.mark.parametrize("raw", ["¹", "٣", "１２"])
+async def test_a_non_ascii_digit_in_a_path_id_is_a_404(
+    client: TestClient[Any, Any], keys: Keys, raw: str
+) -> None:
+    """`'¹'.isdigit()` is true but int() refuses it: such an id is an object that cannot exist, not a 500."""
+    admin, _ = await keys.admin()
+    resp = await client.get(f"/api/v1/support/tickets/{raw}", headers=bearer(admin))
+    assert resp.status == 404, await resp.text()
+    assert resp.content_type == "application/problem+json"

@@ -71,7 +71,7 @@ def receiver_problems(settings: AlertsSettings) -> list[str]:
                 out.append(f"{where}: secret: {problem}")
         if isinstance(r, EmailReceiver):
             host, sep, port = r.smarthost.rpartition(":")
-            if sep and (not host or not port.isdigit() or not 0 < int(port) < 65536):
+            if sep and (not host or not (port.isascii() and port.isdigit()) or not 0 < int(port) < 65536):
                 out.append(f"{where}: smarthost: must be host:port (e.g. smtp.example.com:587)")
     return out
 

@@ -52,6 +52,6 @@ def json_response(payload: BaseModel | dict[str, Any] | None, status: int = 200)
 def path_id(request: web.Request, name: str = "id") -> int:
     """A positive 64-bit id from the path; anything else is a resource that cannot exist."""
     raw = request.match_info[name]
-    if not raw.isdigit() or not 0 < int(raw) < 2**63:
+    if not (raw.isascii() and raw.isdigit()) or not 0 < int(raw) < 2**63:
         raise NotFound(f"no such object: {raw!r}")
     return int(raw)
