@@ -26,7 +26,9 @@ async def test_a_key_given_twice_is_refused_naming_it(client: TestClient[Any, An
     assert all(p["name"] != "evil-twin" for p in listed["items"])
 
 
-async def test_a_huge_integer_is_a_clean_400_naming_the_field(client: TestClient[Any, Any], keys: Keys) -> None:
+async def test_a_huge_integer_is_a_clean_400_naming_the_field(
+    client: TestClient[Any, Any], keys: Keys
+) -> None:
     admin, _ = await keys.admin()
     status, body = await _post(client, bearer(admin), '{"name": ' + "7" * 5000 + "}")
     assert status == 400 and body["errors"][0]["field"] == "name", body
