@@ -11,6 +11,7 @@ import aiosmtplib
 
 from daemon.alerts.channels.base import Kind, Outcome, Sessions
 from daemon.alerts.channels.text import body, title
+from daemon.alerts.escape import one_line
 from daemon.alerts.settings import EmailReceiver
 
 
@@ -18,7 +19,8 @@ def build(receiver: EmailReceiver, row: dict[str, Any]) -> EmailMessage:
     """The message for one notification."""
     p, lang = row["payload"], receiver.language
     msg = EmailMessage()
-    msg["Subject"] = title(p, lang)
+    # A line break in a header would end it (header injection; Python refuses and the send would fail).
+    msg["Subject"] = one_line(title(p, lang))
     msg["From"] = receiver.sender
     msg["To"] = ", ".join(receiver.to)
     # Stable across retries, so mail systems can drop a duplicate delivery.
