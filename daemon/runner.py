@@ -13,6 +13,7 @@ from daemon import __version__, demo, keys
 from daemon.app import create_app
 from daemon.config import Settings
 from daemon.db.target import DatabaseTarget, open_database
+from daemon.http.listener import Runner
 from daemon.runtime import Runtime
 from daemon.tasks import stop_tasks
 
@@ -72,8 +73,12 @@ async def serve(settings: Settings) -> int:
         loop.add_signal_handler(sig, stop.set)
     async with open_database(settings) as target:
         app = create_app(settings, database_url=target.url)
-        runner = web.AppRunner(
-            app, handle_signals=False, access_log=None, shutdown_timeout=settings.server.shutdown_timeout
+        runner = Runner(
+            app,
+            header_timeout=settings.server.header_timeout,
+            handle_signals=False,
+            access_log=None,
+            shutdown_timeout=settings.server.shutdown_timeout,
         )
         await runner.setup()
         try:
