@@ -1,4 +1,4 @@
-"""Per-instance state machine as Prometheus: inactive -> pending -> firing -> resolved (alerting.md §1)."""
+"""Per-instance state machine as Prometheus: inactive -> pending -> firing -> resolved."""
 
 from __future__ import annotations
 
