@@ -57,6 +57,12 @@ class ServerSettings(_Section):
     metrics_public: bool = True
     shutdown_timeout: float = Field(5.0, gt=0, le=60)
     max_body_bytes: int = Field(1024 * 1024, gt=0)
+    header_timeout: float = Field(
+        15.0,
+        gt=0,
+        le=600,
+        description="seconds a request's headers may take to arrive; then the connection closes",
+    )
 
 
 class DatabaseSettings(_Section):

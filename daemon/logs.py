@@ -13,7 +13,9 @@ class LogfmtFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         ts = datetime.fromtimestamp(record.created, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-        line = f'ts={ts} level={record.levelname.lower()} logger={record.name} msg="{record.getMessage()}"'
+        # The message quoted as one logfmt value: text inside it cannot start a line or a key of its own.
+        msg = json.dumps(record.getMessage(), ensure_ascii=False)
+        line = f"ts={ts} level={record.levelname.lower()} logger={record.name} msg={msg}"
         if record.exc_info:
             line += " exc=" + json.dumps(self.formatException(record.exc_info))
         return line

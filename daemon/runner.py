@@ -14,6 +14,7 @@ from daemon.app import create_app
 from daemon.config import Settings
 from daemon.db.embedded_watch import keep_alive
 from daemon.db.target import DatabaseTarget, open_database
+from daemon.http.listener import Runner
 from daemon.runtime import Runtime
 from daemon.tasks import stop_tasks
 
@@ -98,8 +99,12 @@ async def serve(settings: Settings) -> int:
 async def _serve(settings: Settings, target: DatabaseTarget, stop: asyncio.Event) -> int:
     """Serve the app on `target` until `stop` is set; the exit code."""
     app = create_app(settings, database_url=target.url)
-    runner = web.AppRunner(
-        app, handle_signals=False, access_log=None, shutdown_timeout=settings.server.shutdown_timeout
+    runner = Runner(
+        app,
+        header_timeout=settings.server.header_timeout,
+        handle_signals=False,
+        access_log=None,
+        shutdown_timeout=settings.server.shutdown_timeout,
     )
     await runner.setup()
     try:

@@ -24,7 +24,7 @@ from daemon.alerts.outbox import DB_ERRORS, Resolver, Sender, refresh_depth
 from daemon.alerts.readers import app_registry
 from daemon.alerts.rules import Rule, RuleError, RuleSet, load_rules
 from daemon.alerts.settings import AlertsSettings
-from daemon.alerts.ssrf import GuardedResolver
+from daemon.alerts.ssrf import guarded_connector
 from daemon.alerts.suppress import Silence
 from daemon.db.lease import LeaderLease
 from daemon.monitoring.profiler import profiled
@@ -207,9 +207,7 @@ async def alerts_context(app: web.Application) -> AsyncIterator[None]:
     with contextlib.suppress(*DB_ERRORS):  # unknown: the first evaluation re-reads the files once more
         async with runtime.pool.acquire() as conn:
             state.reload_seen = await repo.reload_requested_at(conn)  # requests before now: files just read
-    guarded = aiohttp.ClientSession(
-        connector=aiohttp.TCPConnector(resolver=GuardedResolver(), limit=64), trust_env=False
-    )
+    guarded = aiohttp.ClientSession(connector=guarded_connector(limit=64), trust_env=False)
     private = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=64), trust_env=False)
     sender = Sender(runtime.pool, state.settings, state.metrics, Sessions(guarded, private), state.clock)
     sender.resolve = app.get(channel_resolver)

@@ -205,6 +205,7 @@ class Evaluator:
             "status": status,
             "labels": inst.labels,
             "annotations": inst.annotations,
+            **({"annotations_mrkdwn": inst.mrkdwn} if inst.mrkdwn else {}),
             "startsAt": iso(inst.fired_at if inst.fired_at is not None else now),
             "endsAt": iso(inst.resolved_at) if status == "resolved" and inst.resolved_at else NEVER,
             "generatorURL": generator_url(self.settings, rule.name, inst.fingerprint),
@@ -273,11 +274,14 @@ def _envs(rule: Rule, snap: Snapshot) -> Iterable[tuple[Any, Mapping[str, Any]]]
 
 def _render(inst: Instance, rule: Rule, env: Mapping[str, Any]) -> None:
     ctx = {**env, "labels": inst.labels, "value": inst.value, "alertname": rule.name}
-    out = {}
+    out, marked = {}, {}
     for key, template in rule.annotations.items():
         text, error = template.render(ctx)
         if error is not None:
             log.warning("annotation failed rule=%s annotation=%s error=%s", rule.name, key, error)
         out[key] = text
+        if template.mrkdwn is not None and (slack := template.render_mrkdwn(ctx)) is not None:
+            marked[key] = slack
+    inst.mrkdwn = marked
     if out != inst.annotations:
         inst.annotations, inst.dirty = out, True

@@ -1,4 +1,4 @@
-"""Per-instance state machine as Prometheus: inactive -> pending -> firing -> resolved (alerting.md §1)."""
+"""Per-instance state machine as Prometheus: inactive -> pending -> firing -> resolved."""
 
 from __future__ import annotations
 
@@ -34,12 +34,15 @@ class Instance:
     seq: int = 0
     value: float | None = None
     annotations: dict[str, str] = field(default_factory=dict)
+    # Slack renderings of annotations whose template has markup; not persisted (Slack escapes
+    # the whole annotation when a restart lost them).
+    mrkdwn: dict[str, str] = field(default_factory=dict)
     muted: str | None = None  # "silenced" / "inhibited" while suppressed
     dirty: bool = True
 
     def as_row(self) -> dict[str, Any]:
         """The persisted form."""
-        return {k: v for k, v in self.__dict__.items() if k != "dirty"}
+        return {k: v for k, v in self.__dict__.items() if k not in ("dirty", "mrkdwn")}
 
 
 @dataclass(frozen=True)

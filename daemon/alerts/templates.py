@@ -1,8 +1,13 @@
-"""Annotation templates: a whitelisted jinja2 subset in ImmutableSandboxedEnvironment (alerting.md §4)."""
+"""Annotation templates: a whitelisted jinja2 subset in ImmutableSandboxedEnvironment.
+
+Each template also renders for Slack when its own text uses Slack's control characters: the
+operator's `<https://runbook|Runbook>` stays a link while every substituted value is escaped.
+"""
 
 from __future__ import annotations
 
 import difflib
+import functools
 import math
 from collections.abc import Callable, Collection, Mapping
 from typing import Any
@@ -10,6 +15,8 @@ from typing import Any
 from jinja2 import StrictUndefined, TemplateError, nodes
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from daemon.alerts.escape import mrkdwn
 
 MAX_TEMPLATE = 2000
 MAX_OUTPUT = 4000
@@ -114,16 +121,37 @@ class _Env(ImmutableSandboxedEnvironment):
         return super().call_binop(context, operator_, left, right)
 
 
-def environment() -> ImmutableSandboxedEnvironment:
-    """The one template environment: strict about undefined names, no globals (no range, no lipsum)."""
-    env = _Env(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False)
+def _mrkdwn_value(value: Any) -> str:
+    return mrkdwn(str(value))
+
+
+def environment(*, escape_values: bool = False) -> ImmutableSandboxedEnvironment:
+    """The template environment: strict about undefined names, no globals (no range, no lipsum).
+
+    With `escape_values` every `{{ ... }}` result is escaped for Slack mrkdwn; the template's own text is not.
+    """
+    env = _Env(
+        undefined=StrictUndefined,
+        autoescape=False,
+        keep_trailing_newline=False,
+        finalize=_mrkdwn_value if escape_values else None,
+    )
     env.globals.clear()
     env.filters = {name: env.filters[name] for name in SAFE_BUILTIN_FILTERS} | FILTERS
     return env
 
 
+@functools.cache
+def _mrkdwn_env() -> ImmutableSandboxedEnvironment:
+    return environment(escape_values=True)  # one, built on first use, shared by every template
+
+
 class AnnotationTemplate:
-    """One checked, compiled template; `render(ctx)` never raises (falls back to the source text)."""
+    """One checked, compiled template; `render(ctx)` never raises (falls back to the source text).
+
+    `mrkdwn` is set when the template's own text holds `<`, `>` or `&` (Slack markup the operator
+    wrote); otherwise escaping the whole plain rendering gives the same text and nothing more is kept.
+    """
 
     def __init__(self, env: ImmutableSandboxedEnvironment, source: str, names: Mapping[str, Collection[str]]):
         if not isinstance(source, str):
@@ -139,14 +167,29 @@ class AnnotationTemplate:
         _check(tree, names)
         self.source = source
         self.template = env.from_string(tree)
+        markup = any(
+            isinstance(n, nodes.TemplateData) and any(c in n.data for c in "<>&") for n in _walk(tree)
+        )
+        self.mrkdwn = _mrkdwn_env().from_string(_mrkdwn_env().parse(source)) if markup else None
 
     def render(self, ctx: Mapping[str, Any]) -> tuple[str, str | None]:
         """(text, error): on any failure the raw source is used so the notification still goes out."""
-        try:
-            out = self.template.render(ctx)
-        except Exception as exc:  # a template error must not lose the alert; the error is reported
-            return self.source, f"{type(exc).__name__}: {exc}"
-        return (out[:MAX_OUTPUT], None)
+        return _render(self.template, self.source, ctx)
+
+    def render_mrkdwn(self, ctx: Mapping[str, Any]) -> str | None:
+        """The Slack rendering (values escaped, the operator's markup kept), when it differs."""
+        if self.mrkdwn is None:
+            return None
+        text, error = _render(self.mrkdwn, self.source, ctx)
+        return None if error is not None else text
+
+
+def _render(template: Any, source: str, ctx: Mapping[str, Any]) -> tuple[str, str | None]:
+    try:
+        out: str = template.render(ctx)
+    except Exception as exc:  # a template error must not lose the alert; the error is reported
+        return source, f"{type(exc).__name__}: {exc}"
+    return (out[:MAX_OUTPUT], None)
 
 
 def _check(tree: nodes.Node, names: Mapping[str, Collection[str]]) -> None:

@@ -28,14 +28,71 @@ def _too_deep(doc: Any, limit: int) -> bool:
     return False
 
 
+MAX_INT_DIGITS = 640  # digits of a JSON integer: Python's lowest int_max_str_digits, far beyond any field
+
+
+class _Refused:
+    """Stands in for a value the parser refuses (a repeated key, a huge integer) until its field is named."""
+
+    __slots__ = ("why",)
+
+    def __init__(self, why: str) -> None:
+        self.why = why
+
+
+def _constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def _path_of(doc: Any, marker: _Refused) -> str:
+    """The dotted path of `marker` in `doc`, as field errors name fields."""
+    stack: list[tuple[str, Any]] = [("", doc)]
+    while stack:
+        path, node = stack.pop()
+        if node is marker:
+            return path
+        items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+        stack.extend((f"{path}.{k}" if path else str(k), v) for k, v in items)
+    return "(body)"
+
+
 def parse_json(raw: bytes) -> Any:
-    """The parsed body; BadRequest naming the body when it is not JSON or nests too deeply."""
+    """The parsed body; BadRequest naming the body, or the field, when it is not JSON we accept.
+
+    Refused besides malformed JSON: nesting past MAX_JSON_DEPTH, a key given twice in one object
+    (parsers disagree on which one wins), integers longer than MAX_INT_DIGITS, NaN and Infinity.
+    """
+    refused: list[_Refused] = []
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        obj = dict(items)
+        if len(obj) != len(items):
+            seen: set[str] = set()
+            for key, _ in items:
+                if key in seen and not refused:
+                    obj[key] = marker = _Refused(f"key {key!r} appears more than once in one object")
+                    refused.append(marker)
+                seen.add(key)
+        return obj
+
+    def parse_int(text: str) -> Any:
+        if len(text) <= MAX_INT_DIGITS:  # a sign included: one digit less is still far beyond any field
+            return int(text)
+        digits = len(text) - text.startswith("-")
+        marker = _Refused(f"integer has {digits} digits; at most {MAX_INT_DIGITS} are accepted")
+        refused.append(marker)
+        return marker
+
     try:
-        doc = json.loads(raw)
+        doc = json.loads(raw, object_pairs_hook=pairs, parse_int=parse_int, parse_constant=_constant)
     except RecursionError as exc:  # the parser's own stack: far deeper than MAX_JSON_DEPTH
         raise BadRequest(f"JSON body nests more than {MAX_JSON_DEPTH} levels", field="(body)") from exc
     except (UnicodeDecodeError, ValueError) as exc:
         raise BadRequest(f"malformed JSON body: {exc}", field="(body)") from exc
+    if refused:
+        field = _path_of(doc, refused[0])
+        why = refused[0].why
+        raise BadRequest(f"invalid field {field}: {why}", errors=[{"field": field, "message": why}])
     # Fewer brackets than the limit cannot nest past it: most bodies skip the walk.
     if raw.count(b"[") + raw.count(b"{") > MAX_JSON_DEPTH and _too_deep(doc, MAX_JSON_DEPTH):
         raise BadRequest(f"JSON body nests more than {MAX_JSON_DEPTH} levels", field="(body)")

@@ -68,10 +68,14 @@ async def _values(request: web.Request, cfg: SecuritySettings) -> Iterator[tuple
     out += [(f"header:{h}", headers[h]) for h in cfg.scan_headers if h in headers]
     length = request.content_length
     ctype = request.content_type
+    # What is scanned is what the handler stores: the parsed values, however much whitespace pads
+    # the raw body, and chunked bodies (no Content-Length) too; read() stops at client_max_size.
     if (
         request.body_exists
-        and length is not None
-        and 0 < length <= min(cfg.max_scan_body_bytes, request.app[keys.settings].server.max_body_bytes)
+        and (
+            length is None
+            or 0 < length <= min(cfg.max_scan_body_bytes, request.app[keys.settings].server.max_body_bytes)
+        )
         and (ctype == "application/json" or ctype.endswith("+json"))
     ):
         raw = await request.read()  # aiohttp keeps it: the handler reads the same bytes

@@ -54,10 +54,12 @@ class SecuritySettings(_Section):
     scan_enabled: bool = Field(True, description="look for SQLi/XSS/path traversal in every request")
     block: bool = Field(False, description="refuse (403) requests the scan flags instead of only recording")
     scan_headers: tuple[str, ...] = ("User-Agent", "Referer", "X-Forwarded-Host")
-    max_value_length: int = Field(2048, ge=16, le=65_536, description="chars scanned per value")
+    # The defaults scan all that a request can store: the longest ticket text is 10,000 characters
+    # and the server takes bodies up to 1 MiB.
+    max_value_length: int = Field(16_384, ge=16, le=65_536, description="chars scanned per value")
     max_values: int = Field(256, ge=1, le=10_000, description="values scanned per request")
     max_scan_body_bytes: int = Field(
-        256 * 1024, ge=0, description="JSON bodies larger than this are not scanned"
+        1024 * 1024, ge=0, description="JSON bodies larger than this are not scanned"
     )
     trusted_proxies: tuple[IPNetwork, ...] = Field(
         (), description="peers whose X-Forwarded-For is believed (CIDRs)"

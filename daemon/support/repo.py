@@ -51,8 +51,12 @@ async def insert_ticket(
     detail: dict[str, Any],
     receivers: list[str] | None = None,
     template: str = "{}",
+    placeholder: str = "",
 ) -> dict[str, Any]:
-    """Insert a ticket, its `created` event and its notifications (outbox rows) in one statement."""
+    """Insert a ticket, its `created` event and its notifications (outbox rows) in one statement.
+
+    `placeholder` in `template` becomes the new ticket's id; the caller picks one the ticket's text lacks.
+    """
     row = await conn.fetchrow(
         "WITH t AS (INSERT INTO support_tickets (partner_id, title, description, attachments, category, "
         "category_source, priority, priority_source, requested_priority, status, created_at, updated_at, "
@@ -64,7 +68,7 @@ async def insert_ticket(
         # Atomic with the ticket: no notification for a rolled-back ticket, none lost for a committed one.
         "o AS (INSERT INTO alert_outbox (notification_id, receiver, alertname, fingerprint, status, payload, "
         "created_at, due_at) SELECT 'ticket:' || t.id || ':created', r, 'TicketCreated', "
-        "'TicketCreated:' || t.id, 'firing', replace($14, '__TICKET_ID__', t.id::text)::jsonb, $8, $8 "
+        "'TicketCreated:' || t.id, 'firing', replace($14, $15, t.id::text)::jsonb, $8, $8 "
         "FROM t, unnest($13::text[]) r) "
         "SELECT * FROM t",
         t["partner_id"],
@@ -81,6 +85,7 @@ async def insert_ticket(
         json.dumps(detail, ensure_ascii=False),
         receivers or [],
         template,
+        placeholder,
     )
     return _row(row)
 

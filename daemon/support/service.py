@@ -76,8 +76,10 @@ async def create_ticket(
         "category": c.category,
         "category_scores": c.category_scores,
     }
-    template = notify_outbox.created_template(ticket, now, external_url) if receivers else "{}"
-    return await repo.insert_ticket(conn, ticket, actor.id, detail, receivers, template)
+    template, ticket_id = ("{}", "")
+    if receivers:
+        template, ticket_id = notify_outbox.created_template(ticket, now, external_url)
+    return await repo.insert_ticket(conn, ticket, actor.id, detail, receivers, template, ticket_id)
 
 
 async def get_ticket(conn: Any, actor: Actor, ticket_id: int, *, lock: bool = False) -> dict[str, Any]:

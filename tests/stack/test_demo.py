@@ -45,7 +45,7 @@ def test_the_demo_drains_pools_alerts_congests_queues_and_opens_a_ticket(
             levels.append(level)
         if len(levels) > 1:
             seen.setdefault("energy state changed", at)
-        if re.search(r'logger=daemon\.alerts\.notify msg="alert id=\S+ \[FIRING\]', demo.logs()):
+        if re.search(r'logger=daemon\.alerts\.notify msg="alert id=\S+ title=\\"\[FIRING\]', demo.logs()):
             seen.setdefault("alert delivered to the log receiver", at)
         if "⚠️ 현재 네트워크가 혼잡합니다" in http_get(f"{demo.url}/status")[1].decode():
             seen.setdefault("status page congested", at)

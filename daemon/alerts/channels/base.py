@@ -1,4 +1,4 @@
-"""What a channel returns, and how HTTP answers map to sent / retry / permanent (alerting.md §2, §5)."""
+"""What a channel returns, and how HTTP answers map to sent / retry / permanent."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any, Literal, Protocol
 
 import aiohttp
 
-from daemon.alerts.ssrf import BlockedURL, check_url
+from daemon.alerts.ssrf import BlockedURL, check_url, redact
 
 Kind = Literal["sent", "retry", "permanent"]
 MAX_BODY = 64 * 1024  # receivers' answers are read only this far
@@ -92,6 +92,8 @@ async def post(
             wait = retry_after(resp.headers.get("Retry-After"))
     except BlockedURL as exc:
         return Outcome("permanent", None, str(exc))
+    except aiohttp.InvalidURL as exc:  # the client refuses this URL every time: retrying cannot help
+        return Outcome("permanent", None, f"invalid URL: {redact(str(exc.url))}")
     except (TimeoutError, aiohttp.ClientError, OSError) as exc:
         return Outcome("retry", None, f"{type(exc).__name__}: {exc}"[:200])
     if 200 <= status < 300:

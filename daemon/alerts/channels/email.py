@@ -12,6 +12,7 @@ import aiosmtplib
 
 from daemon.alerts.channels.base import Kind, Outcome, Sessions
 from daemon.alerts.channels.text import body, title
+from daemon.alerts.escape import one_line
 from daemon.alerts.identity import message_id
 from daemon.alerts.settings import EmailReceiver
 
@@ -20,7 +21,8 @@ def build(receiver: EmailReceiver, row: dict[str, Any], domain: str) -> EmailMes
     """The message for one notification."""
     p, lang = row["payload"], receiver.language
     msg = EmailMessage()
-    msg["Subject"] = title(p, lang)
+    # A line break in a header would end it (header injection; Python refuses and the send would fail).
+    msg["Subject"] = one_line(title(p, lang))
     msg["From"] = receiver.sender
     msg["To"] = ", ".join(receiver.to)
     msg["Date"] = formatdate(usegmt=True)

@@ -7,6 +7,7 @@ from typing import Any
 
 from daemon.alerts.channels.base import Outcome, Sessions
 from daemon.alerts.channels.text import title
+from daemon.alerts.escape import quoted
 from daemon.alerts.settings import LogReceiver
 
 log = logging.getLogger("daemon.alerts.notify")
@@ -24,5 +25,7 @@ class LogChannel:
     async def send(self, rows: list[dict[str, Any]], sessions: Sessions) -> Outcome:
         """Log each notification."""
         for row in rows:
-            log.info("alert id=%s %s", row["notification_id"], title(row["payload"], self.receiver.language))
+            # Quoted: a value cannot add lines or key=value pairs of its own to the log.
+            text = quoted(title(row["payload"], self.receiver.language))
+            log.info("alert id=%s title=%s", row["notification_id"], text)
         return Outcome("sent")

@@ -1,4 +1,8 @@
-"""`slack`: incoming webhook, Block Kit + text fallback; a burst is one message (alerting.md §5)."""
+"""`slack`: incoming webhook, Block Kit + text fallback; a burst is one message.
+
+Values and partner text are escaped (docs/ssrf-and-escaping.md), and section text is `verbatim`, so
+Slack does not turn names, bare URLs or mentions in them into links or notifications.
+"""
 
 from __future__ import annotations
 
@@ -18,14 +22,24 @@ def message(payloads: list[dict[str, Any]], language: str) -> dict[str, Any]:
     """The webhook body: one section per alert, and a `text` fallback for notifications."""
     blocks: list[dict[str, Any]] = []
     for p in payloads[:ALERTS_PER_MESSAGE]:
-        text = f"*{title(p, language)}*\n{body(p, language)}"
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text[:SECTION_MAX]}})
+        text = f"*{title(p, language, slack=True)}*\n{body(p, language, slack=True)}"
+        section = {"type": "mrkdwn", "text": _cut(text, SECTION_MAX), "verbatim": True}
+        blocks.append({"type": "section", "text": section})
     extra = len(payloads) - ALERTS_PER_MESSAGE
     if extra > 0:
         more = WORDS.get(language, WORDS["en"])["more"]
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": f"+{extra} {more}"}]})
-    fallback = "\n".join(title(p, language) for p in payloads)[:TEXT_MAX]
+    fallback = _cut("\n".join(title(p, language, slack=True) for p in payloads), TEXT_MAX)
     return {"text": fallback, "blocks": blocks, "unfurl_links": False, "unfurl_media": False}
+
+
+def _cut(text: str, limit: int) -> str:
+    """At most `limit` characters, never ending inside an entity (`&lt;` cut to `&l` would show)."""
+    if len(text) <= limit:
+        return text
+    text = text[:limit]
+    amp = text.rfind("&", max(0, limit - 5))
+    return text[:amp] if amp != -1 and ";" not in text[amp:] else text
 
 
 class SlackChannel:

@@ -1,8 +1,14 @@
-"""Plain-language notification text in English and Korean, from a notification's payload."""
+"""Plain-language notification text in English and Korean, from a notification's payload.
+
+With `slack=True` the text is Slack mrkdwn: every value is escaped, and annotations keep the
+markup of the operator's own template (`annotations_mrkdwn`) where the evaluator rendered it.
+"""
 
 from __future__ import annotations
 
 from typing import Any
+
+from daemon.alerts.escape import mrkdwn
 
 WORDS = {
     "en": {"firing": "FIRING", "resolved": "RESOLVED", "value": "value", "since": "since", "more": "more"},
@@ -10,25 +16,34 @@ WORDS = {
 }
 
 
-def annotation(payload: dict[str, Any], key: str, language: str) -> str:
+def annotation(payload: dict[str, Any], key: str, language: str, *, slack: bool = False) -> str:
     """`key_ko` for Korean receivers when the rule has it, else `key`."""
     notes = payload.get("annotations") or {}
-    return str(notes.get(f"{key}_{language}") or notes.get(key) or "")
+    chosen = f"{key}_{language}" if notes.get(f"{key}_{language}") else key
+    text = str(notes.get(chosen) or "")
+    if not slack:
+        return text
+    marked = payload.get("annotations_mrkdwn") or {}
+    return str(marked[chosen]) if chosen in marked else mrkdwn(text)
 
 
-def title(payload: dict[str, Any], language: str) -> str:
+def title(payload: dict[str, Any], language: str, *, slack: bool = False) -> str:
     """`[FIRING] EnergyUsageCritical pool=alpha (critical)`."""
     words = WORDS.get(language, WORDS["en"])
     labels = payload["labels"]
     scope = " ".join(f"{k}={labels[k]}" for k in ("pool", "partner") if k in labels)
     severity = f" ({labels['severity']})" if "severity" in labels else ""
-    return f"[{words[payload['status']]}] {labels.get('alertname', '')} {scope}".rstrip() + severity
+    text = f"[{words[payload['status']]}] {labels.get('alertname', '')} {scope}".rstrip() + severity
+    return mrkdwn(text) if slack else text
 
 
-def body(payload: dict[str, Any], language: str) -> str:
+def body(payload: dict[str, Any], language: str, *, slack: bool = False) -> str:
     """Summary, description and value, one per line."""
     words = WORDS.get(language, WORDS["en"])
-    lines = [annotation(payload, "summary", language), annotation(payload, "description", language)]
+    lines = [
+        annotation(payload, "summary", language, slack=slack),
+        annotation(payload, "description", language, slack=slack),
+    ]
     if payload.get("value") is not None:
         lines.append(f"{words['value']}: {payload['value']:g}")
     lines.append(f"{words['since']}: {payload['startsAt']}")
