@@ -63,29 +63,26 @@ async def delete_instances(conn: Any, fingerprints: list[str]) -> None:
         await conn.execute("DELETE FROM alert_instances WHERE fingerprint = ANY($1::text[])", fingerprints)
 
 
+_OUTBOX_INSERT = """
+        INSERT INTO alert_outbox (notification_id, receiver, alertname, fingerprint, status, payload,
+            created_at, due_at)
+        VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $7)
+        """
+
+
+def _outbox_args(rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+    """The INSERT's parameters for each notification row."""
+    keys = ("notification_id", "receiver", "alertname", "fingerprint", "status")
+    return [(*(r[k] for k in keys), json.dumps(r["payload"]), r["created_at"]) for r in rows]
+
+
 async def enqueue(conn: Any, rows: list[dict[str, Any]]) -> None:
     """Add notifications; a notification id already present is kept as it is (idempotent)."""
     if not rows:
         return
     await conn.executemany(
-        """
-        INSERT INTO alert_outbox (notification_id, receiver, alertname, fingerprint, status, payload,
-            created_at, due_at)
-        VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $7)
-        ON CONFLICT (receiver, notification_id) DO NOTHING
-        """,
-        [
-            (
-                r["notification_id"],
-                r["receiver"],
-                r["alertname"],
-                r["fingerprint"],
-                r["status"],
-                json.dumps(r["payload"]),
-                r["created_at"],
-            )
-            for r in rows
-        ],
+        _OUTBOX_INSERT + "ON CONFLICT (receiver, notification_id) DO NOTHING",
+        _outbox_args(rows),
     )
 
 
@@ -94,26 +91,11 @@ async def enqueue_resends(conn: Any, rows: list[dict[str, Any]]) -> None:
     if not rows:
         return
     await conn.executemany(
-        """
-        INSERT INTO alert_outbox (notification_id, receiver, alertname, fingerprint, status, payload,
-            created_at, due_at)
-        VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $7)
-        ON CONFLICT (receiver, notification_id) DO UPDATE SET payload = EXCLUDED.payload,
+        _OUTBOX_INSERT
+        + """ON CONFLICT (receiver, notification_id) DO UPDATE SET payload = EXCLUDED.payload,
             created_at = EXCLUDED.created_at, due_at = EXCLUDED.due_at, outcome = 'pending', attempts = 0,
-            last_error = NULL, http_status = NULL, sent_at = NULL
-        """,
-        [
-            (
-                r["notification_id"],
-                r["receiver"],
-                r["alertname"],
-                r["fingerprint"],
-                r["status"],
-                json.dumps(r["payload"]),
-                r["created_at"],
-            )
-            for r in rows
-        ],
+            last_error = NULL, http_status = NULL, sent_at = NULL""",
+        _outbox_args(rows),
     )
 
 
