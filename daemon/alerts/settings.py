@@ -12,13 +12,11 @@ from pydantic import (
     ConfigDict,
     Field,
     SecretStr,
-    ValidationInfo,
     field_validator,
     model_validator,
 )
 
 from daemon.alerts.identity import default_domain
-from daemon.alerts.ssrf import BlockedURL, check_url
 
 DEFAULT_RULES = Path(__file__).resolve().parents[2] / "rules"
 
@@ -35,21 +33,11 @@ class _Receiver(_Section):
     timeout: float = Field(10.0, gt=0, le=120)
 
 
-def _guarded_url(value: SecretStr, info: ValidationInfo) -> SecretStr:
-    """The SSRF check at load time, so a URL the sender would refuse stops the start instead."""
-    try:
-        check_url(value.get_secret_value(), allow_private=bool(info.data.get("allow_private")))
-    except BlockedURL as exc:
-        raise ValueError(str(exc)) from None  # the URL itself is not repeated: it may hold a secret
-    return value
-
-
 class SlackReceiver(_Receiver):
     """A Slack incoming webhook (Block Kit + text fallback)."""
 
     type: Literal["slack"]
     url: SecretStr
-    _url = field_validator("url")(_guarded_url)
     rate_per_second: float = Field(1.0, gt=0, description="Slack allows about one message a second")
     burst: int = Field(3, ge=1)
 
@@ -59,7 +47,6 @@ class WebhookReceiver(_Receiver):
 
     type: Literal["webhook"]
     url: SecretStr
-    _url = field_validator("url")(_guarded_url)
     secret: SecretStr | None = Field(None, description="whsec_<base64>; signs webhook-signature")
     rate_per_second: float = Field(20.0, gt=0)
     burst: int = Field(20, ge=1)
@@ -81,7 +68,6 @@ class AlertmanagerReceiver(_Receiver):
 
     type: Literal["alertmanager"]
     url: SecretStr
-    _url = field_validator("url")(_guarded_url)
     rate_per_second: float = Field(20.0, gt=0)
     burst: int = Field(20, ge=1)
 

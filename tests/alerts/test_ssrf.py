@@ -13,6 +13,7 @@ import pytest
 from aiohttp.abc import AbstractResolver, ResolveResult
 
 from daemon.alerts.channels.base import Sessions, post
+from daemon.alerts.checks import receiver_problems
 from daemon.alerts.ssrf import BlockedURL, guarded_connector, guarded_socket
 from daemon.config import ConfigError, load_settings
 
@@ -52,21 +53,21 @@ async def listener() -> AsyncIterator[Listener]:
 
 
 def _load(receiver: dict[str, Any]) -> list[str]:
+    """What `config check` and `run` report for a config with this one receiver."""
     try:
-        load_settings(
+        settings = load_settings(
             None, environ={}, overrides={"alerts": {"receivers": [receiver], "default_receivers": []}}
         )
     except ConfigError as exc:
         return exc.problems
-    return []
+    return receiver_problems(settings.alerts)
 
 
 @pytest.mark.parametrize("kind", ["slack", "webhook", "alertmanager"])
 def test_receiver_urls_the_sender_would_refuse_are_config_errors(kind: str) -> None:
     for host in [*DISGUISED, "127.0.0.1", "10.0.0.7", "169.254.169.254", "localhost"]:
         problems = _load({"type": kind, "name": "r", "url": f"https://{host}:8443/hook"})
-        where = f"(defaults): alerts.receivers.0.{kind}.url"
-        assert problems == [f"{where}: Value error, receiver URL points at a non-public address"], host
+        assert problems == ["alerts.receivers.r: url: receiver URL points at a non-public address"], host
     for host in NON_CANONICAL:  # never reachable, so refused even for allow_private receivers
         problems = _load({"type": kind, "name": "r", "url": f"https://{host}:8443/x", "allow_private": True})
         assert len(problems) == 1 and "not a canonical IPv4 address" in problems[0], host
