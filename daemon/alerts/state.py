@@ -35,11 +35,12 @@ class Instance:
     value: float | None = None
     annotations: dict[str, str] = field(default_factory=dict)
     muted: str | None = None  # "silenced" / "inhibited" while suppressed
+    acked: bool = False
     dirty: bool = True
 
     def as_row(self) -> dict[str, Any]:
         """The persisted form."""
-        return {k: v for k, v in self.__dict__.items() if k != "dirty"}
+        return {k: v for k, v in self.__dict__.items() if k not in ("dirty", "acked")}
 
 
 @dataclass(frozen=True)
