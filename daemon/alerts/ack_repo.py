@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
@@ -92,3 +93,16 @@ async def created_at(conn: Any, outbox_id: int) -> datetime | None:
         "SELECT created_at FROM alert_outbox WHERE id = $1", outbox_id
     )
     return value
+
+
+async def instance(conn: Any, fingerprint: str) -> dict[str, Any] | None:
+    """The stored state of one alert instance."""
+    row = await conn.fetchrow(
+        "SELECT fingerprint, rule, labels, state, fired_at FROM alert_instances WHERE fingerprint = $1",
+        fingerprint,
+    )
+    if row is None:
+        return None
+    d = dict(row)
+    d["labels"] = json.loads(d["labels"])
+    return d
