@@ -31,8 +31,12 @@ def upgrade() -> None:
             ended_at timestamptz,
             end_reason text CHECK (end_reason IN ('deleted', 'resolved')),
             CHECK (ends_at > starts_at)
-        );
-        CREATE INDEX alert_maintenance_ends ON alert_maintenance (ends_at);
+        )
+        """
+    )
+    op.execute("CREATE INDEX alert_maintenance_ends ON alert_maintenance (ends_at)")
+    op.execute(
+        """
         CREATE TABLE alert_acks (
             id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
             fingerprint text NOT NULL,
@@ -43,11 +47,13 @@ def upgrade() -> None:
             acked_at timestamptz NOT NULL,
             unacked_by text,
             unacked_at timestamptz
-        );
-        CREATE UNIQUE INDEX alert_acks_current ON alert_acks (fingerprint, episode) WHERE unacked_at IS NULL;
-        CREATE INDEX alert_acks_acked_at ON alert_acks (acked_at);
+        )
         """
     )
+    op.execute(
+        "CREATE UNIQUE INDEX alert_acks_current ON alert_acks (fingerprint, episode) WHERE unacked_at IS NULL"
+    )
+    op.execute("CREATE INDEX alert_acks_acked_at ON alert_acks (acked_at)")
 
 
 def downgrade() -> None:
