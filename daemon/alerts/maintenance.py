@@ -37,7 +37,7 @@ def parse(text: str) -> tuple[str, str, str]:
 
 
 def _matches(matchers: list[str], labels: Mapping[str, str]) -> bool:
-    """Every matcher holds (a missing label is ""); regexes match the whole value, as in Alertmanager."""
+    """Every matcher holds (missing label: ""); regexes match whole values (docs/maintenance-and-ack.md)."""
     for text in matchers:
         name, op, value = parse(text)
         have = labels.get(name, "")
@@ -82,7 +82,7 @@ def resolved_windows(
     """(windows that saw a matching alert firing for the first time, windows to end now).
 
     An end_when_resolved window ends once a matching alert has fired inside it and none is pending
-    or firing any more; one that never saw its alert keeps running (the work may not have begun).
+    or firing any more; one that never saw its alert keeps running (docs/maintenance-and-ack.md).
     """
     live = [labels for state, labels in instances if state in ("pending", "firing")]
     firing = [labels for state, labels in instances if state == "firing"]
