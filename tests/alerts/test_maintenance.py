@@ -1,4 +1,4 @@
-"""Maintenance windows: mute matching alerts, end on time, on DELETE or once resolved; announced on /status."""
+"""Maintenance windows: mute matching alerts, end on time, on DELETE or when resolved; shown on /status."""
 
 from __future__ import annotations
 
@@ -148,4 +148,4 @@ async def test_bad_windows_are_422_naming_the_field(
     client, _, _ = await setup(alerts_app, tmp_path, [], one_rule(receivers="[]"))
     resp = await client.post(MAINT, json=body, headers=await admin(client))
     assert resp.status == 422
-    assert [e["field"] for e in (await resp.json())["errors"]][0].split(".")[0] == field
+    assert next(e["field"] for e in (await resp.json())["errors"]).split(".")[0] == field
