@@ -226,7 +226,7 @@ MATRIX: list[tuple[str, str, str, Any, dict[str, int]]] = [
         None,
         {**ADMIN_ONLY, "admin": 204},
     ),
-    # The token is the link's credential; links are off without alerts.ack_link_secret (tests/alerts: 403, 410).
+    # The token is the link's credential; links are off without alerts.ack_link_secret (see tests/alerts).
     ("GET", "/alerts/ack/{token}", "/alerts/ack/abc", None, dict.fromkeys(PRINCIPALS, 404)),
     ("POST", "/alerts/ack/{token}", "/alerts/ack/abc", None, dict.fromkeys(PRINCIPALS, 404)),
     ("GET", "/api/v1/admin/monitoring/profiling", "/api/v1/admin/monitoring/profiling", None, ADMIN_ONLY),
