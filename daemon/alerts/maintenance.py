@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ def _unquote(text: str) -> str:
     return re.sub(r"\\(.)", lambda m: "\n" if m.group(1) == "n" else m.group(1), text)
 
 
+@functools.lru_cache(maxsize=4096)
 def parse(text: str) -> tuple[str, str, str]:
     """(label, operator, value) of one matcher; regexes are checked to compile."""
     if len(text) > MAX_MATCHER:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
@@ -24,6 +24,18 @@ class Notice:
     ends_at: datetime
 
 
+@dataclass
+class NoticeCache:
+    """The last answer and when (on the alerts clock), so a busy page does not query per request."""
+
+    seconds: float
+    at: datetime | None = None
+    items: list[Notice] = field(default_factory=list)
+
+
+notice_cache = web.AppKey("status_page_notice_cache", NoticeCache)
+
+
 def _now(app: web.Application) -> datetime:
     from daemon.alerts.context import alerts_state
 
@@ -39,15 +51,21 @@ async def notices(app: web.Application) -> list[Notice]:
     if pool is None:
         return []
     now = _now(app)
+    cache = app.get(notice_cache)
+    if cache is not None and cache.at is not None and 0 <= (now - cache.at).total_seconds() < cache.seconds:
+        return cache.items
     try:
         async with pool.acquire() as conn:
             rows = await maintenance_repo.upcoming_for_withdrawals(conn, now, now + HORIZON)
     except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError) as exc:
         log.warning("status page maintenance notice not read error=%s", exc)
         return []
-    return [
+    items = [
         Notice("active" if r["starts_at"] <= now else "scheduled", r["starts_at"], r["ends_at"]) for r in rows
     ]
+    if cache is not None:
+        cache.at, cache.items = now, items
+    return items
 
 
 def when(ts: datetime) -> str:

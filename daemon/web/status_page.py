@@ -19,7 +19,7 @@ from daemon.energy.snapshot import EnergySnapshot
 from daemon.energy.status import SUPPORTED, pick_language, sufficiency
 from daemon.http.body import RequestModel, read_query
 from daemon.http.endpoints import Endpoint
-from daemon.web.maintenance_notice import notices, when
+from daemon.web.maintenance_notice import NoticeCache, notice_cache, notices, when
 from daemon.web.settings import StatusPageSettings
 from daemon.web.texts import TEXTS, fee_text, wait_text
 
@@ -173,6 +173,7 @@ async def status_embed(request: web.Request) -> web.Response:
 def install(app: web.Application, settings: StatusPageSettings) -> None:
     """Attach the page's state (no I/O)."""
     app[page_state] = PageState(settings=settings, env=_environment())
+    app[notice_cache] = NoticeCache(settings.cache_seconds)
 
 
 def status_page_endpoints(settings: StatusPageSettings) -> list[Endpoint]:
