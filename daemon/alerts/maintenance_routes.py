@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from aiohttp import web
+from pydantic import BaseModel
 
 from daemon import keys
 from daemon.alerts import maintenance_repo
@@ -14,6 +15,7 @@ from daemon.alerts.ops_models import MaintenanceCreate, MaintenanceList, Mainten
 from daemon.errors import NotFound, ValidationFailed
 from daemon.http.body import read_json, read_query
 from daemon.http.endpoints import Endpoint, json_response, path_id
+from daemon.http.idempotency import idempotent
 
 MAINTENANCE = "/api/v1/admin/maintenance"
 
@@ -64,9 +66,11 @@ async def create_window(request: web.Request) -> web.Response:
         "ends_at": ends,
         "created_by": f"admin:{p.admin_id}",
     }
-    async with request.app[keys.runtime].pool.acquire() as conn:
-        row = await maintenance_repo.add(conn, fields)
-    return json_response(view(row, now), 201)
+
+    async def work(conn: Any) -> tuple[int, BaseModel]:
+        return 201, view(await maintenance_repo.add(conn, fields), now)
+
+    return await idempotent(request, work)
 
 
 async def list_windows(request: web.Request) -> web.Response:
@@ -114,6 +118,7 @@ def maintenance_endpoints() -> list[Endpoint]:
             body=MaintenanceCreate,
             response=MaintenanceView,
             status=201,
+            idempotent=True,
         ),
         Endpoint(
             "GET",

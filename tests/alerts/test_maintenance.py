@@ -49,6 +49,16 @@ async def test_a_window_mutes_matching_alerts_then_ends_on_delete(
     assert (await client.get(f"{MAINT}/999", headers=h)).status == 404
 
 
+async def test_a_retried_create_makes_one_window(alerts_app: AppFactory, tmp_path: Any) -> None:
+    client, _, _ = await setup(alerts_app, tmp_path, [], one_rule(receivers="[]"))
+    h = {**await admin(client), "Idempotency-Key": "maint-1"}
+    body = {"matchers": ['alertname="Knob"'], "duration_seconds": 600}
+    first = await (await client.post(MAINT, json=body, headers=h)).json()
+    again = await client.post(MAINT, json=body, headers=h)
+    assert again.status == 201 and (await again.json())["id"] == first["id"]
+    assert len((await (await client.get(MAINT, headers=h)).json())["items"]) == 1
+
+
 async def test_a_window_that_does_not_match_lets_alerts_through(
     alerts_app: AppFactory, sink: SinkFactory, tmp_path: Any
 ) -> None:
