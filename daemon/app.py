@@ -12,8 +12,10 @@ from aiohttp import web
 from prometheus_client import CollectorRegistry
 
 from daemon import keys
+from daemon.alerts.ack_routes import ack_endpoints
 from daemon.alerts.context import alerts_context
 from daemon.alerts.context import install as install_alerts
+from daemon.alerts.maintenance_routes import maintenance_endpoints
 from daemon.alerts.routes import alerts_endpoints
 from daemon.config import Settings, mask_url
 from daemon.db import migrate
@@ -94,6 +96,8 @@ def create_app(
         *support_endpoints(),
         *withdrawal_endpoints(),
         *alerts_endpoints(),
+        *maintenance_endpoints(),
+        *ack_endpoints(),
         *monitoring_endpoints(),
         *status_page_endpoints(settings.status_page),
         *profiler_wiring.profiling_endpoints(),

@@ -202,6 +202,33 @@ MATRIX: list[tuple[str, str, str, Any, dict[str, int]]] = [
         {**ADMIN_ONLY, "admin": 204},
     ),
     ("POST", "/api/v1/admin/rules/reload", "/api/v1/admin/rules/reload", None, ADMIN_ONLY),
+    (
+        "POST",
+        "/api/v1/admin/maintenance",
+        "/api/v1/admin/maintenance",
+        {"matchers": ['alertname="X"'], "duration_seconds": 60},
+        {**ADMIN_ONLY, "admin": 201},
+    ),
+    ("GET", "/api/v1/admin/maintenance", "/api/v1/admin/maintenance", None, ADMIN_ONLY),
+    ("GET", "/api/v1/admin/maintenance/{id}", "/api/v1/admin/maintenance/{window_id}", None, ADMIN_ONLY),
+    ("DELETE", "/api/v1/admin/maintenance/{id}", "/api/v1/admin/maintenance/{window_id}", None, ADMIN_ONLY),
+    (
+        "POST",
+        "/api/v1/admin/alerts/{fingerprint}/ack",
+        "/api/v1/admin/alerts/{fingerprint}/ack",
+        {"comment": "on it"},
+        ADMIN_ONLY,
+    ),
+    (
+        "DELETE",
+        "/api/v1/admin/alerts/{fingerprint}/ack",
+        "/api/v1/admin/alerts/{fingerprint}/ack",
+        None,
+        {**ADMIN_ONLY, "admin": 204},
+    ),
+    # The token is the link's credential; links are off without alerts.ack_link_secret (see tests/alerts).
+    ("GET", "/alerts/ack/{token}", "/alerts/ack/abc", None, dict.fromkeys(PRINCIPALS, 404)),
+    ("POST", "/alerts/ack/{token}", "/alerts/ack/abc", None, dict.fromkeys(PRINCIPALS, 404)),
     ("GET", "/api/v1/admin/monitoring/profiling", "/api/v1/admin/monitoring/profiling", None, ADMIN_ONLY),
     ("GET", "/api/v1/admin/security/events", "/api/v1/admin/security/events", None, ADMIN_ONLY),
 ]
@@ -209,7 +236,7 @@ MATRIX: list[tuple[str, str, str, Any, dict[str, int]]] = [
 
 async def _principals(
     keys: Keys, client: TestClient[Any, Any]
-) -> tuple[dict[str, dict[str, str]], dict[str, int]]:
+) -> tuple[dict[str, dict[str, str]], dict[str, Any]]:
     partner, partner_id = await keys.partner("acme")
     other, _ = await keys.partner("globex")
     admin, _ = await keys.admin()
@@ -241,6 +268,16 @@ async def _principals(
             "VALUES ('{\"alertname\":\"X\"}', now(), now() + interval '1 hour', 'matrix', '', now()) "
             "RETURNING id"
         )
+        window_id = await conn.fetchval(
+            "INSERT INTO alert_maintenance (matchers, starts_at, ends_at, created_by) "
+            "VALUES ('[\"alertname=\\\"X\\\"\"]', now(), now() + interval '1 hour', 'matrix') RETURNING id"
+        )
+        await conn.execute(
+            "INSERT INTO alert_instances (fingerprint, rule, labels, state, fired_at) "
+            "VALUES ('00000000000000aa', 'X', '{\"alertname\":\"X\"}', 'firing', 1000.0);"
+            "INSERT INTO alert_acks (fingerprint, alertname, episode, acked_by, acked_at) "
+            "VALUES ('00000000000000aa', 'X', 1000000000, 'matrix', now())"
+        )
         emergency_id = await conn.fetchval(
             "INSERT INTO emergency_withdrawals (partner_id, user_id, withdrawal_id, to_address, amount, "
             "currency, energy_estimate, energy_fee_sun, bandwidth_bytes, bandwidth_sun, fee_sun, "
@@ -268,6 +305,8 @@ async def _principals(
         "queue_id": queue_id,
         "emergency_id": emergency_id,
         "silence_id": silence_id,
+        "window_id": window_id,
+        "fingerprint": "00000000000000aa",
     }
 
 

@@ -122,7 +122,16 @@ def test_env_problems_name_the_variable_and_top_level_keys_can_be_set(tmp_path: 
     assert settings.data_dir == tmp_path / "d"
 
 
-SECRETS = ("dbpass9", "apikey1", "nodekey2", "probepass3", "urltok4", "whsec_c2VjcmV0c2VjcmV0", "smtppass5")
+SECRETS = (
+    "dbpass9",
+    "apikey1",
+    "nodekey2",
+    "probepass3",
+    "urltok4",
+    "whsec_c2VjcmV0c2VjcmV0",
+    "smtppass5",
+    "acklink6",
+)
 
 
 def _secret_config(tmp_path: Path) -> Path:
@@ -137,6 +146,7 @@ tron:
 monitoring:
   probe_url: http://probe:probepass3@127.0.0.1:8080/healthz
 alerts:
+  ack_link_secret: acklink6
   default_receivers: [hook]
   receivers:
     - {name: hook, type: webhook, url: "https://h.example/x?token=urltok4", secret: whsec_c2VjcmV0c2VjcmV0}

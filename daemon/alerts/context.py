@@ -15,9 +15,10 @@ import aiohttp
 from aiohttp import web
 
 from daemon import keys
-from daemon.alerts import repo
+from daemon.alerts import ack, maintenance_repo, repo
 from daemon.alerts.channels import Sessions
 from daemon.alerts.evaluator import Cycle, Evaluator
+from daemon.alerts.maintenance import resolved_windows
 from daemon.alerts.metrics import AlertMetrics
 from daemon.alerts.namespaces import Registry
 from daemon.alerts.outbox import DB_ERRORS, Resolver, Sender, refresh_depth
@@ -59,6 +60,8 @@ class AlertsState:
     due: dict[tuple[str, str], float] = field(default_factory=dict)
     # Called as (cycle, now) after each stored evaluation (e.g. the live stream); must not block.
     listeners: list[Callable[[Cycle, float], None]] = field(default_factory=list)
+    # Called as (kind, event) when an alert is acknowledged or un-acknowledged; must not block.
+    ack_listeners: list[Callable[[str, dict[str, Any]], None]] = field(default_factory=list)
 
 
 alerts_state = web.AppKey("alerts_state", AlertsState)
@@ -152,6 +155,8 @@ async def evaluate_once(app: web.Application, *, all_groups: bool = True) -> int
                     Silence(s["id"], s["matchers"], s["starts_at"], s["ends_at"])
                     for s in await repo.silences(conn, since=now)
                 ]
+                ev.windows = await maintenance_repo.current(conn, now)
+                ev.acks = await ack.apply(conn, ev.instances)
                 due = state.due.copy()
                 cycle = ev.evaluate(
                     _due_rules(state, now.timestamp(), all_groups), snap, now.timestamp(), silences
@@ -165,12 +170,22 @@ async def evaluate_once(app: web.Application, *, all_groups: bool = True) -> int
                     with contextlib.suppress(*DB_ERRORS):
                         ev.restore(await repo.load_instances(conn))
                     raise
+                await _end_resolved_windows(conn, ev, now)
         state.cycles += 1
         for listener in state.listeners:
             listener(cycle, now.timestamp())
     if (cycle.outbox or cycle.resends) and state.sender is not None:
         state.sender.wake.set()
     return len(cycle.outbox)
+
+
+async def _end_resolved_windows(conn: Any, ev: Evaluator, now: datetime) -> None:
+    """Arm end_when_resolved windows whose alert fired, and end those whose alerts are over."""
+    saw, end = resolved_windows(ev.windows, [(i.state, i.labels) for i in ev.instances.values()], now)
+    await maintenance_repo.mark_saw_firing(conn, saw, now)
+    await maintenance_repo.end_resolved(conn, end, now)
+    if end:
+        log.info("maintenance windows ended, their alerts resolved windows=%s", end)
 
 
 async def _follow_reload_requests(state: AlertsState, conn: Any) -> None:

@@ -10,8 +10,9 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
-from daemon.alerts import repo
+from daemon.alerts import ack, repo
 from daemon.alerts.expr import NoData
+from daemon.alerts.maintenance import Window, muted_by
 from daemon.alerts.metrics import AlertMetrics
 from daemon.alerts.namespaces import Snapshot
 from daemon.alerts.rules import Rule, RuleSet
@@ -51,6 +52,9 @@ class Evaluator:
         self._timing: dict[str, Timing] = {}
         # fingerprint -> when alertmanager receivers last got it (memory only: a restart re-sends at once).
         self._am_sent: dict[str, float] = {}
+        # Set before each cycle from the database: maintenance windows, and fingerprint -> current ack.
+        self.windows: list[Window] = []
+        self.acks: dict[str, dict[str, Any]] = {}
         self.replace_rules(rules)
 
     def replace_rules(self, rules: RuleSet) -> None:
@@ -172,12 +176,19 @@ class Evaluator:
                 _render(inst, rule, env)
                 silence = silenced_by(silences, inst.labels, wall)
                 mute = f"silence {silence}" if silence is not None else None
+                window = muted_by(self.windows, inst.labels, wall) if mute is None else None
+                if window is not None:
+                    mute = f"maintenance {window}"
                 if mute is None and inhibited(self.settings.inhibit_rules, firing, inst):
                     mute = "inhibited"
                 if mute != inst.muted:
                     inst.muted, inst.dirty = mute, True
                 if mute is not None:
                     continue
+                if event == "firing":
+                    inst.acked = False  # a new episode: an earlier acknowledgement no longer holds
+                elif inst.acked:
+                    continue  # acknowledged: no repeats until it resolves or fires again
             elif inst.last_sent_at is None:
                 continue  # never told anyone it fired (muted throughout): nothing to resolve
             inst.seq += 1
@@ -215,6 +226,9 @@ class Evaluator:
         # fired_at names the episode: an instance forgotten after it resolved starts again at seq 0,
         # and receivers (and the outbox's unique key) would take a repeated id for a duplicate.
         episode = round((inst.fired_at if inst.fired_at is not None else now) * 1_000_000)
+        payload.update(
+            ack.fields(self.settings, inst.fingerprint, self.acks.get(inst.fingerprint), status, episode, now)
+        )
         out = []
         for name in rule.receivers if receivers is None else receivers:
             receiver = self.settings.receiver(name)

@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, Field, field_validator
 
+from daemon.alerts.ops_models import AckEvent, AckView
 from daemon.http.body import RequestModel
 
 LABEL = r"^[A-Za-z_][A-Za-z0-9_]*$"
@@ -28,6 +29,8 @@ class AlertView(BaseModel):
     last_notified_at: datetime | None
     notifications: int
     muted: str | None
+    acked: bool = False
+    ack: AckView | None = None
 
 
 class RulesInfo(BaseModel):
@@ -78,6 +81,8 @@ class NotificationPage(BaseModel):
 
     items: list[Notification]
     next_before: int | None
+    # Acknowledgements made while this page's notifications were queued (the whole time before, on the last).
+    acks: list[AckEvent] = []
 
 
 class SilenceCreate(RequestModel):

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from aiohttp import web
 
 from daemon import keys
-from daemon.alerts import repo
+from daemon.alerts import ack, ack_repo, repo
 from daemon.alerts.context import alerts_state, reload
 from daemon.alerts.models import (
     AlertList,
@@ -22,6 +23,7 @@ from daemon.alerts.models import (
     SilenceQuery,
     SilenceView,
 )
+from daemon.alerts.ops_models import AckEvent, AckView
 from daemon.alerts.rules import RuleError
 from daemon.errors import NotFound, ValidationFailed
 from daemon.http.body import read_json, read_query
@@ -40,6 +42,7 @@ async def list_alerts(request: web.Request) -> web.Response:
     state = request.app[alerts_state]
     async with request.app[keys.runtime].pool.acquire() as conn:
         rows = await repo.load_instances(conn)
+        acks = await ack_repo.current(conn, [r["fingerprint"] for r in rows if r["state"] == "firing"])
     order = {"firing": 0, "pending": 1, "inactive": 2}
     rows.sort(key=lambda r: (order[r["state"]], r["rule"], r["fingerprint"]))
     rules = state.evaluator.rules
@@ -59,6 +62,7 @@ async def list_alerts(request: web.Request) -> web.Response:
                     last_notified_at=_ts(r["last_sent_at"]),
                     notifications=r["seq"],
                     muted=r["muted"],
+                    **_ack(r, acks),
                 )
                 for r in rows
             ],
@@ -77,6 +81,10 @@ async def alert_history(request: web.Request) -> web.Response:
     q = read_query(request, HistoryQuery)
     async with request.app[keys.runtime].pool.acquire() as conn:
         rows = await repo.history(conn, before_id=q.before, limit=q.limit + 1, receiver=q.receiver)
+        more = len(rows) > q.limit
+        since = rows[q.limit - 1]["created_at"] if more else None
+        until = await ack_repo.created_at(conn, q.before) if q.before is not None else None
+        events = await ack_repo.events(conn, since=since, until=until, limit=500)
     items = [
         Notification(
             **{k: v for k, v in r.items() if k != "payload"},
@@ -86,8 +94,17 @@ async def alert_history(request: web.Request) -> web.Response:
         for r in rows[: q.limit]
     ]
     return json_response(
-        NotificationPage(items=items, next_before=items[-1].id if len(rows) > q.limit else None)
+        NotificationPage(
+            items=items,
+            next_before=items[-1].id if more else None,
+            acks=[AckEvent.model_validate(e) for e in events],
+        )
     )
+
+
+def _ack(row: dict[str, Any], acks: list[dict[str, Any]]) -> dict[str, Any]:
+    found = ack.current_ack(row, acks) if row["state"] == "firing" else None
+    return {"acked": found is not None, "ack": AckView.model_validate(found) if found else None}
 
 
 def _silence(row: dict[str, object], now: datetime) -> SilenceView:

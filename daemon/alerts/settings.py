@@ -165,6 +165,10 @@ class AlertsSettings(_Section):
     backoff_base: float = Field(1.0, gt=0)
     backoff_max: float = Field(600.0, gt=0)
     retry_after_max: float = Field(900.0, gt=0, description="cap on a receiver's Retry-After")
+    ack_link_secret: SecretStr | None = Field(
+        None, description="signs one-click acknowledge links in notifications (none: no links)"
+    )
+    ack_link_ttl: float = Field(86400.0, gt=0, le=30 * 86400, description="seconds an ack link stays valid")
 
     @field_validator("receivers")
     @classmethod

@@ -38,11 +38,12 @@ class Instance:
     # the whole annotation when a restart lost them).
     mrkdwn: dict[str, str] = field(default_factory=dict)
     muted: str | None = None  # "silenced" / "inhibited" while suppressed
+    acked: bool = False
     dirty: bool = True
 
     def as_row(self) -> dict[str, Any]:
         """The persisted form."""
-        return {k: v for k, v in self.__dict__.items() if k not in ("dirty", "mrkdwn")}
+        return {k: v for k, v in self.__dict__.items() if k not in ("dirty", "mrkdwn", "acked")}
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ _STATUS_TEXT = {
     403: "The key's role may not call this",
     404: "No such object",
     409: "Conflict or duplicate in flight",
+    410: "Expired (e.g. an acknowledge link past its expiry)",
     413: "Body too large",
     415: "Body is not JSON",
     422: "Invalid field (named in errors)",

@@ -47,6 +47,7 @@ def install(app: web.Application) -> MonitoringState:
 
     if alerts_state in app:
         app[alerts_state].listeners.append(partial(alerts_changed, state))
+        app[alerts_state].ack_listeners.append(partial(alert_acked, state))
     return state
 
 
@@ -116,6 +117,11 @@ def alerts_changed(state: MonitoringState, cycle: Cycle, now: float) -> None:
         if not fits(text):
             text = message(kind, {**data, "annotations": {}})
         state.publisher.publish_soon(text)
+
+
+def alert_acked(state: MonitoringState, kind: str, data: dict[str, Any]) -> None:
+    """An acknowledgement made (alert_acknowledged) or withdrawn (alert_unacknowledged) on this replica."""
+    state.publisher.publish_soon(message(kind, {**data, "comment": data["comment"][:ANNOTATION_CHARS]}))
 
 
 async def recheck_keys(state: MonitoringState, pool: Any, every: float) -> None:

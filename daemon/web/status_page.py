@@ -19,6 +19,7 @@ from daemon.energy.snapshot import EnergySnapshot
 from daemon.energy.status import SUPPORTED, pick_language, sufficiency
 from daemon.http.body import RequestModel, read_query
 from daemon.http.endpoints import Endpoint
+from daemon.web.maintenance_notice import NoticeCache, notice_cache, notices, when
 from daemon.web.settings import StatusPageSettings
 from daemon.web.texts import TEXTS, fee_text, wait_text
 
@@ -135,7 +136,12 @@ async def _render(request: web.Request, embed: bool) -> web.Response:
     view = await status_view(request.app)
     ps = request.app[page_state]
     t = TEXTS[lang]
+    maintenance = [
+        (n, t[f"maintenance_{n.state}"].format(start=when(n.starts_at), end=when(n.ends_at)))
+        for n in await notices(request.app)
+    ]
     html = ps.env.get_template("status.html").render(
+        maintenance=maintenance,
         t=t,
         lang=lang,
         other="en" if lang == "ko" else "ko",
@@ -167,6 +173,7 @@ async def status_embed(request: web.Request) -> web.Response:
 def install(app: web.Application, settings: StatusPageSettings) -> None:
     """Attach the page's state (no I/O)."""
     app[page_state] = PageState(settings=settings, env=_environment())
+    app[notice_cache] = NoticeCache(settings.cache_seconds)
 
 
 def status_page_endpoints(settings: StatusPageSettings) -> list[Endpoint]:

@@ -25,6 +25,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "updated": "마지막 갱신",
         "refresh": "이 페이지는 {n}초마다 자동으로 새로 고쳐집니다.",
         "other_lang": "English",
+        "maintenance_title": "🛠️ 점검 안내",
+        "maintenance_scheduled": "{start}부터 {end}까지 점검이 예정되어 있습니다. "
+        "이 시간에는 출금이 지연될 수 있습니다.",
+        "maintenance_active": "점검 중입니다 ({end}까지 예정). 출금이 지연될 수 있습니다.",
     },
     "en": {
         "title": "Withdrawal network status",
@@ -46,6 +50,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "updated": "Last updated",
         "refresh": "This page refreshes itself every {n} seconds.",
         "other_lang": "한국어",
+        "maintenance_title": "🛠️ Maintenance",
+        "maintenance_scheduled": "Maintenance is scheduled from {start} to {end}. "
+        "Withdrawals may be delayed during this time.",
+        "maintenance_active": "Maintenance is under way (until {end}). Withdrawals may be delayed.",
     },
 }
 

@@ -11,8 +11,24 @@ from typing import Any
 from daemon.alerts.escape import mrkdwn
 
 WORDS = {
-    "en": {"firing": "FIRING", "resolved": "RESOLVED", "value": "value", "since": "since", "more": "more"},
-    "ko": {"firing": "발생", "resolved": "해결됨", "value": "값", "since": "시작", "more": "건 더 있음"},
+    "en": {
+        "firing": "FIRING",
+        "resolved": "RESOLVED",
+        "value": "value",
+        "since": "since",
+        "more": "more",
+        "ack": "Acknowledge (stops repeats)",
+        "acked": "acknowledged by {by} at {at}",
+    },
+    "ko": {
+        "firing": "발생",
+        "resolved": "해결됨",
+        "value": "값",
+        "since": "시작",
+        "more": "건 더 있음",
+        "ack": "확인 처리 (반복 알림 중지)",
+        "acked": "{by} 님이 {at}에 확인함",
+    },
 }
 
 
@@ -47,4 +63,9 @@ def body(payload: dict[str, Any], language: str, *, slack: bool = False) -> str:
     if payload.get("value") is not None:
         lines.append(f"{words['value']}: {payload['value']:g}")
     lines.append(f"{words['since']}: {payload['startsAt']}")
+    if payload.get("acknowledged_by"):
+        acked = words["acked"].format(by=payload["acknowledged_by"], at=payload.get("acknowledged_at", ""))
+        lines.append(acked + (f": {payload['ack_comment']}" if payload.get("ack_comment") else ""))
+    if payload.get("ack_url"):
+        lines.append(f"{words['ack']}: {payload['ack_url']}")
     return "\n".join(line for line in lines if line)
