@@ -22,6 +22,7 @@ from daemon.alerts.models import (
     SilenceQuery,
     SilenceView,
 )
+from daemon.alerts.partner_routes import partner_alert_endpoints
 from daemon.alerts.rules import RuleError
 from daemon.errors import NotFound, ValidationFailed
 from daemon.http.body import read_json, read_query
@@ -148,9 +149,10 @@ async def reload_rules(request: web.Request) -> web.Response:
 
 
 def alerts_endpoints() -> list[Endpoint]:
-    """The alert routes (admin only)."""
+    """The alert routes (admin, and partners' own alerts)."""
     tag = "alerts"
     return [
+        *partner_alert_endpoints(),
         Endpoint(
             "GET", ALERTS, list_alerts, "admin", "Alert instances and rule status", tag, response=AlertList
         ),
