@@ -188,6 +188,8 @@ MATRIX: list[tuple[str, str, str, Any, dict[str, int]]] = [
     # A partner's own alerts; admins see every alert at /api/v1/admin/alerts instead.
     ("GET", "/api/v1/alerts", "/api/v1/alerts", None, {**ANY_KEY, "admin": 403}),
     ("GET", "/api/v1/admin/alerts/history", "/api/v1/admin/alerts/history", None, ADMIN_ONLY),
+    # The default config's `log` receiver: a test notification is a log line.
+    ("POST", "/api/v1/admin/receivers/{name}/test", "/api/v1/admin/receivers/log/test", None, ADMIN_ONLY),
     (
         "POST",
         "/api/v1/admin/alerts/silences",

@@ -23,6 +23,7 @@ from daemon.alerts.models import (
     SilenceView,
 )
 from daemon.alerts.partner_routes import partner_alert_endpoints
+from daemon.alerts.receiver_test import receiver_test_endpoints
 from daemon.alerts.rules import RuleError
 from daemon.errors import NotFound, ValidationFailed
 from daemon.http.body import read_json, read_query
@@ -153,6 +154,7 @@ def alerts_endpoints() -> list[Endpoint]:
     tag = "alerts"
     return [
         *partner_alert_endpoints(),
+        *receiver_test_endpoints(),
         Endpoint(
             "GET", ALERTS, list_alerts, "admin", "Alert instances and rule status", tag, response=AlertList
         ),

@@ -33,8 +33,8 @@ async def _wait(url: str, partner_id: int, n: int, minutes: int) -> None:
     try:
         for i in range(n):
             await conn.execute(
-                "INSERT INTO energy_withdrawal_queue (partner_id, user_id, withdrawal_id, to_address, amount, "
-                "currency, required_energy, created_at) "
+                "INSERT INTO energy_withdrawal_queue (partner_id, user_id, withdrawal_id, to_address, "
+                "amount, currency, required_energy, created_at) "
                 "VALUES ($1, 'u', $2, $3, 1, 'USDT', 65000, now() - make_interval(mins => $4))",
                 partner_id,
                 f"w{i}",
