@@ -23,5 +23,5 @@ async def test_data_age_staleness_and_available_percentage_are_exported(
     ratio = await metric(client, "tronwatch_energy_usage_ratio")
     percentage = await metric(client, "tronwatch_energy_available_percentage")
     assert ratio is not None and percentage is not None and 0 < percentage < 100
-    assert abs(percentage - 100 * (1 - ratio)) < 1e-6
+    assert abs(percentage - 100 * (1 - ratio)) < 0.01  # the seed rounds it to 4 places
     assert status["stale"] is False
