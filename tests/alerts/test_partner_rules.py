@@ -92,6 +92,15 @@ async def test_a_stalled_partner_queue_alerts_that_partner_only(
     theirs = await (await client.get("/api/v1/alerts", headers=bearer(globex_key))).json()
     assert theirs == {"alerts": []}
 
+    conn = await asyncpg.connect(database_url)
+    await conn.execute("UPDATE energy_withdrawal_queue SET status = 'cancelled' WHERE partner_id = $1", acme)
+    await conn.close()
+    assert await evaluate_once(client.app) == 2  # resolved: to the operators and to the partner
+    await until(lambda: len(partner_hook.received) == 2)
+    assert partner_hook.received[1]["status"] == "resolved"
+    mine = await (await client.get("/api/v1/alerts", headers=bearer(acme_key))).json()
+    assert mine == {"alerts": []}
+
 
 def test_notify_partner_needs_for_each_partner(tmp_path: Any) -> None:
     from daemon.alerts.namespaces import BUILTIN
