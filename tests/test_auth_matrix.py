@@ -185,7 +185,11 @@ MATRIX: list[tuple[str, str, str, Any, dict[str, int]]] = [
         {**PARTNER_OWN, "partner": 409},
     ),
     ("GET", "/api/v1/admin/alerts", "/api/v1/admin/alerts", None, ADMIN_ONLY),
+    # A partner's own alerts; admins see every alert at /api/v1/admin/alerts instead.
+    ("GET", "/api/v1/alerts", "/api/v1/alerts", None, {**ANY_KEY, "admin": 403}),
     ("GET", "/api/v1/admin/alerts/history", "/api/v1/admin/alerts/history", None, ADMIN_ONLY),
+    # The default config's `log` receiver: a test notification is a log line.
+    ("POST", "/api/v1/admin/receivers/{name}/test", "/api/v1/admin/receivers/log/test", None, ADMIN_ONLY),
     (
         "POST",
         "/api/v1/admin/alerts/silences",

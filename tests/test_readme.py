@@ -21,6 +21,7 @@ ENV = {  # what the config example takes from the environment
     "SLACK_WEBHOOK_URL": "https://hooks.slack.com/services/T000/B000/XXXX",
     "WEBHOOK_SECRET": "whsec_MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
     "SMTP_PASSWORD": "not-a-real-one",
+    "TELEGRAM_URL": "tgram://123456789:not-a-real-token/987654321",
 }
 
 
@@ -64,4 +65,5 @@ def test_the_config_and_rules_examples_pass_their_checks(
     cfg.write_text(config + f"\n  rule_files: [{tmp_path / 'rules'}]\n")
     assert main(["config", "check", "-c", str(cfg)]) == 0, capsys.readouterr().err
     assert main(["rules", "check", "-c", str(cfg), str(tmp_path / "rules" / "example.yml")]) == 0
-    assert os.environ["SMTP_PASSWORD"] not in capsys.readouterr().out  # secrets stay masked
+    out = capsys.readouterr().out
+    assert os.environ["SMTP_PASSWORD"] not in out and "not-a-real-token" not in out  # secrets stay masked

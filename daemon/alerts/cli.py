@@ -1,4 +1,4 @@
-"""`tronwatch rules check FILE...` and `tronwatch rules test FILE...` (promtool-style)."""
+"""`tronwatch rules check|test|export` (tests are promtool-style; export writes Prometheus rule files)."""
 
 from __future__ import annotations
 
@@ -6,10 +6,11 @@ import argparse
 import sys
 from pathlib import Path
 
+from daemon.alerts.export import export_command
 from daemon.alerts.namespaces import BUILTIN
 from daemon.alerts.rules import RuleError, load_rules
 from daemon.alerts.ruletest import run_file
-from daemon.alerts.settings import AlertsSettings
+from daemon.alerts.settings import DEFAULT_RULES, AlertsSettings
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -29,6 +30,15 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     test = sub.add_parser("test", help="run promtool-style rule tests (input series -> expected alerts)")
     test.add_argument("files", nargs="+", type=Path, metavar="FILE")
     test.set_defaults(handler=test_files)
+    export = sub.add_parser(
+        "export",
+        help="write the rules PromQL can express as Prometheus rule files (and promtool tests)",
+        description="Rules that cannot be expressed over tronwatch's metrics are listed on stderr, with why.",
+    )
+    export.add_argument("files", nargs="*", type=Path, metavar="FILE", default=[DEFAULT_RULES])
+    export.add_argument("--format", choices=["prometheus"], default="prometheus")
+    export.add_argument("-o", "--output", type=Path, metavar="DIR", help="write files here (else print)")
+    export.set_defaults(handler=export_command)
 
 
 def check_files(args: argparse.Namespace) -> int:

@@ -148,8 +148,10 @@ async def evaluate_once(app: web.Application, *, all_groups: bool = True) -> int
         now = state.clock()
         ev = state.evaluator
         with state.metrics.eval_duration.time():
-            snap = state.namespaces.snapshot()
             async with pool.acquire() as conn:
+                for refresh in state.namespaces.refreshers:
+                    await refresh(conn)
+                snap = state.namespaces.snapshot()
                 await _follow_reload_requests(state, conn)
                 silences = [
                     Silence(s["id"], s["matchers"], s["starts_at"], s["ends_at"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -15,6 +15,7 @@ from daemon.alerts.expr import NoData
 from daemon.alerts.maintenance import Window, muted_by
 from daemon.alerts.metrics import AlertMetrics
 from daemon.alerts.namespaces import Snapshot
+from daemon.alerts.partners import partner_receivers
 from daemon.alerts.rules import Rule, RuleSet
 from daemon.alerts.settings import AlertmanagerReceiver, AlertsSettings
 from daemon.alerts.state import Event, Instance, Timing, expired, fingerprint, step
@@ -82,7 +83,7 @@ class Evaluator:
                 continue  # the instance list is unknown right now: keep every instance as it is
             timing = self._timing[rule.name]
             for key, env in _envs(rule, snap):
-                fp, labels = self._identity(rule, key)
+                fp, labels = self._identity(rule, key, env)
                 evaluated.add(fp)
                 active, value = self._test(rule, env)
                 found = self.instances.get(fp)
@@ -153,12 +154,14 @@ class Evaluator:
             return None, None
         return active, value
 
-    def _identity(self, rule: Rule, key: Any) -> tuple[str, dict[str, str]]:
+    def _identity(self, rule: Rule, key: Any, env: Mapping[str, Any]) -> tuple[str, dict[str, str]]:
         cached = self._ids.get((rule.name, key))
         if cached is None:
             labels = {**rule.labels, "alertname": rule.name}
             if rule.for_each is not None:
                 labels[rule.for_each] = str(key)
+            if rule.for_each == "partner" and env["partner"].get("id") is not None:
+                labels["partner_id"] = str(env["partner"]["id"])  # whose alert: its webhook and API
             cached = self._ids[(rule.name, key)] = (fingerprint(labels), labels)
         return cached
 
@@ -195,7 +198,8 @@ class Evaluator:
             if event != "resolved":
                 inst.last_sent_at = now
             inst.dirty = True
-            cycle.outbox += self._rows(inst, rule, event, now)
+            extra = partner_receivers(rule.notify_partner, inst.labels, env)
+            cycle.outbox += self._rows(inst, rule, event, now, extra=extra)
         for fp, inst in list(self.instances.items()):
             if expired(inst, now):
                 del self.instances[fp]
@@ -205,7 +209,13 @@ class Evaluator:
         return cycle
 
     def _rows(
-        self, inst: Instance, rule: Rule, event: Event, now: float, receivers: Iterable[str] | None = None
+        self,
+        inst: Instance,
+        rule: Rule,
+        event: Event,
+        now: float,
+        receivers: Iterable[str] | None = None,
+        extra: Collection[str] = (),
     ) -> list[dict[str, Any]]:
         status = "resolved" if event == "resolved" else "firing"
         payload = {
@@ -230,9 +240,11 @@ class Evaluator:
             ack.fields(self.settings, inst.fingerprint, self.acks.get(inst.fingerprint), status, episode, now)
         )
         out = []
-        for name in rule.receivers if receivers is None else receivers:
+        for name in [*(rule.receivers if receivers is None else receivers), *extra]:
             receiver = self.settings.receiver(name)
-            if receiver is None or (status == "resolved" and not receiver.send_resolved):
+            if name in extra:
+                pass  # a partner's webhook (resolved when sent) hears of the end as well
+            elif receiver is None or (status == "resolved" and not receiver.send_resolved):
                 continue
             out.append(
                 {

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -141,8 +141,24 @@ SECURITY = Namespace(
     },
     doc="security events of every replica over the last five minutes (registered by daemon.monitoring)",
 )
-# partner.* is declared when its package lands (register()).
-BUILTIN = (POOL, ENERGY, QUEUE, TICKETS, DB, TRON, API, SECURITY)
+PARTNER = Namespace(
+    "partner",
+    {
+        "name": "str",
+        "id": NUM,
+        "webhook": "bool",
+        "waiting": NUM,
+        "oldest_wait_seconds": NUM,
+        "emergency_pending": NUM,
+        "rate_limited_last_5m": NUM,
+        "security_events_last_5m": NUM,
+        "tickets_open": NUM,
+        "tickets_sla_breached": NUM,
+    },
+    per_instance=True,
+    doc="one partner (use with for_each: partner; read from the database before each evaluation)",
+)
+BUILTIN = (POOL, ENERGY, QUEUE, TICKETS, DB, TRON, API, SECURITY, PARTNER)
 
 
 class Registry:
@@ -151,6 +167,8 @@ class Registry:
     def __init__(self) -> None:
         self.namespaces: dict[str, Namespace] = {}
         self.readers: dict[str, Callable[[], Values | list[Values] | None]] = {}
+        # Awaited with a connection before each evaluation's snapshot (values that live in the database).
+        self.refreshers: list[Callable[[Any], Awaitable[None]]] = []
 
     def register(self, ns: Namespace, reader: Callable[[], Values | list[Values] | None]) -> None:
         """Declare a namespace (per-instance readers return one dict per instance)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
@@ -13,6 +14,7 @@ from daemon.alerts.namespaces import (
     API,
     DB,
     ENERGY,
+    PARTNER,
     POOL,
     QUEUE,
     TICKETS,
@@ -22,6 +24,7 @@ from daemon.alerts.namespaces import (
     energy_values,
     pool_values,
 )
+from daemon.alerts.partners import PartnerFigures
 
 
 def app_registry(app: web.Application) -> Registry:
@@ -76,6 +79,9 @@ def app_registry(app: web.Application) -> Registry:
     reg.register(TICKETS, tickets)
     reg.register(DB, db)
     reg.register(TRON, tron)
+    partners = PartnerFigures(lambda: datetime.now(UTC))
+    reg.register(PARTNER, partners.read)
+    reg.refreshers.append(partners.refresh)
     window = ApiWindow(app)
     reg.register(API, lambda: _api(app, window))
     return reg

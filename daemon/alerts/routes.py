@@ -24,6 +24,8 @@ from daemon.alerts.models import (
     SilenceView,
 )
 from daemon.alerts.ops_models import AckEvent, AckView
+from daemon.alerts.partner_routes import partner_alert_endpoints
+from daemon.alerts.receiver_test import receiver_test_endpoints
 from daemon.alerts.rules import RuleError
 from daemon.errors import NotFound, ValidationFailed
 from daemon.http.body import read_json, read_query
@@ -165,9 +167,11 @@ async def reload_rules(request: web.Request) -> web.Response:
 
 
 def alerts_endpoints() -> list[Endpoint]:
-    """The alert routes (admin only)."""
+    """The alert routes (admin, and partners' own alerts)."""
     tag = "alerts"
     return [
+        *partner_alert_endpoints(),
+        *receiver_test_endpoints(),
         Endpoint(
             "GET", ALERTS, list_alerts, "admin", "Alert instances and rule status", tag, response=AlertList
         ),

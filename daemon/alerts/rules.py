@@ -57,6 +57,7 @@ class RuleSpec(_Model):
     labels: dict[str, str] = {}
     annotations: dict[str, str] = {}
     receivers: list[str] | None = None
+    notify_partner: bool = False
     repeat_interval: str | float = "4h"
 
     @field_validator("labels")
@@ -100,6 +101,7 @@ class Rule:
     receivers: tuple[str, ...]
     repeat_s: float
     interval_s: float
+    notify_partner: bool = False
 
 
 @dataclass(frozen=True)
@@ -259,6 +261,8 @@ def _rule(
         raise RuleError(f"{at}: {exc}") from None
     if interval <= 0:
         raise RuleError(f"{at}: interval must be positive")
+    if r.notify_partner and r.for_each != "partner":
+        raise RuleError(f"{at}: notify_partner: needs for_each: partner (which partner to tell)")
     return Rule(
         name=r.alert,
         group=g.name,
@@ -273,4 +277,5 @@ def _rule(
         receivers=chosen,
         repeat_s=durations[2],
         interval_s=interval,
+        notify_partner=r.notify_partner,
     )

@@ -99,6 +99,15 @@ class EmailReceiver(_Receiver):
         return self
 
 
+class AppriseReceiver(_Receiver):
+    """Apprise service URLs (tgram://, discord://, msteams://, pagerduty://, jsons://, ...): plain text."""
+
+    type: Literal["apprise"]
+    urls: list[SecretStr] = Field(min_length=1, max_length=20, description="Apprise URLs (secret)")
+    rate_per_second: float = Field(1.0, gt=0, description="chat services allow about one message a second")
+    burst: int = Field(3, ge=1)
+
+
 class LogReceiver(_Receiver):
     """Writes notifications to the log (demo mode)."""
 
@@ -108,7 +117,7 @@ class LogReceiver(_Receiver):
 
 
 Receiver = Annotated[
-    SlackReceiver | WebhookReceiver | AlertmanagerReceiver | EmailReceiver | LogReceiver,
+    SlackReceiver | WebhookReceiver | AlertmanagerReceiver | EmailReceiver | AppriseReceiver | LogReceiver,
     Field(discriminator="type"),
 ]
 

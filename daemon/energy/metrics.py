@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 from prometheus_client import CollectorRegistry
@@ -47,7 +48,7 @@ class EnergyCollector(Collector):
 
     def describe(self) -> list[Metric]:
         """Every family name (from the current, usually empty, snapshot) for the registry's clash check."""
-        return _families(self._holder.current)
+        return [*_families(self._holder.current), *_freshness(self._holder.current, time.time())]
 
     def collect(self) -> Iterator[Metric]:
         """The current snapshot's families."""
@@ -57,6 +58,33 @@ class EnergyCollector(Collector):
             built = (snap, _families(snap))
             self._built = built
         yield from built[1]
+        yield from _freshness(snap, time.time())
+
+
+def _freshness(snap: EnergySnapshot, now: float) -> list[Metric]:
+    """What rules read as `energy.*` beyond the totals (rules export: docs/partner-rules-and-export.md)."""
+    t = snap.totals
+    age = GaugeMetricFamily(
+        "tronwatch_energy_data_age_seconds", "Seconds since the newest successful pool read"
+    )
+    if snap.data_time is not None:
+        age.add_metric([], max(0.0, now - snap.data_time.timestamp()))
+    available = GaugeMetricFamily(
+        "tronwatch_energy_available_percentage", "Available energy / limit over enabled pools, 0-100"
+    )
+    if t.pools:
+        available.add_metric([], t.available_percentage)
+    return [
+        age,
+        GaugeMetricFamily(
+            "tronwatch_energy_stale",
+            "1 when there is no pool data or the newest is older than three scrape intervals",
+            1.0 if snap.stale(now) else 0.0,
+        ),
+        available,
+        GaugeMetricFamily("tronwatch_energy_pools", "Enabled pools", t.pools),
+        GaugeMetricFamily("tronwatch_energy_pools_up", "Enabled pools whose last read succeeded", t.pools_up),
+    ]
 
 
 def _families(snap: EnergySnapshot) -> list[Metric]:

@@ -98,7 +98,7 @@ _EXPR_SEEDS = [
     "enrgy.usage_ratio > 1",
     "nope > 1",
     "energy > 1",
-    "partner.id > 1",
+    "partner.webhook_secret > 1",  # partner.* is declared; its secret is not a field
     "secret.key == 'x'",
     "__builtins__",
     "__builtins__.open",

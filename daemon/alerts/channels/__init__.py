@@ -1,8 +1,9 @@
-"""Receiver types: slack, email, webhook, alertmanager and log."""
+"""Receiver types: slack, email, webhook, alertmanager, apprise and log."""
 
 from __future__ import annotations
 
 from daemon.alerts.channels.alertmanager import AlertmanagerChannel
+from daemon.alerts.channels.apprise import AppriseChannel
 from daemon.alerts.channels.base import Channel, Outcome, Sessions
 from daemon.alerts.channels.email import EmailChannel
 from daemon.alerts.channels.log import LogChannel
@@ -11,6 +12,7 @@ from daemon.alerts.channels.webhook import WebhookChannel
 from daemon.alerts.settings import (
     AlertmanagerReceiver,
     AlertsSettings,
+    AppriseReceiver,
     EmailReceiver,
     LogReceiver,
     Receiver,
@@ -32,5 +34,7 @@ def channel_for(receiver: Receiver, settings: AlertsSettings) -> Channel:
         return AlertmanagerChannel(receiver)
     if isinstance(receiver, EmailReceiver):
         return EmailChannel(receiver, settings.message_domain())
+    if isinstance(receiver, AppriseReceiver):
+        return AppriseChannel(receiver)
     assert isinstance(receiver, LogReceiver)
     return LogChannel(receiver)
