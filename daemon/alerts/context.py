@@ -148,10 +148,7 @@ async def evaluate_once(app: web.Application, *, all_groups: bool = True) -> int
             snap = state.namespaces.snapshot()
             async with pool.acquire() as conn:
                 await _follow_reload_requests(state, conn)
-                silences = [
-                    Silence(s["id"], s["matchers"], s["starts_at"], s["ends_at"])
-                    for s in await repo.silences(conn, since=now)
-                ]
+                silences = [Silence.from_row(s) for s in await repo.silences(conn, since=now)]
                 due = state.due.copy()
                 cycle = ev.evaluate(
                     _due_rules(state, now.timestamp(), all_groups), snap, now.timestamp(), silences

@@ -232,7 +232,7 @@ async def prune_history(conn: Any, older_than: datetime) -> int:
 
 
 async def add_silence(
-    conn: Any, matchers: dict[str, str], starts: datetime, ends: datetime, by: str, comment: str
+    conn: Any, matchers: dict[str, str] | list[str], starts: datetime, ends: datetime, by: str, comment: str
 ) -> dict[str, Any]:
     """A new silence."""
     row = await conn.fetchrow(

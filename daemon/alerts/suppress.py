@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
+from daemon.alerts.matchers import Matcher, from_config, matches_all
 from daemon.alerts.settings import Inhibition
 from daemon.alerts.state import Instance
 
@@ -15,24 +17,32 @@ class Silence:
     """Mute alerts whose labels match every matcher, from `starts` to `ends`."""
 
     id: int
-    matchers: Mapping[str, str]
+    matchers: Sequence[Matcher] | Mapping[str, str]
     starts: datetime
     ends: datetime
+
+    def __post_init__(self) -> None:
+        if isinstance(self.matchers, Mapping):  # the older equality form {k: v}
+            object.__setattr__(self, "matchers", tuple(from_config(self.matchers)))
 
     def active(self, now: datetime) -> bool:
         """In its window."""
         return self.starts <= now < self.ends
 
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> Silence:
+        """A stored silence: a list of matcher strings, or the older equality dict."""
+        return cls(row["id"], tuple(from_config(row["matchers"])), row["starts_at"], row["ends_at"])
 
-def matches(matchers: Mapping[str, str], labels: Mapping[str, str]) -> bool:
-    """Every matcher is an equality (a missing label equals ""); no regexes, so no ReDoS from the API."""
-    return all(labels.get(key, "") == want for key, want in matchers.items())
+    def matcher_list(self) -> list[Matcher]:
+        """The matchers, always as Matcher objects."""
+        return [m for m in self.matchers if isinstance(m, Matcher)]
 
 
 def silenced_by(silences: Iterable[Silence], labels: Mapping[str, str], now: datetime) -> int | None:
     """The id of an active silence muting these labels."""
     for s in silences:
-        if s.active(now) and matches(s.matchers, labels):
+        if s.active(now) and matches_all(s.matcher_list(), labels):
             return s.id
     return None
 
@@ -40,12 +50,12 @@ def silenced_by(silences: Iterable[Silence], labels: Mapping[str, str], now: dat
 def inhibited(rules: Iterable[Inhibition], firing: list[Instance], target: Instance) -> bool:
     """A firing source alert with the same `equal` labels mutes the target; nothing inhibits itself."""
     for rule in rules:
-        if not matches(rule.target, target.labels):
+        if not matches_all(rule.targets(), target.labels):
             continue
         if rule.equal and not any(k in target.labels for k in rule.equal):
             continue  # unrelated alerts (sharing none of the labels, e.g. no family) never mute each other
         for src in firing:
-            if src is target or not matches(rule.source, src.labels):
+            if src is target or not matches_all(rule.sources(), src.labels):
                 continue
             if all(src.labels.get(k, "") == target.labels.get(k, "") for k in rule.equal):
                 return True
