@@ -8,19 +8,19 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import quote
 
 from daemon.alerts import repo
 from daemon.alerts.expr import NoData
 from daemon.alerts.metrics import AlertMetrics
 from daemon.alerts.namespaces import Snapshot
+from daemon.alerts.payloads import NEVER, generator_url, iso
+from daemon.alerts.routed import Router
 from daemon.alerts.rules import Rule, RuleSet
 from daemon.alerts.settings import AlertmanagerReceiver, AlertsSettings
 from daemon.alerts.state import Event, Instance, Timing, expired, fingerprint, step
-from daemon.alerts.suppress import Silence, inhibited, silenced_by
+from daemon.alerts.suppress import Silence, silenced_by
 
 log = logging.getLogger(__name__)
-NEVER = "0001-01-01T00:00:00Z"  # Alertmanager's "no end" for a firing alert
 
 
 @dataclass
@@ -32,11 +32,8 @@ class Cycle:
     outbox: list[dict[str, Any]] = field(default_factory=list)
     # Re-sends of still-firing alerts to alertmanager receivers: one row per episode, refreshed.
     resends: list[dict[str, Any]] = field(default_factory=list)
-
-
-def iso(ts: float) -> str:
-    """Epoch seconds as RFC 3339 UTC."""
-    return datetime.fromtimestamp(ts, UTC).isoformat().replace("+00:00", "Z")
+    groups: list[dict[str, Any]] = field(default_factory=list)  # aggregation groups changed (docs)
+    groups_removed: list[str] = field(default_factory=list)
 
 
 class Evaluator:
@@ -51,6 +48,7 @@ class Evaluator:
         self._timing: dict[str, Timing] = {}
         # fingerprint -> when alertmanager receivers last got it (memory only: a restart re-sends at once).
         self._am_sent: dict[str, float] = {}
+        self.router = Router(settings)
         self.replace_rules(rules)
 
     def replace_rules(self, rules: RuleSet) -> None:
@@ -68,6 +66,7 @@ class Evaluator:
     ) -> Cycle:
         """Advance every instance of `rules` by one evaluation at `now` (epoch seconds)."""
         rules = list(rules)
+        self.router.configure(self.settings)
         events: list[tuple[Instance, Rule, Event, Mapping[str, Any]]] = []
         evaluated: set[str] = set()
         by_rule: dict[str, list[Instance]] = {}
@@ -107,6 +106,8 @@ class Evaluator:
         return cycle
 
     def _am_receivers(self, rule: Rule) -> list[str]:
+        if self.router.takes(rule):
+            return []
         return [n for n in rule.receivers if isinstance(self.settings.receiver(n), AlertmanagerReceiver)]
 
     def _resend(self, rules: Iterable[Rule], cycle: Cycle, now: float) -> None:
@@ -167,24 +168,39 @@ class Evaluator:
         cycle = Cycle()
         firing = [i for i in self.instances.values() if i.state == "firing"]
         wall = datetime.fromtimestamp(now, UTC)
+        touched: set[str] = set()
         for inst, rule, event, env in events:
+            touched.add(inst.fingerprint)
+            routed = self.router.takes(rule)
             if event != "resolved":
                 _render(inst, rule, env)
-                silence = silenced_by(silences, inst.labels, wall)
-                mute = f"silence {silence}" if silence is not None else None
-                if mute is None and inhibited(self.settings.inhibit_rules, firing, inst):
-                    mute = "inhibited"
+                mute = self.router.mute_reason(inst, silences, firing, wall)
                 if mute != inst.muted:
                     inst.muted, inst.dirty = mute, True
                 if mute is not None:
+                    if routed:
+                        self.router.event(inst, rule, event, {}, now)
                     continue
+            elif routed:
+                silence = silenced_by(silences, inst.labels, wall)  # silenced since it last fired?
+                if silence is not None:
+                    inst.muted = f"silence {silence}"
             elif inst.last_sent_at is None:
                 continue  # never told anyone it fired (muted throughout): nothing to resolve
             inst.seq += 1
             if event != "resolved":
                 inst.last_sent_at = now
             inst.dirty = True
-            cycle.outbox += self._rows(inst, rule, event, now)
+            if routed:
+                self.router.event(inst, rule, event, self._payload(inst, rule, event, now), now)
+            else:
+                cycle.outbox += self._rows(inst, rule, event, now)
+        if self.router.tree is not None:
+            self._remute(touched, firing, silences, wall, now)
+            cycle.outbox += self.router.flush(now, lambda fp: getattr(self.instances.get(fp), "acked", False))
+            groups = self.router.groups
+            cycle.groups = [g.as_doc() | {"id": g.id} for g in groups.groups.values() if g.dirty]
+            cycle.groups_removed, groups.removed = groups.removed, []
         for fp, inst in list(self.instances.items()):
             if expired(inst, now):
                 del self.instances[fp]
@@ -193,11 +209,24 @@ class Evaluator:
                 cycle.changed.append(inst)
         return cycle
 
-    def _rows(
-        self, inst: Instance, rule: Rule, event: Event, now: float, receivers: Iterable[str] | None = None
-    ) -> list[dict[str, Any]]:
+    def _remute(
+        self, touched: set[str], firing: list[Instance], silences: list[Silence], wall: datetime, now: float
+    ) -> None:
+        """Silences and inhibitions that began or ended between a routed alert's own events."""
+        by_name = {r.name: r for r in self.rules.rules}
+        for inst in firing:
+            rule = by_name.get(inst.rule)
+            if inst.fingerprint in touched or rule is None or not self.router.takes(rule):
+                continue
+            mute = self.router.mute_reason(inst, silences, firing, wall)
+            if mute != inst.muted:
+                inst.muted, inst.dirty = mute, True
+                payload = {} if mute is not None else self._payload(inst, rule, "repeat", now)
+                self.router.event(inst, rule, "repeat", payload, now)
+
+    def _payload(self, inst: Instance, rule: Rule, event: Event, now: float) -> dict[str, Any]:
         status = "resolved" if event == "resolved" else "firing"
-        payload = {
+        return {
             "reason": event,
             # Prometheus's ValidUntil: two evaluations or re-sends may fail before an Alertmanager ends
             # the alert by itself (see docs/operator-checks.md, "Alertmanager re-sends").
@@ -211,6 +240,12 @@ class Evaluator:
             "fingerprint": inst.fingerprint,
             "value": inst.value,
         }
+
+    def _rows(
+        self, inst: Instance, rule: Rule, event: Event, now: float, receivers: Iterable[str] | None = None
+    ) -> list[dict[str, Any]]:
+        status = "resolved" if event == "resolved" else "firing"
+        payload = self._payload(inst, rule, event, now)
         # fired_at names the episode: an instance forgotten after it resolved starts again at seq 0,
         # and receivers (and the outbox's unique key) would take a repeated id for a duplicate.
         episode = round((inst.fired_at if inst.fired_at is not None else now) * 1_000_000)
@@ -239,24 +274,13 @@ class Evaluator:
             await repo.delete_instances(conn, cycle.forgotten)
             await repo.enqueue(conn, cycle.outbox)
             await repo.enqueue_resends(conn, cycle.resends)
+            await repo.save_groups(conn, cycle.groups, cycle.groups_removed)
         for inst in cycle.changed:
             inst.dirty = False
-
-
-def generator_url(settings: AlertsSettings, alertname: str, fingerprint: str) -> str:
-    """The alert's link: the configured template filled in, else the public status page."""
-    template = settings.generator_url
-    if template is None:
-        return f"{settings.external_url.rstrip('/')}/status"
-    # Plain replacement, never str.format: the template is operator text.
-    values = {
-        "{alertname}": quote(alertname),
-        "{fingerprint}": fingerprint,
-        "{external_url}": settings.external_url.rstrip("/"),
-    }
-    for key, value in values.items():
-        template = template.replace(key, value)
-    return template
+        for doc in cycle.groups:
+            group = self.router.groups.groups.get(doc["id"])
+            if group is not None:
+                group.dirty = False
 
 
 def _envs(rule: Rule, snap: Snapshot) -> Iterable[tuple[Any, Mapping[str, Any]]]:

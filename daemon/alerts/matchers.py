@@ -14,7 +14,7 @@ MAX_TEXT = 1024  # characters in one matcher; RE2 is linear in the input, this b
 MAX_MATCHERS = 64
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _OPS: tuple[Op, ...] = ("=~", "!~", "!=", "=")
-_BARE_STOP = set(' \t\n{}!=~,"\'')
+_BARE_STOP = set(" \t\n{}!=~,\"'")
 _ESCAPES = {"n": "\n", "t": "\t", '"': '"', "\\": "\\"}
 
 

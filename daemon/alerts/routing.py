@@ -124,7 +124,9 @@ def _node(
         raise ValueError(f"{where}: unknown receiver {receiver!r} (configured: {sorted(receivers)})")
     for name in (*cfg.mute_time_intervals, *cfg.active_time_intervals):
         if name not in intervals:
-            raise ValueError(f"{where}: unknown time interval {name!r} (time_intervals has: {sorted(intervals)})")
+            raise ValueError(
+                f"{where}: unknown time interval {name!r} (time_intervals has: {sorted(intervals)})"
+            )
     group_by: tuple[str, ...]
     if cfg.group_by is not None:
         group_by = ALL if "..." in cfg.group_by else tuple(dict.fromkeys(cfg.group_by))
@@ -144,7 +146,8 @@ def _node(
         cfg.continue_, tuple(cfg.mute_time_intervals), tuple(cfg.active_time_intervals), (),
     )  # fmt: skip
     kids = tuple(
-        _node(c, node, intervals, receivers, f"{where}.routes[{i}]", node_key) for i, c in enumerate(cfg.routes)
+        _node(c, node, intervals, receivers, f"{where}.routes[{i}]", node_key)
+        for i, c in enumerate(cfg.routes)
     )
     return Node(**{**node.__dict__, "children": kids})
 

@@ -100,6 +100,7 @@ class Rule:
     receivers: tuple[str, ...]
     repeat_s: float
     interval_s: float
+    routed: bool = False  # no `receivers:` of its own: the routing tree decides, when one is configured
 
 
 @dataclass(frozen=True)
@@ -273,4 +274,5 @@ def _rule(
         receivers=chosen,
         repeat_s=durations[2],
         interval_s=interval,
+        routed=r.receivers is None,
     )

@@ -110,7 +110,7 @@ Receiver = Annotated[
 
 
 class Inhibition(_Section):
-    """A firing source alert mutes target alerts that share the `equal` labels (matchers or equality dicts)."""
+    """A firing source alert mutes target alerts sharing the `equal` labels (matchers, or equality dicts)."""
 
     source: dict[str, str] = {}
     target: dict[str, str] = {}
@@ -128,7 +128,9 @@ class Inhibition(_Section):
         except MatcherError as exc:
             raise ValueError(str(exc)) from None
         if not self._src or not self._dst:
-            raise ValueError("an inhibit rule needs source_matchers (or source) and target_matchers (or target)")
+            raise ValueError(
+                "an inhibit rule needs source_matchers (or source) and target_matchers (or target)"
+            )
         return self
 
     def sources(self) -> list[Matcher]:

@@ -35,6 +35,7 @@ class Instance:
     value: float | None = None
     annotations: dict[str, str] = field(default_factory=dict)
     muted: str | None = None  # "silenced" / "inhibited" while suppressed
+    acked: bool = False  # acknowledged: group repeats leave it out (updates still list its resolve)
     dirty: bool = True
 
     def as_row(self) -> dict[str, Any]:
