@@ -44,6 +44,7 @@ class WebhookReceiver(_Receiver):
     type: Literal["webhook"]
     url: SecretStr
     secret: SecretStr | None = Field(None, description="whsec_<base64>; signs webhook-signature")
+    max_alerts: int = Field(0, ge=0, description="alerts listed per grouped notification (0: all)")
     rate_per_second: float = Field(20.0, gt=0)
     burst: int = Field(20, ge=1)
 
