@@ -21,7 +21,11 @@ ROUTE: dict[str, Any] = {
     "group_by": ["alertname"],
     "group_wait": "10s",
     "routes": [
-        {"matchers": ['severity=~"critical|emergency"', 'pool!="test"'], "receiver": "pager", "continue": True},
+        {
+            "matchers": ['severity=~"critical|emergency"', 'pool!="test"'],
+            "receiver": "pager",
+            "continue": True,
+        },
         {
             "matchers": ['alertname=~"Db.*"'],
             "receiver": "db",
@@ -80,7 +84,10 @@ def test_first_match_wins_unless_continue_and_children_inherit() -> None:
     ("doc", "message"),
     [
         ({**ROUTE, "receiver": "nobody"}, "unknown receiver 'nobody'"),
-        ({**ROUTE, "routes": [{"receiver": "db", "mute_time_intervals": ["nights"]}]}, "unknown time interval"),
+        (
+            {**ROUTE, "routes": [{"receiver": "db", "mute_time_intervals": ["nights"]}]},
+            "unknown time interval",
+        ),
         ({**ROUTE, "matchers": ["a=b"]}, "root route"),
         ({**ROUTE, "routes": [{"matchers": ['a=~"(?=x)"']}]}, "RE2"),
         ({**ROUTE, "group_wait": "soon"}, "not a duration"),
@@ -120,7 +127,9 @@ def test_routes_test_prints_the_receivers(tmp_path: Path, capsys: pytest.Capture
     assert '    region="eu" -> eu group_by=[...]' in shown
 
 
-@pytest.mark.skipif(shutil.which("amtool") is None, reason="Debian's prometheus-alertmanager (amtool) missing")
+@pytest.mark.skipif(
+    shutil.which("amtool") is None, reason="Debian's prometheus-alertmanager (amtool) missing"
+)
 def test_answers_agree_with_amtool(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     config = write_config(tmp_path)
     am = tmp_path / "alertmanager.yml"

@@ -45,7 +45,14 @@ def test_negative_days_of_month_count_from_the_end() -> None:
 
 def test_years_and_end_of_day() -> None:
     (periods,) = parse_intervals(
-        [{"name": "n", "time_intervals": [{"times": [{"start_time": "22:00", "end_time": "24:00"}], "years": ["2026"]}]}]
+        [
+            {
+                "name": "n",
+                "time_intervals": [
+                    {"times": [{"start_time": "22:00", "end_time": "24:00"}], "years": ["2026"]}
+                ],
+            }
+        ]
     ).values()
     assert active(periods, at(2026, 5, 1, 23, 59)) and not active(periods, at(2027, 5, 1, 23, 0))
 
