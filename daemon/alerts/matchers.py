@@ -40,7 +40,10 @@ class Matcher:
 
     def matches(self, labels: Mapping[str, str]) -> bool:
         """Whether `labels` satisfy this matcher."""
-        got = labels.get(self.name, "")
+        return self.matches_value(labels.get(self.name, ""))
+
+    def matches_value(self, got: str) -> bool:
+        """Whether this label value (absent: "") satisfies the matcher."""
         if self.op == "=":
             return got == self.value
         if self.op == "!=":

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -67,12 +67,48 @@ class Node:
     mute: tuple[str, ...]
     active: tuple[str, ...]
     children: tuple[Node, ...]
+    index: ChildIndex | None = field(default=None, compare=False, repr=False)
 
     def group_labels(self, labels: Mapping[str, str]) -> dict[str, str]:
         """The labels this route groups by (every label for `...`)."""
         if self.group_by == ALL:
             return dict(labels)
         return {k: labels[k] for k in self.group_by if k in labels}
+
+
+class ChildIndex:
+    """Which children match, as a bit mask: one memoised mask per (label name, value), ANDed together."""
+
+    MEMO_MAX = 4096  # distinct values remembered per label name (alerts' labels repeat; this bounds memory)
+
+    def __init__(self, children: tuple[Node, ...]) -> None:
+        self.children = children
+        self.names = sorted({m.name for c in children for m in c.matchers})
+        self.full = (1 << len(children)) - 1
+        self.memo: dict[str, dict[str, int]] = {n: {} for n in self.names}
+
+    def _bits(self, name: str, value: str) -> int:
+        bits = 0
+        for j, child in enumerate(self.children):
+            if all(m.matches_value(value) for m in child.matchers if m.name == name):
+                bits |= 1 << j
+        return bits
+
+    def mask(self, labels: Mapping[str, str]) -> int:
+        """Bit j set: child j's matchers all hold for these labels."""
+        mask = self.full
+        for name in self.names:
+            value = labels.get(name, "")
+            memo = self.memo[name]
+            bits = memo.get(value)
+            if bits is None:
+                if len(memo) >= self.MEMO_MAX:
+                    memo.clear()
+                bits = memo[value] = self._bits(name, value)
+            mask &= bits
+            if not mask:
+                break
+        return mask
 
 
 @dataclass(frozen=True)
@@ -149,17 +185,21 @@ def _node(
         _node(c, node, intervals, receivers, f"{where}.routes[{i}]", node_key)
         for i, c in enumerate(cfg.routes)
     )
-    return Node(**{**node.__dict__, "children": kids})
+    return Node(**{**node.__dict__, "children": kids, "index": ChildIndex(kids) if kids else None})
 
 
-def _walk(node: Node, labels: Mapping[str, str], top: bool) -> list[Node]:
-    if not top and not all(m.matches(labels) for m in node.matchers):
-        return []
+def _walk(node: Node, labels: Mapping[str, str]) -> list[Node]:
+    """The routes under `node` (which matched) in Alertmanager's order: children first, else itself."""
+    if node.index is None:
+        return [node]
     out: list[Node] = []
-    for child in node.children:
-        found = _walk(child, labels, False)
-        out += found
-        if found and not child.cont:
+    mask = node.index.mask(labels)
+    while mask:
+        low = mask & -mask
+        mask ^= low
+        child = node.children[low.bit_length() - 1]
+        out += _walk(child, labels)
+        if not child.cont:
             break
     return out or [node]
 
@@ -173,7 +213,7 @@ def route(
     """The routes an alert with these labels takes, with each group's key and any time-based mute."""
     when = now if now is not None else datetime.now(UTC)
     out = []
-    for node in _walk(tree, labels, True):
+    for node in _walk(tree, labels):
         muted = None
         if intervals is not None:
             muted = next((n for n in node.mute if active(intervals[n], when)), None)
