@@ -18,7 +18,7 @@ from daemon.alerts.routed import Router
 from daemon.alerts.rules import Rule, RuleSet
 from daemon.alerts.settings import AlertmanagerReceiver, AlertsSettings
 from daemon.alerts.state import Event, Instance, Timing, expired, fingerprint, step
-from daemon.alerts.suppress import Silence, silenced_by
+from daemon.alerts.suppress import Inhibitor, Silence, silenced_by
 
 log = logging.getLogger(__name__)
 
@@ -167,6 +167,7 @@ class Evaluator:
     ) -> Cycle:
         cycle = Cycle()
         firing = [i for i in self.instances.values() if i.state == "firing"]
+        inhibitor = Inhibitor(self.settings.inhibit_rules, firing)
         wall = datetime.fromtimestamp(now, UTC)
         touched: set[str] = set()
         for inst, rule, event, env in events:
@@ -174,7 +175,7 @@ class Evaluator:
             routed = self.router.takes(rule)
             if event != "resolved":
                 _render(inst, rule, env)
-                mute = self.router.mute_reason(inst, silences, firing, wall)
+                mute = self.router.mute_reason(inst, silences, inhibitor, wall)
                 if mute != inst.muted:
                     inst.muted, inst.dirty = mute, True
                 if mute is not None:
@@ -196,7 +197,7 @@ class Evaluator:
             else:
                 cycle.outbox += self._rows(inst, rule, event, now)
         if self.router.tree is not None:
-            self._remute(touched, firing, silences, wall, now)
+            self._remute(touched, firing, silences, inhibitor, wall, now)
             cycle.outbox += self.router.flush(now, lambda fp: getattr(self.instances.get(fp), "acked", False))
             groups = self.router.groups
             cycle.groups = [g.as_doc() | {"id": g.id} for g in groups.groups.values() if g.dirty]
@@ -210,7 +211,13 @@ class Evaluator:
         return cycle
 
     def _remute(
-        self, touched: set[str], firing: list[Instance], silences: list[Silence], wall: datetime, now: float
+        self,
+        touched: set[str],
+        firing: list[Instance],
+        silences: list[Silence],
+        inhibitor: Inhibitor,
+        wall: datetime,
+        now: float,
     ) -> None:
         """Silences and inhibitions that began or ended between a routed alert's own events."""
         by_name = {r.name: r for r in self.rules.rules}
@@ -218,7 +225,7 @@ class Evaluator:
             rule = by_name.get(inst.rule)
             if inst.fingerprint in touched or rule is None or not self.router.takes(rule):
                 continue
-            mute = self.router.mute_reason(inst, silences, firing, wall)
+            mute = self.router.mute_reason(inst, silences, inhibitor, wall)
             if mute != inst.muted:
                 inst.muted, inst.dirty = mute, True
                 payload = {} if mute is not None else self._payload(inst, rule, "repeat", now)

@@ -11,7 +11,7 @@ from daemon.alerts.routing import Node, route
 from daemon.alerts.rules import Rule
 from daemon.alerts.settings import AlertsSettings
 from daemon.alerts.state import Event, Instance
-from daemon.alerts.suppress import Silence, inhibited, silenced_by
+from daemon.alerts.suppress import Inhibitor, Silence, silenced_by
 
 Payload = Callable[[Instance, Rule, Event, float], dict[str, Any]]
 
@@ -33,13 +33,13 @@ class Router:
         return self.tree is not None and rule.routed
 
     def mute_reason(
-        self, inst: Instance, silences: list[Silence], firing: list[Instance], wall: datetime
+        self, inst: Instance, silences: list[Silence], inhibitor: Inhibitor, wall: datetime
     ) -> str | None:
         """What mutes this alert now (a silence or an inhibition), if anything."""
         silence = silenced_by(silences, inst.labels, wall)
         if silence is not None:
             return f"silence {silence}"
-        return "inhibited" if inhibited(self.settings.inhibit_rules, firing, inst) else None
+        return "inhibited" if inhibitor(inst) else None
 
     def event(self, inst: Instance, rule: Rule, event: Event, payload: dict[str, Any], now: float) -> None:
         """One instance event (mute already decided and stored in inst.muted)."""

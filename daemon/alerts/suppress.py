@@ -47,16 +47,33 @@ def silenced_by(silences: Iterable[Silence], labels: Mapping[str, str], now: dat
     return None
 
 
-def inhibited(rules: Iterable[Inhibition], firing: list[Instance], target: Instance) -> bool:
-    """A firing source alert with the same `equal` labels mutes the target; nothing inhibits itself."""
-    for rule in rules:
-        if not matches_all(rule.targets(), target.labels):
-            continue
-        if rule.equal and not any(k in target.labels for k in rule.equal):
-            continue  # unrelated alerts (sharing none of the labels, e.g. no family) never mute each other
-        for src in firing:
-            if src is target or not matches_all(rule.sources(), src.labels):
+class Inhibitor:
+    """The firing sources of every inhibit rule, indexed by their `equal` labels (built once per cycle)."""
+
+    def __init__(self, rules: Iterable[Inhibition], firing: Iterable[Instance]) -> None:
+        self.rules = list(rules)
+        firing = list(firing)
+        self.index: list[dict[tuple[str, ...], list[Instance]]] = []
+        for rule in self.rules:
+            by_key: dict[tuple[str, ...], list[Instance]] = {}
+            for src in firing:
+                if matches_all(rule.sources(), src.labels):
+                    by_key.setdefault(tuple(src.labels.get(k, "") for k in rule.equal), []).append(src)
+            self.index.append(by_key)
+
+    def __call__(self, target: Instance) -> bool:
+        """A firing source alert with the same `equal` labels mutes the target; nothing inhibits itself."""
+        for rule, by_key in zip(self.rules, self.index, strict=True):
+            if not by_key or not matches_all(rule.targets(), target.labels):
                 continue
-            if all(src.labels.get(k, "") == target.labels.get(k, "") for k in rule.equal):
+            if rule.equal and not any(k in target.labels for k in rule.equal):
+                continue  # alerts sharing none of the labels (e.g. no family) never mute each other
+            sources = by_key.get(tuple(target.labels.get(k, "") for k in rule.equal), ())
+            if any(src is not target for src in sources):
                 return True
-    return False
+        return False
+
+
+def inhibited(rules: Iterable[Inhibition], firing: list[Instance], target: Instance) -> bool:
+    """Whether `target` is inhibited by one of the `firing` alerts."""
+    return Inhibitor(rules, firing)(target)
