@@ -142,3 +142,18 @@ def test_answers_agree_with_amtool(tmp_path: Path, capsys: pytest.CaptureFixture
             check=True,
         ).stdout.strip()
         assert ours(config, label_text, capsys) == theirs, label_text
+
+
+def test_the_readme_routing_example_loads_and_routes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.test_readme import blocks
+
+    (doc,) = blocks("routes-config")
+    config = tmp_path / "tronwatch.yml"
+    config.write_text(doc)
+    assert main(["config", "check", "-c", str(config)]) == 0, capsys.readouterr().err
+    capsys.readouterr()
+    assert ours(config, "alertname=PoolFull,severity=critical,pool=a", capsys) == "oncall-email"
+    assert ours(config, "alertname=PoolFull,severity=critical,pool=staging", capsys) == "ops-slack"
+    assert ours(config, "alertname=PoolLow,severity=warning", capsys) == "ops-slack"
