@@ -197,7 +197,10 @@ class Evaluator:
             else:
                 cycle.outbox += self._rows(inst, rule, event, now)
         if self.router.tree is not None:
-            self._remute(touched, firing, silences, inhibitor, wall, now)
+            by_name = {r.name: r for r in self.rules.rules}
+            # Silences and inhibitions that began or ended between a routed alert's own events.
+            mutes = [i for i in firing if i.fingerprint not in touched and i.rule in by_name]
+            self.router.remute(mutes, by_name, silences, inhibitor, wall, now, self._payload)
             cycle.outbox += self.router.flush(now, lambda fp: getattr(self.instances.get(fp), "acked", False))
             groups = self.router.groups
             cycle.groups = [g.as_doc() | {"id": g.id} for g in groups.groups.values() if g.dirty]
@@ -209,27 +212,6 @@ class Evaluator:
             elif inst.dirty:
                 cycle.changed.append(inst)
         return cycle
-
-    def _remute(
-        self,
-        touched: set[str],
-        firing: list[Instance],
-        silences: list[Silence],
-        inhibitor: Inhibitor,
-        wall: datetime,
-        now: float,
-    ) -> None:
-        """Silences and inhibitions that began or ended between a routed alert's own events."""
-        by_name = {r.name: r for r in self.rules.rules}
-        for inst in firing:
-            rule = by_name.get(inst.rule)
-            if inst.fingerprint in touched or rule is None or not self.router.takes(rule):
-                continue
-            mute = self.router.mute_reason(inst, silences, inhibitor, wall)
-            if mute != inst.muted:
-                inst.muted, inst.dirty = mute, True
-                payload = {} if mute is not None else self._payload(inst, rule, "repeat", now)
-                self.router.event(inst, rule, "repeat", payload, now)
 
     def _payload(self, inst: Instance, rule: Rule, event: Event, now: float) -> dict[str, Any]:
         status = "resolved" if event == "resolved" else "firing"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -55,6 +55,28 @@ class Router:
             return
         for match in route(self.tree, inst.labels):
             self.groups.fire(match, inst.fingerprint, payload, rule.repeat_s, now)
+
+    def remute(
+        self,
+        firing: list[Instance],
+        rules: Mapping[str, Rule],
+        silences: list[Silence],
+        inhibitor: Inhibitor,
+        wall: datetime,
+        now: float,
+        payload: Payload,
+    ) -> None:
+        """Routed firing alerts whose silence or inhibition changed leave or rejoin their groups."""
+        for inst in firing:
+            rule = rules[inst.rule]
+            if not self.takes(rule):
+                continue
+            mute = self.mute_reason(inst, silences, inhibitor, wall)
+            if mute != inst.muted:
+                inst.muted, inst.dirty = mute, True
+                self.event(
+                    inst, rule, "repeat", {} if mute is not None else payload(inst, rule, "repeat", now), now
+                )
 
     def flush(self, now: float, acked: Callable[[str], bool]) -> list[dict[str, Any]]:
         """Rows for the groups due now."""

@@ -7,6 +7,7 @@ from typing import Any
 from daemon.alerts.context import evaluate_once
 from tests.alerts.conftest import AppFactory, FakeClock, SinkFactory, state_of, until
 from tests.alerts.test_delivery import admin, hook, setup
+from tests.alerts.test_email import smtp  # noqa: F401 (the aiosmtpd fixture)
 
 RULE = """
 groups:
@@ -245,3 +246,40 @@ async def test_group_repeats_leave_out_acknowledged_alerts(
     await until(lambda: len(s.received) == 2)
     assert s.received[1]["notification_reason"] == "repeat interval elapsed"
     assert sorted(a["labels"]["pool"] for a in s.received[1]["alerts"]) == ["p00", "p02"]
+
+
+async def test_a_group_is_one_mail_listing_its_alerts(
+    alerts_app: AppFactory,
+    smtp: Any,  # noqa: F811
+    tmp_path: Any,
+) -> None:
+    inbox, port, ca = smtp
+    receiver = {"type": "email", "name": "mail", "smarthost": f"127.0.0.1:{port}", "from": "tw@example.com",
+                "to": ["ops@example.com"], "ca_file": ca, "allow_private": True}  # fmt: skip
+    route = {"receiver": "mail", "group_by": ["alertname"], "group_wait": "0s"}
+    client, knobs, _ = await start(alerts_app, tmp_path, [receiver], route)
+    knobs.pools[:] = pools(12)
+    assert await evaluate_once(client.app) == 1
+    await until(lambda: len(inbox.messages) == 1, seconds=10)
+    (msg,) = inbox.messages
+    assert msg["Subject"] == "[FIRING:12] PoolFull (critical)"
+    text = msg.get_body(("plain",)).get_content()
+    assert all(f"p{i:02d} is full" in text for i in range(12))
+
+
+async def test_the_rules_repeat_interval_applies_when_no_route_sets_one(
+    alerts_app: AppFactory, sink: SinkFactory, tmp_path: Any
+) -> None:
+    s = await sink()
+    route = {"receiver": "hook", "group_by": ["alertname"], "group_wait": "0s", "group_interval": "5m"}
+    rules = RULE.replace("annotations:", "repeat_interval: 30m\n        annotations:")
+    client, knobs, clock = await setup(alerts_app, tmp_path, [hook(s.url)], rules, route=route)
+    knobs.pools[:] = pools(2)
+    assert await evaluate_once(client.app) == 1
+    await until(lambda: len(s.received) == 1)
+    clock.advance(25 * 60)
+    assert await evaluate_once(client.app) == 0
+    clock.advance(5 * 60)
+    assert await evaluate_once(client.app) == 1
+    await until(lambda: len(s.received) == 2)
+    assert s.received[1]["notification_reason"] == "repeat interval elapsed"
