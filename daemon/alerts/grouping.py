@@ -15,6 +15,7 @@ REASONS = {
     "first": "first notification",
     "added": "new alerts added",
     "resolved": "some alerts resolved",
+    "all_resolved": "all alerts resolved",
     "repeat": "repeat interval elapsed",
 }
 
@@ -164,7 +165,7 @@ class Groups:
         elif added:
             reason = "added"
         elif gone and send_resolved:
-            reason = "resolved"
+            reason = "resolved" if firing else "all_resolved"
         else:
             repeat = group.repeat
             if repeat is None:

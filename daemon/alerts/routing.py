@@ -15,6 +15,7 @@ from daemon.alerts.timeintervals import Period, active
 
 DEFAULT_WAIT, DEFAULT_INTERVAL, DEFAULT_REPEAT = 30.0, 300.0, 4 * 3600.0
 ALL = ("...",)
+OP_ORDER = {"=": 0, "!=": 1, "=~": 2, "!~": 3}
 
 
 class RouteConfig(BaseModel):
@@ -176,7 +177,9 @@ def _node(
     interval = dur(cfg.group_interval, parent.group_interval if parent else DEFAULT_INTERVAL)
     repeat = dur(cfg.repeat_interval, parent.repeat_interval if parent else None)
     matchers = tuple(parse_matchers(cfg.matchers))
-    node_key = key if parent is None else f"{key}/{{{','.join(str(m) for m in matchers)}}}"
+    # Alertmanager sorts a route's matchers (name, value, operator) before printing its key.
+    order = sorted(matchers, key=lambda m: (m.name, m.value, OP_ORDER[m.op]))
+    node_key = key if parent is None else f"{key}/{{{','.join(str(m) for m in order)}}}"
     node = Node(
         node_key, receiver, group_by, wait or 0.0, interval or DEFAULT_INTERVAL, repeat, matchers,
         cfg.continue_, tuple(cfg.mute_time_intervals), tuple(cfg.active_time_intervals), (),

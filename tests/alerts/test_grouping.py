@@ -95,7 +95,7 @@ async def test_webhook_gets_alertmanager_v4_groups_and_resolves(
     assert await evaluate_once(client.app) == 1
     await until(lambda: len(s.received) == 2)
     done = s.received[1]
-    assert done["status"] == "resolved" and done["notification_reason"] == "some alerts resolved"
+    assert done["status"] == "resolved" and done["notification_reason"] == "all alerts resolved"
     assert done["truncatedAlerts"] == 2 and {a["status"] for a in done["alerts"]} == {"resolved"}
     assert len(s.unique()) == 2  # each group notification has its own stable id
     assert state_of(client).evaluator.router.groups.groups == {}  # all resolved: the group is gone

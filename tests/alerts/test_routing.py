@@ -71,7 +71,7 @@ def test_first_match_wins_unless_continue_and_children_inherit() -> None:
     got = route(tree, labels("alertname=DbDown,severity=critical,region=eu"))
     assert [m.receiver for m in got] == ["pager", "eu"]
     pager, eu = got
-    assert pager.group_key == '{}/{severity=~"critical|emergency",pool!="test"}:{alertname="DbDown"}'
+    assert pager.group_key == '{}/{pool!="test",severity=~"critical|emergency"}:{alertname="DbDown"}'
     assert pager.node.group_wait == 10.0 and pager.node.group_interval == 300.0  # inherited / default
     assert pager.node.repeat_interval is None  # no route set one: rules' own repeat_interval applies
     assert eu.node.group_by == ("...",) and eu.node.repeat_interval == 3600.0
