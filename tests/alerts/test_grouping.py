@@ -22,7 +22,7 @@ groups:
 """
 V4_KEYS = {
     "version", "groupKey", "truncatedAlerts", "status", "receiver", "groupLabels", "commonLabels",
-    "commonAnnotations", "externalURL", "notification_reason", "alerts",
+    "commonAnnotations", "routeLabels", "externalURL", "notification_reason", "alerts",
 }  # fmt: skip
 ALERT_KEYS = {"status", "labels", "annotations", "startsAt", "endsAt", "generatorURL", "fingerprint"}
 

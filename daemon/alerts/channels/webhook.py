@@ -52,6 +52,7 @@ def group_body(receiver: str, external_url: str, p: dict[str, Any], max_alerts: 
         "groupLabels": p["groupLabels"],
         "commonLabels": p["labels"],
         "commonAnnotations": p["annotations"],
+        "routeLabels": {},  # Alertmanager 0.34's route `labels`; routes here set none
         "externalURL": external_url,
         "notification_reason": GROUP_REASONS.get(p.get("reason", ""), "new alerts added"),
         "alerts": [{k: a[k] for k in ALERT_KEYS} for a in keep],
