@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from daemon.alerts.context import evaluate_once
+from daemon.alerts.context import evaluate_once, seconds_until_due
 from tests.alerts.conftest import AppFactory, FakeClock, SinkFactory, state_of, until
 from tests.alerts.test_delivery import admin, hook, setup
 from tests.alerts.test_email import smtp  # noqa: F401 (the aiosmtpd fixture)
@@ -49,6 +49,8 @@ async def test_fifty_pools_going_critical_are_one_slack_message(
     client, knobs, clock = await start(alerts_app, tmp_path, [slack(s.url)], route)
     knobs.pools[:] = pools(50)
     assert await evaluate_once(client.app) == 0  # group_wait: nothing yet
+    # The evaluator's loop wakes when the group's wait ends, not at the rule group's next minute.
+    assert seconds_until_due(state_of(client)) == 30
     clock.advance(29)
     assert await evaluate_once(client.app) == 0
     clock.advance(1)
