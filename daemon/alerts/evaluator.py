@@ -188,6 +188,8 @@ class Evaluator:
                     inst.muted = f"silence {silence}"
             elif inst.last_sent_at is None:
                 continue  # never told anyone it fired (muted throughout): nothing to resolve
+            elif not self.settings.resolve_silenced and silenced_by(silences, inst.labels, wall) is not None:
+                continue  # the operator chose Alertmanager's way: a silenced alert's resolve is dropped
             inst.seq += 1
             if event != "resolved":
                 inst.last_sent_at = now

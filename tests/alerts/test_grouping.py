@@ -163,6 +163,7 @@ async def test_resolve_silenced_false_drops_silenced_resolves(
     client, knobs, clock = await start(alerts_app, tmp_path, [hook(s.url)], route, resolve_silenced=False)
     knobs.pools[:] = pools(2)
     assert await evaluate_once(client.app) == 1
+    await until(lambda: len(s.received) == 1)  # delivered before the clock jumps past its claim
     await silence(client, ['pool="p00"'])
     knobs.pools[:] = pools(2, ratio=0.1)
     clock.advance(60)
@@ -241,6 +242,7 @@ async def test_group_repeats_leave_out_acknowledged_alerts(
     client, knobs, clock = await start(alerts_app, tmp_path, [hook(s.url)], route)
     knobs.pools[:] = pools(3)
     assert await evaluate_once(client.app) == 1
+    await until(lambda: len(s.received) == 1)
     for inst in state_of(client).evaluator.instances.values():
         inst.acked = inst.labels["pool"] == "p01"
     clock.advance(3600)
@@ -285,3 +287,23 @@ async def test_the_rules_repeat_interval_applies_when_no_route_sets_one(
     assert await evaluate_once(client.app) == 1
     await until(lambda: len(s.received) == 2)
     assert s.received[1]["notification_reason"] == "repeat interval elapsed"
+
+
+async def test_rules_with_receivers_bypass_the_tree_and_honour_resolve_silenced(
+    alerts_app: AppFactory, sink: SinkFactory, tmp_path: Any
+) -> None:
+    s = await sink()
+    route = {"receiver": "hook", "group_by": ["alertname"], "group_wait": "1h"}
+    rules = RULE.replace("annotations:", "receivers: [hook]\n        annotations:")
+    client, knobs, clock = await setup(
+        alerts_app, tmp_path, [hook(s.url)], rules, route=route, resolve_silenced=False
+    )
+    knobs.pools[:] = pools(2)
+    assert await evaluate_once(client.app) == 2  # one per instance, at once: no group_wait
+    await until(lambda: len(s.received) == 2)
+    await silence(client, ['pool="p00"'])
+    knobs.pools[:] = pools(2, ratio=0.1)
+    clock.advance(60)
+    assert await evaluate_once(client.app) == 1  # p00's resolve is dropped (silenced), p01's goes out
+    await until(lambda: len(s.received) == 3)
+    assert s.received[2]["alerts"][0]["labels"]["pool"] == "p01"
