@@ -52,18 +52,24 @@ class Inhibitor:
 
     def __init__(self, rules: Iterable[Inhibition], firing: Iterable[Instance]) -> None:
         self.rules = list(rules)
-        firing = list(firing)
-        self.index: list[dict[tuple[str, ...], list[Instance]]] = []
+        self.firing = firing
+        self.index: list[dict[tuple[str, ...], list[Instance]]] | None = None  # built on first use
+
+    def _build(self) -> list[dict[tuple[str, ...], list[Instance]]]:
+        firing = list(self.firing)
+        self.index = []
         for rule in self.rules:
             by_key: dict[tuple[str, ...], list[Instance]] = {}
             for src in firing:
                 if matches_all(rule.sources(), src.labels):
                     by_key.setdefault(tuple(src.labels.get(k, "") for k in rule.equal), []).append(src)
             self.index.append(by_key)
+        return self.index
 
     def __call__(self, target: Instance) -> bool:
         """A firing source alert with the same `equal` labels mutes the target; nothing inhibits itself."""
-        for rule, by_key in zip(self.rules, self.index, strict=True):
+        index = self.index if self.index is not None else self._build()
+        for rule, by_key in zip(self.rules, index, strict=True):
             if not by_key or not matches_all(rule.targets(), target.labels):
                 continue
             if rule.equal and not any(k in target.labels for k in rule.equal):
