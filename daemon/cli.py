@@ -116,6 +116,9 @@ def build_parser() -> argparse.ArgumentParser:
     from daemon.alerts.receiver_test import add_parser as add_receivers_parser
 
     add_receivers_parser(sub)
+    from daemon.alerts.routes_cli import add_parser as add_routes_parser
+
+    add_routes_parser(sub)
     from daemon.completion import add_parser as add_completion_parser
 
     add_completion_parser(sub)
@@ -226,14 +229,14 @@ def _config_check(args: argparse.Namespace) -> int:
 def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "config":
         return _config_check(args)
-    if args.command in ("rules", "receivers") and getattr(args, "config", None) is not None:
+    if args.command in ("rules", "receivers", "routes") and getattr(args, "config", None) is not None:
         args.alerts = load_settings(args.config).alerts
     if args.command == "completion":
         from daemon.completion import script
 
         print(script(build_parser(), args.shell))
         return 0
-    if args.command in ("devnode", "rules", "receivers"):
+    if args.command in ("devnode", "rules", "receivers", "routes"):
         result: int = args.handler(args)
         return result
     settings = _settings(args)

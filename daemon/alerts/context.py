@@ -122,9 +122,13 @@ def seconds_until_due(state: AlertsState) -> float:
     """How long until the earliest group is due (the default interval when there are no rules)."""
     now = state.clock().timestamp()
     groups = state.evaluator.rules.groups()
-    if not groups:
+    flush = state.evaluator.router.groups.next_due()  # an aggregation group's group_wait/interval ends
+    waits = [_next_due(state, k, g[0].interval_s, now) - now for k, g in groups.items()]
+    if flush is not None:
+        waits.append(flush - now)
+    if not waits:
         return state.settings.evaluation_interval
-    return max(0.0, min(_next_due(state, k, g[0].interval_s, now) - now for k, g in groups.items()))
+    return max(0.0, min(waits))
 
 
 def _due_rules(state: AlertsState, now: float, all_groups: bool) -> list[Rule]:
@@ -153,10 +157,7 @@ async def evaluate_once(app: web.Application, *, all_groups: bool = True) -> int
                     await refresh(conn)
                 snap = state.namespaces.snapshot()
                 await _follow_reload_requests(state, conn)
-                silences = [
-                    Silence(s["id"], s["matchers"], s["starts_at"], s["ends_at"])
-                    for s in await repo.silences(conn, since=now)
-                ]
+                silences = [Silence.from_row(s) for s in await repo.silences(conn, since=now)]
                 ev.windows = await maintenance_repo.current(conn, now)
                 ev.acks = await ack.apply(conn, ev.instances)
                 due = state.due.copy()
@@ -171,6 +172,7 @@ async def evaluate_once(app: web.Application, *, all_groups: bool = True) -> int
                     state.due = due
                     with contextlib.suppress(*DB_ERRORS):
                         ev.restore(await repo.load_instances(conn))
+                        ev.router.groups.restore(await repo.load_groups(conn))
                     raise
                 await _end_resolved_windows(conn, ev, now)
         state.cycles += 1
@@ -204,6 +206,7 @@ async def _evaluate_forever(app: web.Application) -> None:
     state = app[alerts_state]
     async with app[keys.runtime].pool.acquire() as conn:
         state.evaluator.restore(await repo.load_instances(conn))
+        state.evaluator.router.groups.restore(await repo.load_groups(conn))
     state.due.clear()  # just became the leader: every group is due now
     while True:
         try:

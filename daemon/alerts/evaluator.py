@@ -8,21 +8,21 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import quote
 
 from daemon.alerts import ack, repo
 from daemon.alerts.expr import NoData
-from daemon.alerts.maintenance import Window, muted_by
+from daemon.alerts.maintenance import Window
 from daemon.alerts.metrics import AlertMetrics
 from daemon.alerts.namespaces import Snapshot
 from daemon.alerts.partners import partner_receivers
+from daemon.alerts.payloads import NEVER, generator_url, iso
+from daemon.alerts.routed import Router
 from daemon.alerts.rules import Rule, RuleSet
 from daemon.alerts.settings import AlertmanagerReceiver, AlertsSettings
 from daemon.alerts.state import Event, Instance, Timing, expired, fingerprint, step
-from daemon.alerts.suppress import Silence, inhibited, silenced_by
+from daemon.alerts.suppress import Inhibitor, Silence, silenced_by
 
 log = logging.getLogger(__name__)
-NEVER = "0001-01-01T00:00:00Z"  # Alertmanager's "no end" for a firing alert
 
 
 @dataclass
@@ -34,11 +34,8 @@ class Cycle:
     outbox: list[dict[str, Any]] = field(default_factory=list)
     # Re-sends of still-firing alerts to alertmanager receivers: one row per episode, refreshed.
     resends: list[dict[str, Any]] = field(default_factory=list)
-
-
-def iso(ts: float) -> str:
-    """Epoch seconds as RFC 3339 UTC."""
-    return datetime.fromtimestamp(ts, UTC).isoformat().replace("+00:00", "Z")
+    groups: list[dict[str, Any]] = field(default_factory=list)  # aggregation groups changed (docs)
+    groups_removed: list[str] = field(default_factory=list)
 
 
 class Evaluator:
@@ -53,10 +50,19 @@ class Evaluator:
         self._timing: dict[str, Timing] = {}
         # fingerprint -> when alertmanager receivers last got it (memory only: a restart re-sends at once).
         self._am_sent: dict[str, float] = {}
-        # Set before each cycle from the database: maintenance windows, and fingerprint -> current ack.
-        self.windows: list[Window] = []
+        self.router = Router(settings)
+        # Set before each cycle from the database: fingerprint -> current ack (windows live on the router).
         self.acks: dict[str, dict[str, Any]] = {}
         self.replace_rules(rules)
+
+    @property
+    def windows(self) -> list[Window]:
+        """The maintenance windows in force or scheduled (set before each cycle)."""
+        return self.router.windows
+
+    @windows.setter
+    def windows(self, value: list[Window]) -> None:
+        self.router.windows = value
 
     def replace_rules(self, rules: RuleSet) -> None:
         """Swap in a newly loaded rule set; instances of vanished rules resolve on the next cycle."""
@@ -73,6 +79,7 @@ class Evaluator:
     ) -> Cycle:
         """Advance every instance of `rules` by one evaluation at `now` (epoch seconds)."""
         rules = list(rules)
+        self.router.configure(self.settings)
         events: list[tuple[Instance, Rule, Event, Mapping[str, Any]]] = []
         evaluated: set[str] = set()
         by_rule: dict[str, list[Instance]] = {}
@@ -112,6 +119,8 @@ class Evaluator:
         return cycle
 
     def _am_receivers(self, rule: Rule) -> list[str]:
+        if self.router.takes(rule):
+            return []
         return [n for n in rule.receivers if isinstance(self.settings.receiver(n), AlertmanagerReceiver)]
 
     def _resend(self, rules: Iterable[Rule], cycle: Cycle, now: float) -> None:
@@ -173,33 +182,53 @@ class Evaluator:
     ) -> Cycle:
         cycle = Cycle()
         firing = [i for i in self.instances.values() if i.state == "firing"]
+        inhibitor = Inhibitor(self.settings.inhibit_rules, firing)
         wall = datetime.fromtimestamp(now, UTC)
+        touched: set[str] = set()
         for inst, rule, event, env in events:
+            touched.add(inst.fingerprint)
+            routed = self.router.takes(rule)
             if event != "resolved":
                 _render(inst, rule, env)
-                silence = silenced_by(silences, inst.labels, wall)
-                mute = f"silence {silence}" if silence is not None else None
-                window = muted_by(self.windows, inst.labels, wall) if mute is None else None
-                if window is not None:
-                    mute = f"maintenance {window}"
-                if mute is None and inhibited(self.settings.inhibit_rules, firing, inst):
-                    mute = "inhibited"
+                mute = self.router.mute_reason(inst, silences, inhibitor, wall)
                 if mute != inst.muted:
                     inst.muted, inst.dirty = mute, True
                 if mute is not None:
+                    if routed:
+                        self.router.event(inst, rule, event, {}, now)
                     continue
                 if event == "firing":
                     inst.acked = False  # a new episode: an earlier acknowledgement no longer holds
-                elif inst.acked:
-                    continue  # acknowledged: no repeats until it resolves or fires again
+                elif inst.acked and not routed:
+                    continue  # acknowledged: no repeats until it resolves or fires again (groups skip it too)
+            elif routed:
+                silence = silenced_by(silences, inst.labels, wall)  # silenced since it last fired?
+                if silence is not None:
+                    inst.muted = f"silence {silence}"
             elif inst.last_sent_at is None:
                 continue  # never told anyone it fired (muted throughout): nothing to resolve
+            elif not self.settings.resolve_silenced and silenced_by(silences, inst.labels, wall) is not None:
+                continue  # the operator chose Alertmanager's way: a silenced alert's resolve is dropped
             inst.seq += 1
             if event != "resolved":
                 inst.last_sent_at = now
             inst.dirty = True
             extra = partner_receivers(rule.notify_partner, inst.labels, env)
-            cycle.outbox += self._rows(inst, rule, event, now, extra=extra)
+            if routed:
+                self.router.event(inst, rule, event, self._payload(inst, rule, event, now), now)
+                if extra:  # the partner's own webhook is told as before, besides the operator's groups
+                    cycle.outbox += self._rows(inst, rule, event, now, receivers=(), extra=extra)
+            else:
+                cycle.outbox += self._rows(inst, rule, event, now, extra=extra)
+        if self.router.tree is not None:
+            by_name = {r.name: r for r in self.rules.rules}
+            # Silences and inhibitions that began or ended between a routed alert's own events.
+            mutes = [i for i in firing if i.fingerprint not in touched and i.rule in by_name]
+            self.router.remute(mutes, by_name, silences, inhibitor, wall, now, self._payload)
+            cycle.outbox += self.router.flush(now, lambda fp: getattr(self.instances.get(fp), "acked", False))
+            groups = self.router.groups
+            cycle.groups = [g.as_doc() | {"id": g.id} for g in groups.groups.values() if g.dirty]
+            cycle.groups_removed, groups.removed = groups.removed, []
         for fp, inst in list(self.instances.items()):
             if expired(inst, now):
                 del self.instances[fp]
@@ -208,17 +237,9 @@ class Evaluator:
                 cycle.changed.append(inst)
         return cycle
 
-    def _rows(
-        self,
-        inst: Instance,
-        rule: Rule,
-        event: Event,
-        now: float,
-        receivers: Iterable[str] | None = None,
-        extra: Collection[str] = (),
-    ) -> list[dict[str, Any]]:
+    def _payload(self, inst: Instance, rule: Rule, event: Event, now: float) -> dict[str, Any]:
         status = "resolved" if event == "resolved" else "firing"
-        payload = {
+        return {
             "reason": event,
             # Prometheus's ValidUntil: two evaluations or re-sends may fail before an Alertmanager ends
             # the alert by itself (see docs/operator-checks.md, "Alertmanager re-sends").
@@ -233,6 +254,18 @@ class Evaluator:
             "fingerprint": inst.fingerprint,
             "value": inst.value,
         }
+
+    def _rows(
+        self,
+        inst: Instance,
+        rule: Rule,
+        event: Event,
+        now: float,
+        receivers: Iterable[str] | None = None,
+        extra: Collection[str] = (),
+    ) -> list[dict[str, Any]]:
+        status = "resolved" if event == "resolved" else "firing"
+        payload = self._payload(inst, rule, event, now)
         # fired_at names the episode: an instance forgotten after it resolved starts again at seq 0,
         # and receivers (and the outbox's unique key) would take a repeated id for a duplicate.
         episode = round((inst.fired_at if inst.fired_at is not None else now) * 1_000_000)
@@ -266,24 +299,13 @@ class Evaluator:
             await repo.delete_instances(conn, cycle.forgotten)
             await repo.enqueue(conn, cycle.outbox)
             await repo.enqueue_resends(conn, cycle.resends)
+            await repo.save_groups(conn, cycle.groups, cycle.groups_removed)
         for inst in cycle.changed:
             inst.dirty = False
-
-
-def generator_url(settings: AlertsSettings, alertname: str, fingerprint: str) -> str:
-    """The alert's link: the configured template filled in, else the public status page."""
-    template = settings.generator_url
-    if template is None:
-        return f"{settings.external_url.rstrip('/')}/status"
-    # Plain replacement, never str.format: the template is operator text.
-    values = {
-        "{alertname}": quote(alertname),
-        "{fingerprint}": fingerprint,
-        "{external_url}": settings.external_url.rstrip("/"),
-    }
-    for key, value in values.items():
-        template = template.replace(key, value)
-    return template
+        for doc in cycle.groups:
+            group = self.router.groups.groups.get(doc["id"])
+            if group is not None:
+                group.dirty = False
 
 
 def _envs(rule: Rule, snap: Snapshot) -> Iterable[tuple[Any, Mapping[str, Any]]]:

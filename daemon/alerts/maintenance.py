@@ -3,55 +3,21 @@
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-MATCHER = re.compile(r'^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(=~|!~|!=|=)\s*(?:"((?:[^"\\]|\\.)*)"|([^"\s]*))\s*$')
-MAX_MATCHER = 300
-
-
-class MatcherError(ValueError):
-    """A matcher that is not `name op "value"` with op one of = != =~ !~."""
-
-
-def _unquote(text: str) -> str:
-    return re.sub(r"\\(.)", lambda m: "\n" if m.group(1) == "n" else m.group(1), text)
+from daemon.alerts.matchers import Matcher, matches_all, parse_matchers
 
 
 @functools.lru_cache(maxsize=4096)
-def parse(text: str) -> tuple[str, str, str]:
-    """(label, operator, value) of one matcher; regexes are checked to compile."""
-    if len(text) > MAX_MATCHER:
-        raise MatcherError(f"matcher longer than {MAX_MATCHER} characters")
-    m = MATCHER.match(text)
-    if m is None:
-        raise MatcherError(f'not a matcher (name="value", name!="value", name=~"re", name!~"re"): {text!r}')
-    name, op, quoted, bare = m.groups()
-    value = _unquote(quoted) if quoted is not None else bare
-    if op in ("=~", "!~"):
-        try:
-            re.compile(value)
-        except re.error as exc:
-            raise MatcherError(f"bad regular expression in {text!r}: {exc}") from None
-    return name, op, value
+def _parsed(matchers: tuple[str, ...]) -> list[Matcher]:
+    return parse_matchers(matchers)
 
 
 def _matches(matchers: list[str], labels: Mapping[str, str]) -> bool:
-    """Every matcher holds (missing label: ""); regexes match whole values (docs/maintenance-and-ack.md)."""
-    for text in matchers:
-        name, op, value = parse(text)
-        have = labels.get(name, "")
-        if op == "=":
-            ok = have == value
-        elif op == "!=":
-            ok = have != value
-        else:
-            ok = (re.fullmatch(value, have) is not None) == (op == "=~")
-        if not ok:
-            return False
-    return True
+    """Every matcher holds (Alertmanager's syntax and semantics: daemon/alerts/matchers.py)."""
+    return matches_all(_parsed(tuple(matchers)), labels)
 
 
 @dataclass(frozen=True)

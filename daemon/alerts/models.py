@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, Field, field_validator
 
+from daemon.alerts.matchers import MatcherError, parse_matchers
 from daemon.alerts.ops_models import AckEvent, AckView
 from daemon.http.body import RequestModel
 
@@ -86,9 +87,9 @@ class NotificationPage(BaseModel):
 
 
 class SilenceCreate(RequestModel):
-    """Mute alerts whose labels equal every matcher, from starts_at (default now) to ends_at."""
+    """Mute alerts matching every matcher (`['pool=~"a|b"', 'severity!="info"']`, or `{k: v}` equalities)."""
 
-    matchers: dict[str, str] = Field(min_length=1, max_length=20)
+    matchers: dict[str, str] | list[str] = Field(min_length=1, max_length=20)
     starts_at: AwareDatetime | None = None
     ends_at: AwareDatetime | None = None
     duration_seconds: float | None = Field(None, gt=0, le=366 * 86400)
@@ -96,7 +97,12 @@ class SilenceCreate(RequestModel):
 
     @field_validator("matchers")
     @classmethod
-    def _matchers(cls, value: dict[str, str]) -> dict[str, str]:
+    def _matchers(cls, value: dict[str, str] | list[str]) -> dict[str, str] | list[str]:
+        if isinstance(value, list):
+            try:
+                return [str(m) for m in parse_matchers(value)]
+            except MatcherError as exc:
+                raise ValueError(str(exc)) from None
         for k, v in value.items():
             if not re.match(LABEL, k) or len(k) > 100:
                 raise ValueError(f"bad label name {k!r}")
@@ -109,7 +115,7 @@ class SilenceView(BaseModel):
     """A silence."""
 
     id: int
-    matchers: dict[str, str]
+    matchers: dict[str, str] | list[str]
     starts_at: datetime
     ends_at: datetime
     created_by: str

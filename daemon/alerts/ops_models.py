@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, Field, field_validator
 
-from daemon.alerts.maintenance import MatcherError, parse
+from daemon.alerts.matchers import MatcherError, parse_matcher
 from daemon.http.body import RequestModel
 
 WindowState = Literal["scheduled", "active", "ended"]
@@ -37,7 +37,7 @@ class MaintenanceCreate(RequestModel):
     def _matchers(cls, value: list[str]) -> list[str]:
         for text in value:
             try:
-                parse(text)
+                parse_matcher(text)
             except MatcherError as exc:
                 raise ValueError(str(exc)) from None
         return value

@@ -97,11 +97,13 @@ class Sender:
             if channel is None:
                 await self._record(name, group, Outcome("permanent", None, f"no receiver named {name!r}"))
                 continue
-            for i in range(0, len(group), channel.max_batch):
+            # An aggregation group's notification is a message of its own (never merged with another).
+            batches = [[r] for r in group if "alerts" in r["payload"]]
+            single = [r for r in group if "alerts" not in r["payload"]]
+            batches += [single[i : i + channel.max_batch] for i in range(0, len(single), channel.max_batch)]
+            for batch in batches:
                 await sem.acquire()
-                task = asyncio.create_task(
-                    self._deliver(name, channel, group[i : i + channel.max_batch], sem)
-                )
+                task = asyncio.create_task(self._deliver(name, channel, batch, sem))
                 self._inflight.add(task)
                 task.add_done_callback(self._inflight.discard)
         return len(rows)

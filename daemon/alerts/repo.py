@@ -214,7 +214,7 @@ async def prune_history(conn: Any, older_than: datetime) -> int:
 
 
 async def add_silence(
-    conn: Any, matchers: dict[str, str], starts: datetime, ends: datetime, by: str, comment: str
+    conn: Any, matchers: dict[str, str] | list[str], starts: datetime, ends: datetime, by: str, comment: str
 ) -> dict[str, Any]:
     """A new silence."""
     row = await conn.fetchrow(
@@ -272,3 +272,27 @@ async def reload_requested_at(conn: Any) -> datetime | None:
     """The last recorded reload request (None before the first)."""
     stamp: datetime | None = await conn.fetchval("SELECT requested_at FROM alert_rules_reload")
     return stamp
+
+
+async def load_groups(conn: Any) -> list[dict[str, Any]]:
+    """Every persisted aggregation group (its timers and members)."""
+    rows = await conn.fetch("SELECT doc FROM alert_groups")
+    return [json.loads(r["doc"]) for r in rows]
+
+
+async def save_groups(conn: Any, docs: list[dict[str, Any]], removed: list[str]) -> None:
+    """Upsert changed groups and drop the emptied ones."""
+    if removed:
+        await conn.execute("DELETE FROM alert_groups WHERE id = ANY($1::text[])", removed)
+    if docs:
+        await conn.executemany(
+            """
+            INSERT INTO alert_groups (id, receiver, group_key, doc, updated_at)
+            VALUES ($1, $2, $3, $4::jsonb, now())
+            ON CONFLICT (id) DO UPDATE SET doc = EXCLUDED.doc, updated_at = now()
+            """,
+            [
+                (d["id"], d["receiver"], d["key"], json.dumps({k: v for k, v in d.items() if k != "id"}))
+                for d in docs
+            ],
+        )

@@ -102,6 +102,7 @@ class Rule:
     repeat_s: float
     interval_s: float
     notify_partner: bool = False
+    routed: bool = False  # no `receivers:` of its own: the routing tree decides, when one is configured
 
 
 @dataclass(frozen=True)
@@ -278,4 +279,5 @@ def _rule(
         repeat_s=durations[2],
         interval_s=interval,
         notify_partner=r.notify_partner,
+        routed=r.receivers is None,
     )

@@ -5,18 +5,14 @@ from __future__ import annotations
 import base64
 import binascii
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    SecretStr,
-    field_validator,
-    model_validator,
-)
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, field_validator, model_validator
 
 from daemon.alerts.identity import default_domain
+from daemon.alerts.matchers import Matcher, MatcherError, from_config
+from daemon.alerts.routing import Node, RouteConfig, compile_tree
+from daemon.alerts.timeintervals import IntervalError, Period, parse_intervals
 
 DEFAULT_RULES = Path(__file__).resolve().parents[2] / "rules"
 
@@ -48,6 +44,7 @@ class WebhookReceiver(_Receiver):
     type: Literal["webhook"]
     url: SecretStr
     secret: SecretStr | None = Field(None, description="whsec_<base64>; signs webhook-signature")
+    max_alerts: int = Field(0, ge=0, description="alerts listed per grouped notification (0: all)")
     rate_per_second: float = Field(20.0, gt=0)
     burst: int = Field(20, ge=1)
 
@@ -123,11 +120,36 @@ Receiver = Annotated[
 
 
 class Inhibition(_Section):
-    """A firing `source` alert mutes `target` alerts that share the `equal` labels."""
+    """A firing source alert mutes target alerts sharing the `equal` labels (matchers, or equality dicts)."""
 
-    source: dict[str, str] = Field(min_length=1)
-    target: dict[str, str] = Field(min_length=1)
+    source: dict[str, str] = {}
+    target: dict[str, str] = {}
+    source_matchers: list[str] = []
+    target_matchers: list[str] = []
     equal: list[str] = []
+    _src: list[Matcher] = PrivateAttr(default_factory=list)
+    _dst: list[Matcher] = PrivateAttr(default_factory=list)
+
+    @model_validator(mode="after")
+    def _compile(self) -> Inhibition:
+        try:
+            self._src = from_config(self.source) + from_config(self.source_matchers)
+            self._dst = from_config(self.target) + from_config(self.target_matchers)
+        except MatcherError as exc:
+            raise ValueError(str(exc)) from None
+        if not self._src or not self._dst:
+            raise ValueError(
+                "an inhibit rule needs source_matchers (or source) and target_matchers (or target)"
+            )
+        return self
+
+    def sources(self) -> list[Matcher]:
+        """What a muting alert matches."""
+        return self._src
+
+    def targets(self) -> list[Matcher]:
+        """What a muted alert matches."""
+        return self._dst
 
 
 def _default_inhibitions() -> list[Inhibition]:
@@ -178,6 +200,15 @@ class AlertsSettings(_Section):
         None, description="signs one-click acknowledge links in notifications (none: no links)"
     )
     ack_link_ttl: float = Field(86400.0, gt=0, le=30 * 86400, description="seconds an ack link stays valid")
+    route: RouteConfig | None = Field(
+        None, description="Alertmanager's routing tree; rules without receivers: go through it, grouped"
+    )
+    time_intervals: list[dict[str, Any]] = Field(default_factory=list)
+    resolve_silenced: bool = Field(
+        True, description="send the resolve of an alert whose firing was notified, even if silenced since"
+    )
+    _tree: Node | None = PrivateAttr(None)
+    _intervals: dict[str, tuple[Period, ...]] = PrivateAttr(default_factory=dict)
 
     @field_validator("receivers")
     @classmethod
@@ -200,6 +231,24 @@ class AlertsSettings(_Section):
                 "listing receivers replaces the built-in log one)"
             )
         return self
+
+    @model_validator(mode="after")
+    def _routing(self) -> AlertsSettings:
+        try:
+            self._intervals = parse_intervals(self.time_intervals)
+        except IntervalError as exc:
+            raise ValueError(str(exc)) from None
+        if self.route is not None:
+            self._tree = compile_tree(self.route, self._intervals, {r.name for r in self.receivers})
+        return self
+
+    def tree(self) -> Node | None:
+        """The routing tree (None: no `route`, rules go to their receivers as before)."""
+        return self._tree
+
+    def intervals(self) -> dict[str, tuple[Period, ...]]:
+        """Named time intervals."""
+        return self._intervals
 
     def message_domain(self) -> str:
         """The domain of Message-IDs."""

@@ -38,7 +38,7 @@ class Instance:
     # the whole annotation when a restart lost them).
     mrkdwn: dict[str, str] = field(default_factory=dict)
     muted: str | None = None  # "silenced" / "inhibited" while suppressed
-    acked: bool = False
+    acked: bool = False  # acknowledged: group repeats leave it out (updates still list its resolve)
     dirty: bool = True
 
     def as_row(self) -> dict[str, Any]:

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from daemon.alerts.channels.base import Outcome, Sessions, post
+from daemon.alerts.channels.text import members
 from daemon.alerts.settings import AlertmanagerReceiver
 
 
@@ -44,6 +45,8 @@ class AlertmanagerChannel:
             self.url,
             allow_private=self.receiver.allow_private,
             seconds=self.receiver.timeout,
-            body=json.dumps([postable(r["payload"], r.get("install_id")) for r in rows]).encode(),
+            body=json.dumps(
+                [postable(a, r.get("install_id")) for r in rows for a in members(r["payload"])]
+            ).encode(),
             headers={},
         )

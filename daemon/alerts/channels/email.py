@@ -11,7 +11,7 @@ from typing import Any
 import aiosmtplib
 
 from daemon.alerts.channels.base import Kind, Outcome, Sessions
-from daemon.alerts.channels.text import body, title
+from daemon.alerts.channels.text import body, members, title
 from daemon.alerts.escape import one_line
 from daemon.alerts.identity import message_id
 from daemon.alerts.settings import EmailReceiver
@@ -29,7 +29,11 @@ def build(receiver: EmailReceiver, row: dict[str, Any], domain: str) -> EmailMes
     # Stable across retries, so mail systems can drop a duplicate delivery; the install id in it keeps
     # two installations' "first alert" apart.
     msg["Message-ID"] = message_id(row, domain)
-    text = body(p, lang)
+    alerts = members(p)
+    if "alerts" in p:  # a group: one mail listing each alert
+        text = "\n\n".join(f"{title(a, lang)}\n{body(a, lang)}" for a in alerts)
+    else:
+        text = body(p, lang)
     msg.set_content(text)
     rows = "".join(
         f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in p["labels"].items()

@@ -10,7 +10,7 @@ import json
 from typing import Any
 
 from daemon.alerts.channels.base import Outcome, Sessions, post
-from daemon.alerts.channels.text import WORDS, body, title
+from daemon.alerts.channels.text import WORDS, body, members, title
 from daemon.alerts.settings import SlackReceiver
 
 SECTION_MAX = 3000  # characters in one section block
@@ -18,8 +18,31 @@ TEXT_MAX = 40_000  # Slack truncates `text` here
 ALERTS_PER_MESSAGE = 10  # 1 header-ish section + context each: far below the 50-block cap
 
 
+GROUP_ALERTS = 40  # a group's message: a header, up to 40 alert sections and an "and N more" line (<50)
+
+
+def group_message(payload: dict[str, Any], language: str) -> dict[str, Any]:
+    """One message for one aggregation group: its title, then each alert, truncated with "and N more"."""
+    alerts = members(payload)
+    head = title(payload, language)
+    blocks: list[dict[str, Any]] = [
+        {"type": "section", "text": {"type": "mrkdwn", "text": f"*{head}*"[:SECTION_MAX]}}
+    ]
+    for p in alerts[:GROUP_ALERTS]:
+        text = f"*{title(p, language)}*\n{body(p, language)}"
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text[:SECTION_MAX]}})
+    extra = len(alerts) - GROUP_ALERTS
+    if extra > 0:
+        word = "and {} more" if language == "en" else "외 {}건"
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": word.format(extra)}]})
+    fallback = "\n".join([head] + [title(p, language) for p in alerts])[:TEXT_MAX]
+    return {"text": fallback, "blocks": blocks, "unfurl_links": False, "unfurl_media": False}
+
+
 def message(payloads: list[dict[str, Any]], language: str) -> dict[str, Any]:
     """The webhook body: one section per alert, and a `text` fallback for notifications."""
+    if len(payloads) == 1 and "alerts" in payloads[0]:
+        return group_message(payloads[0], language)
     blocks: list[dict[str, Any]] = []
     for p in payloads[:ALERTS_PER_MESSAGE]:
         text = f"*{title(p, language, slack=True)}*\n{body(p, language, slack=True)}"

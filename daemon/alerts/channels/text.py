@@ -49,8 +49,20 @@ def title(payload: dict[str, Any], language: str, *, slack: bool = False) -> str
     labels = payload["labels"]
     scope = " ".join(f"{k}={labels[k]}" for k in ("pool", "partner") if k in labels)
     severity = f" ({labels['severity']})" if "severity" in labels else ""
-    text = f"[{words[payload['status']]}] {labels.get('alertname', '')} {scope}".rstrip() + severity
+    state = words[payload["status"]]
+    if "alerts" in payload:  # a group, counted as Alertmanager's default title counts it
+        state += f":{sum(1 for a in payload['alerts'] if a['status'] == payload['status'])}"
+        name = labels.get("alertname") or " ".join(f"{k}={v}" for k, v in payload["groupLabels"].items())
+    else:
+        name = labels.get("alertname", "")
+    text = f"[{state}] {name} {scope}".rstrip() + severity
     return mrkdwn(text) if slack else text
+
+
+def members(payload: dict[str, Any]) -> list[dict[str, Any]]:
+    """The alerts a notification lists: a group's members, else the one alert."""
+    alerts: list[dict[str, Any]] = payload.get("alerts") or [payload]
+    return alerts
 
 
 def body(payload: dict[str, Any], language: str, *, slack: bool = False) -> str:

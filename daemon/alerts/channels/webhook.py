@@ -11,6 +11,7 @@ import time
 from typing import Any
 
 from daemon.alerts.channels.base import Outcome, Sessions, post
+from daemon.alerts.grouping import REASONS as GROUP_REASONS
 from daemon.alerts.identity import delivery_id
 from daemon.alerts.settings import WebhookReceiver
 
@@ -35,9 +36,36 @@ def sign(secret: str, msg_id: str, timestamp: int, body: bytes) -> str:
     return "v1," + base64.b64encode(digest).decode()
 
 
-def v4_body(receiver: str, external_url: str, payloads: list[dict[str, Any]]) -> dict[str, Any]:
+ALERT_KEYS = ("status", "labels", "annotations", "startsAt", "endsAt", "generatorURL", "fingerprint")
+
+
+def group_body(receiver: str, external_url: str, p: dict[str, Any], max_alerts: int) -> dict[str, Any]:
+    """The v4 document of one aggregation group, as Alertmanager's webhook notifier builds it."""
+    alerts = p["alerts"]
+    keep = alerts[:max_alerts] if max_alerts > 0 else alerts
+    return {
+        "version": "4",
+        "groupKey": p["groupKey"],
+        "truncatedAlerts": len(alerts) - len(keep),
+        "status": p["status"],
+        "receiver": receiver,
+        "groupLabels": p["groupLabels"],
+        "commonLabels": p["labels"],
+        "commonAnnotations": p["annotations"],
+        "routeLabels": {},  # Alertmanager 0.34's route `labels`; routes here set none
+        "externalURL": external_url,
+        "notification_reason": GROUP_REASONS.get(p.get("reason", ""), "new alerts added"),
+        "alerts": [{k: a[k] for k in ALERT_KEYS} for a in keep],
+    }
+
+
+def v4_body(
+    receiver: str, external_url: str, payloads: list[dict[str, Any]], max_alerts: int = 0
+) -> dict[str, Any]:
     """The Alertmanager webhook v4 document for these alerts (one group per alertname)."""
     first = payloads[0]
+    if "alerts" in first:
+        return group_body(receiver, external_url, first, max_alerts)
     labels = first["labels"]
     common = {k: v for k, v in labels.items() if all(p["labels"].get(k) == v for p in payloads)}
     notes = first["annotations"]
@@ -86,7 +114,8 @@ class WebhookChannel:
     async def send(self, rows: list[dict[str, Any]], sessions: Sessions) -> Outcome:
         """POST the v4 body with Standard Webhooks headers."""
         row = rows[0]
-        body = json.dumps(v4_body(self.receiver.name, self.external_url, [row["payload"]])).encode()
+        doc = v4_body(self.receiver.name, self.external_url, [row["payload"]], self.receiver.max_alerts)
+        body = json.dumps(doc).encode()
         msg_id = delivery_id(row)
         headers = {"webhook-id": msg_id}
         if self.receiver.secret is not None:
