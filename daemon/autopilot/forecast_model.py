@@ -7,7 +7,6 @@ linearly to zero over its remaining window, and each newly spent unit decays lin
 from __future__ import annotations
 
 import math
-from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -114,32 +113,29 @@ def shortage_seconds(
     """First t (s) at which limit − usage(t) < need, stepping STEP_S per rate; +inf within the horizon.
 
     `lump` is energy drawn at once (the waiting queue); `rates[i]` is the spend in step i (energy/s).
+    Usage follows java-tron's single decaying window: it falls linearly over the remaining window,
+    and each spend re-weights that window towards 24 h by energy (docs/forecast-and-costs.md).
     """
     threshold = limit - need  # usage above this leaves less than `need` available
-    usage = float(used + lump)
+    usage, window = float(used), float(window_slots * 3) if used > 0 else DECAY_S
+    usage, window = _spend(usage, window, float(lump))
     if usage > threshold:
         return 0.0
-    old_rate = used / (window_slots * 3) if window_slots > 0 and used > 0 else 0.0
-    old_end = window_slots * 3.0
-    # (expiry time, decay rate) of each new spend chunk; decaying over a full day.
-    chunks: deque[tuple[float, float]] = deque()
-    new_rate = 0.0
-    if lump > 0:
-        chunks.append((DECAY_S, lump / DECAY_S))
-        new_rate = lump / DECAY_S
     t = 0.0
     for rate in rates:
-        while chunks and chunks[0][0] <= t:
-            new_rate -= chunks.popleft()[1]
-        decay = new_rate + (old_rate if t < old_end else 0.0)
-        spend = rate * STEP_S
-        end = usage + spend - decay * STEP_S
+        decayed = usage * (1 - STEP_S / window) if window > STEP_S else 0.0
+        end, window = _spend(decayed, max(window - STEP_S, 0.0), rate * STEP_S)
         if end > threshold:
             slope = (end - usage) / STEP_S
             return t + (threshold - usage) / slope if slope > 0 else t
-        usage = max(0.0, end)
-        if spend > 0:
-            chunks.append((t + STEP_S / 2 + DECAY_S, spend / DECAY_S))
-            new_rate += spend / DECAY_S
+        usage = end
         t += STEP_S
     return math.inf
+
+
+def _spend(usage: float, remaining: float, spend: float) -> tuple[float, float]:
+    """(usage, remaining window s) after a spend: the window blends towards 24 h by energy."""
+    if spend <= 0:
+        return usage, remaining if usage > 0 else DECAY_S
+    total = usage + spend
+    return total, (usage * remaining + spend * DECAY_S) / total

@@ -22,8 +22,9 @@ async def readings_after(conn: Any, after: datetime) -> list[Record]:
 
 
 async def waiting_energy(conn: Any) -> int:
-    """Energy the waiting withdrawals need in all."""
+    """Energy the queued withdrawals not yet sent need: waiting, and released but not yet claimed."""
     value = await conn.fetchval(
-        "SELECT coalesce(sum(required_energy), 0) FROM energy_withdrawal_queue WHERE status = 'waiting'"
+        "SELECT coalesce(sum(required_energy), 0) FROM energy_withdrawal_queue "
+        "WHERE status IN ('waiting', 'released')"
     )
     return int(value)
