@@ -83,7 +83,7 @@ async def test_devnode_traffic_schedule_is_validated_and_listed(auto_app: AppFac
             f"{node.url.rstrip('/')}/_devnode/traffic", json={"pool": "pool-alpha", "schedule": [2] * 24}
         )
         assert ok.status == 200
-        listed = await (await http.get(f"{node.url.rstrip('/')}/_devnode/traffic")).json()
+        listed = await (await http.get(traffic)).json()
     assert listed[0]["schedule"] == [2.0] * 24
     before = node.chain.accounts[node.account("pool-alpha").address].energy_usage
     node.advance(3600)  # two transfers in the hour
