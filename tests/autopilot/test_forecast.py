@@ -74,14 +74,11 @@ async def test_no_traffic_is_no_shortage_and_the_waiting_queue_brings_it_forward
 async def test_devnode_traffic_schedule_is_validated_and_listed(auto_app: AppFactory) -> None:
     client = await auto_app()
     node = client.app[app_keys.runtime].devnode
+    traffic = f"{node.url.rstrip('/')}/_devnode/traffic"
     async with aiohttp.ClientSession() as http:
-        bad = await http.put(
-            f"{node.url.rstrip('/')}/_devnode/traffic", json={"pool": "pool-alpha", "schedule": [1] * 23}
-        )
+        bad = await http.put(traffic, json={"pool": "pool-alpha", "schedule": [1] * 23})
         assert bad.status == 422 and "24" in (await bad.json())["error"]
-        ok = await http.put(
-            f"{node.url.rstrip('/')}/_devnode/traffic", json={"pool": "pool-alpha", "schedule": [2] * 24}
-        )
+        ok = await http.put(traffic, json={"pool": "pool-alpha", "schedule": [2] * 24})
         assert ok.status == 200
         listed = await (await http.get(traffic)).json()
     assert listed[0]["schedule"] == [2.0] * 24
