@@ -9,7 +9,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 from daemon.autopilot.costs_model import Cost
 
 SUN_PER_TRX = 1_000_000
-COST_BUCKETS = (0.0, 0.5, 1.0, 2.0, 3.0, 5.0, 7.0, 10.0, 14.0, 20.0, 30.0, 60.0)
+COST_BUCKETS = tuple(trx * SUN_PER_TRX for trx in (0, 0.5, 1, 2, 3, 5, 7, 10, 14, 20, 30, 60))
 
 
 @dataclass(frozen=True)
@@ -25,15 +25,15 @@ class CostMetrics:
         """Create the families on the app's registry."""
         return cls(
             Counter(
-                "tronwatch_trx_burned",
-                "TRX burned for withdrawal energy: pool_short (the pool lacked energy) or user_fee "
+                "tronwatch_trx_burned_sun",
+                "Sun (TRX/1e6) burned for withdrawal energy: pool_short (the pool lacked energy) or user_fee "
                 "(an emergency withdrawal, paid from the user's TRX fee)",
                 ["reason"],
                 registry=registry,
             ),
             Histogram(
-                "tronwatch_withdrawal_cost_trx",
-                "Energy cost of one completed withdrawal in TRX at the energy fee of that moment",
+                "tronwatch_withdrawal_cost_sun",
+                "Energy cost of one completed withdrawal in sun at the energy fee of that moment",
                 buckets=COST_BUCKETS,
                 registry=registry,
             ),
@@ -47,8 +47,8 @@ class CostMetrics:
 
     def observe(self, cost: Cost, *, user_paid: bool) -> None:
         """Count one recorded withdrawal."""
-        self.burned.labels("user_fee" if user_paid else "pool_short").inc(cost.burned_sun / SUN_PER_TRX)
-        self.cost.observe(cost.cost_sun / SUN_PER_TRX)
+        self.burned.labels("user_fee" if user_paid else "pool_short").inc(cost.burned_sun)
+        self.cost.observe(cost.cost_sun)
         self.energy.labels("staked").inc(cost.staked_energy)
         self.energy.labels("delegated").inc(cost.delegated_energy)
         self.energy.labels("user_fee" if user_paid else "burned").inc(cost.burned_energy)

@@ -23,6 +23,7 @@ from daemon.tasks import stop_tasks
 
 log = logging.getLogger(__name__)
 forecast_state = web.AppKey("forecast_state", Forecast)
+FIRST_RETRY = 5.0
 
 
 def install(app: web.Application) -> Forecast:
@@ -70,7 +71,9 @@ class ForecastJob:
                 await self.once()
             except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError) as exc:
                 log.warning("energy forecast not updated error=%s", exc)
-            await asyncio.sleep(self.settings.interval)
+            # Until the first forecast (a pool needs two stored readings), look again soon.
+            first = not self.forecast.current.pools
+            await asyncio.sleep(min(self.settings.interval, FIRST_RETRY) if first else self.settings.interval)
 
 
 async def forecast_context(app: web.Application) -> AsyncIterator[None]:

@@ -71,7 +71,7 @@ async def test_a_completed_withdrawal_is_split_into_staked_and_delegated_energy(
     assert float(day["cost_per_payout_trx"]) == float(day["cost_trx"])
     spent = await metric(client, "tronwatch_energy_spent_total", source="delegated")
     assert spent == day["delegated_energy"]
-    assert await metric(client, "tronwatch_withdrawal_cost_trx_count") == 1
+    assert await metric(client, "tronwatch_withdrawal_cost_sun_count") == 1
 
 
 def job_clock_later() -> Any:
