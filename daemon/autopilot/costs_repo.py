@@ -11,15 +11,23 @@ from daemon.autopilot.costs_model import Cost
 
 
 async def new_completions(conn: Any, limit: int) -> list[Record]:
-    """Completed withdrawals with a tx hash that the ledger does not hold yet (queue and emergency)."""
+    """Completed withdrawals with a tx hash that the ledger does not hold yet (queue and emergency).
+
+    Only completions from a day before the newest one recorded on are looked at, so a run does not
+    rescan every withdrawal ever made; completions reported later than that are not costed.
+    """
     rows: list[Record] = await conn.fetch(
         "SELECT 'queue' AS kind, q.id, q.tx_hash, q.pool_id, q.processed_at AS completed_at, "
         "0::bigint AS fee FROM energy_withdrawal_queue q WHERE q.status = 'completed' "
-        "AND q.tx_hash IS NOT NULL AND NOT EXISTS (SELECT 1 FROM withdrawal_costs c "
-        "WHERE c.kind = 'queue' AND c.withdrawal_ref = q.id) "
+        "AND q.tx_hash IS NOT NULL AND q.processed_at >= (SELECT coalesce(max(completed_at), "
+        "'-infinity') - interval '1 day' FROM withdrawal_costs WHERE kind = 'queue') "
+        "AND NOT EXISTS (SELECT 1 FROM withdrawal_costs c WHERE c.kind = 'queue' "
+        "AND c.withdrawal_ref = q.id) "
         "UNION ALL "
         "SELECT 'emergency', e.id, e.tx_hash, NULL, e.completed_at, e.fee_sun "
         "FROM emergency_withdrawals e WHERE e.status = 'completed' AND e.tx_hash IS NOT NULL "
+        "AND e.completed_at >= (SELECT coalesce(max(completed_at), '-infinity') - interval '1 day' "
+        "FROM withdrawal_costs WHERE kind = 'emergency') "
         "AND NOT EXISTS (SELECT 1 FROM withdrawal_costs c WHERE c.kind = 'emergency' "
         "AND c.withdrawal_ref = e.id) LIMIT $1",
         limit,

@@ -57,5 +57,6 @@ _SCHEMA = """
             UNIQUE (kind, withdrawal_ref)
         );
         CREATE INDEX withdrawal_costs_pending ON withdrawal_costs (next_try_at) WHERE status = 'pending';
-        CREATE INDEX withdrawal_costs_completed ON withdrawal_costs (completed_at) WHERE status = 'recorded'
+        CREATE INDEX withdrawal_costs_completed ON withdrawal_costs (completed_at) WHERE status = 'recorded';
+        CREATE INDEX withdrawal_costs_newest ON withdrawal_costs (kind, completed_at)
 """
