@@ -17,6 +17,8 @@ from daemon.alerts.context import alerts_context
 from daemon.alerts.context import install as install_alerts
 from daemon.alerts.maintenance_routes import maintenance_endpoints
 from daemon.alerts.routes import alerts_endpoints
+from daemon.autopilot import costs_context, forecast_context
+from daemon.autopilot.costs_routes import costs_endpoints
 from daemon.config import Settings, mask_url
 from daemon.db import migrate
 from daemon.db.connect import connect, create_pool
@@ -88,11 +90,14 @@ def create_app(
     runtime.energy = new_runtime(settings.energy)
     energy_metrics.register(registry, runtime.energy.holder)
     install_monitoring(app)  # hooks into the alerts and energy runtimes made above
+    forecast_context.install(app)
+    costs_context.install(app)
     endpoints = [
         *core_endpoints("public" if settings.server.metrics_public else "admin", registry),
         *admin_endpoints(),
         *status_endpoints(),
         *energy_admin_endpoints(),
+        *costs_endpoints(),
         *support_endpoints(),
         *withdrawal_endpoints(),
         *alerts_endpoints(),
@@ -112,6 +117,8 @@ def create_app(
     app.cleanup_ctx.append(energy_context)
     app.cleanup_ctx.append(support_context)
     app.cleanup_ctx.append(withdrawals_context)  # needs the database, the TRON node and energy
+    app.cleanup_ctx.append(forecast_context.forecast_context)
+    app.cleanup_ctx.append(costs_context.costs_context)
     app.cleanup_ctx.append(security_context.security_context)
     app.cleanup_ctx.append(alerts_context)  # reads every other package's figures
     app.cleanup_ctx.append(monitoring_context)  # streams what the alerts and energy report

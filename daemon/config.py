@@ -21,6 +21,8 @@ from pydantic import (
 )
 
 from daemon.alerts.settings import AlertsSettings
+from daemon.autopilot.costs_settings import CostSettings
+from daemon.autopilot.forecast_settings import ForecastSettings
 from daemon.config_hints import suggestion
 from daemon.demo_settings import DemoSettings
 from daemon.monitoring.profiler import ProfilerSettings
@@ -213,6 +215,8 @@ class Settings(_Section):
     energy: EnergySettings = EnergySettings()
     support: SupportSettings = SupportSettings()
     withdrawals: WithdrawalSettings = WithdrawalSettings()
+    forecast: ForecastSettings = ForecastSettings()
+    costs: CostSettings = CostSettings()
     status_page: StatusPageSettings = StatusPageSettings()
     demo_scenario: DemoSettings = DemoSettings()
     alerts: AlertsSettings = AlertsSettings()

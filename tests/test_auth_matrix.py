@@ -64,6 +64,7 @@ MATRIX: list[tuple[str, str, str, Any, dict[str, int]]] = [
     ("DELETE", "/api/v1/admin/keys/{id}", "/api/v1/admin/keys/{spare_key_id}", None, ADMIN_ONLY),
     ("GET", "/api/v1/energy/status", "/api/v1/energy/status", None, {**ANY_KEY, "admin": 403}),
     ("GET", "/api/v1/admin/energy/status", "/api/v1/admin/energy/status", None, ADMIN_ONLY),
+    ("GET", "/api/v1/admin/energy/costs", "/api/v1/admin/energy/costs", None, ADMIN_ONLY),
     ("GET", "/api/v1/admin/energy/payments", "/api/v1/admin/energy/payments", None, ADMIN_ONLY),
     # No TRON network in these settings, so the on-chain check answers 422 (tests/energy cover 201).
     (

@@ -61,6 +61,7 @@ POOL = Namespace(
         "delegated_out_energy": NUM,
         "reclaimed_energy_1h": NUM,
         "delegation_expires_in_seconds": NUM,
+        "shortage_forecast_seconds": NUM,
     },
     per_instance=True,
     doc="one energy pool (use with for_each: pool)",
@@ -81,6 +82,7 @@ ENERGY = Namespace(
         "emergency_fee_trx": NUM,
         "stale": "bool",
         "data_age_seconds": NUM,
+        "shortage_forecast_seconds": NUM,
     },
     doc="totals over the enabled pools",
 )

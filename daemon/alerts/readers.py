@@ -25,12 +25,17 @@ from daemon.alerts.namespaces import (
     pool_values,
 )
 from daemon.alerts.partners import PartnerFigures
+from daemon.energy.status_routes import forecast_lookup
 
 
 def app_registry(app: web.Application) -> Registry:
     """The built-in namespaces, read from this app's runtime and metrics."""
     runtime = app[keys.runtime]
     reg = Registry()
+
+    def forecast(pool_id: int | None) -> float | None:
+        lookup = app.get(forecast_lookup)  # set by the autopilot package
+        return lookup(pool_id) if lookup is not None else None
 
     def pools() -> list[Values] | None:
         energy, now = runtime.energy, time.time()
@@ -39,10 +44,17 @@ def app_registry(app: web.Application) -> Registry:
         current = energy.holder.current
         if not current.pools and current.serial == 0:
             return None  # nothing loaded yet after a start: not "every pool is gone"
-        return [pool_values(p, now) for p in current.pools if p.enabled]
+        return [
+            pool_values(p, now) | {"shortage_forecast_seconds": forecast(p.id)}
+            for p in current.pools
+            if p.enabled
+        ]
 
     def energy() -> Values | None:
-        return energy_values(runtime.energy.holder.current, time.time()) if runtime.energy else None
+        if runtime.energy is None:
+            return None
+        values = energy_values(runtime.energy.holder.current, time.time())
+        return values | {"shortage_forecast_seconds": forecast(None)} if "limit" in values else values
 
     def db() -> Values:
         pool = runtime.pool

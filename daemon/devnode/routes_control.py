@@ -207,6 +207,27 @@ async def start_traffic(request: web.Request) -> web.Response:
     return web.json_response(gen.status(), status=201)
 
 
+@routes.put("/_devnode/traffic")
+async def schedule_traffic(request: web.Request) -> web.Response:
+    """{"pool": name|address, "schedule": [24 transfers per hour, by UTC hour of chain time], ...}."""
+    chain = request.app[CHAIN]
+    data = await _body(request)
+    pool = chain.accounts.get(_account_ref(chain, str(data.get("pool", ""))))
+    if pool is None:
+        raise _fail(404, "no such pool account")
+    schedule = data.get("schedule")
+    if not isinstance(schedule, list) or not all(
+        isinstance(n, int | float) and not isinstance(n, bool) and 0 <= n <= 1_000_000 for n in schedule
+    ):
+        raise _fail(422, "schedule must be a list of 24 numbers in [0, 1000000]")
+    ratio = _number(data, "new_recipient_ratio", 0, 1) if "new_recipient_ratio" in data else 0.0
+    try:
+        gen = request.app[TRAFFIC].start(pool, 0, new_ratio=ratio, schedule=[float(n) for n in schedule])
+    except ValueError as exc:
+        raise _fail(422, str(exc)) from exc
+    return web.json_response(gen.status())
+
+
 @routes.get("/_devnode/traffic")
 async def list_traffic(request: web.Request) -> web.Response:
     """Running generators and their counts."""

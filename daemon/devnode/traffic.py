@@ -35,6 +35,13 @@ class Generator:
     refused: int = 0
     results: dict[str, int] = field(default_factory=dict)
     seq: int = 0
+    schedule: tuple[float, ...] | None = None  # transfers per hour for each UTC hour of chain time
+
+    def rate_at(self, chain_ms: int) -> float:
+        """Transfers per hour at this chain time: the daily schedule's hour, else the flat rate."""
+        if self.schedule is None:
+            return self.per_hour
+        return self.schedule[(chain_ms // HOUR_MS) % len(self.schedule)]
 
     def status(self) -> dict[str, Any]:
         """JSON view for the control API."""
@@ -42,6 +49,7 @@ class Generator:
             "pool": b58(self.pool.address),
             "name": self.pool.name,
             "transfers_per_hour": self.per_hour,
+            "schedule": list(self.schedule) if self.schedule is not None else None,
             "new_recipient_ratio": self.new_ratio,
             "amount_usdt_units": self.amount,
             "sent": self.sent,
@@ -59,13 +67,21 @@ class Traffic:
         chain.block_hooks.append(self.on_block)
 
     def start(
-        self, pool: Account, per_hour: float, *, amount: int = 1_000_000, new_ratio: float = 0.0
+        self,
+        pool: Account,
+        per_hour: float,
+        *,
+        amount: int = 1_000_000,
+        new_ratio: float = 0.0,
+        schedule: list[float] | None = None,
     ) -> Generator:
         """Start (or retune) the generator for `pool`; it needs the pool's private key."""
         if pool.private_key is None:
             raise ValueError(f"account {b58(pool.address)} has no private key to sign with")
         if per_hour < 0 or not 0 <= new_ratio <= 1 or amount <= 0:
             raise ValueError("transfers_per_hour >= 0, 0 <= new_recipient_ratio <= 1, amount > 0")
+        if schedule is not None and (len(schedule) != 24 or any(n < 0 for n in schedule)):
+            raise ValueError("schedule: 24 transfer counts >= 0, one per UTC hour of chain time")
         for holder in HOLDERS:  # recipients already hold USDT, so a transfer costs the holder rate
             self.chain.usdt.balances.setdefault(holder, 1)
         gen = self.generators.get(pool.address)
@@ -74,6 +90,7 @@ class Traffic:
             self.generators[pool.address] = gen
         else:
             gen.per_hour, gen.amount, gen.new_ratio = per_hour, amount, new_ratio
+        gen.schedule = tuple(schedule) if schedule is not None else None
         log.info("event=traffic_started pool=%s per_hour=%s new_ratio=%s", pool.name, per_hour, new_ratio)
         return gen
 
@@ -86,9 +103,10 @@ class Traffic:
 
     def on_block(self) -> None:
         """Before each block: send the transfers that fall due in this 3 s slot."""
+        slot_ms = self.chain.head.timestamp + SLOT_MS  # the block about to be made
         for gen in list(self.generators.values()):
             # Accumulate in ms units so integer rates stay exact (0.1 per block would drift).
-            gen.due += gen.per_hour * SLOT_MS
+            gen.due += gen.rate_at(slot_ms) * SLOT_MS
             while gen.due >= HOUR_MS:
                 gen.due -= HOUR_MS
                 gen.due_new += gen.new_ratio

@@ -17,6 +17,7 @@ from daemon.energy.delegation_models import DelegationStatus, delegation_status
 from daemon.energy.delegations import next_expiry
 from daemon.energy.scraper import runway_hours
 from daemon.energy.snapshot import PoolView
+from daemon.energy.status_routes import forecast_hours
 from daemon.errors import NotFound, ValidationFailed
 from daemon.http.body import RequestModel, read_json, read_query
 from daemon.http.endpoints import Endpoint, json_response, path_id
@@ -83,6 +84,9 @@ class PoolStatus(BaseModel):
     usage_ratio: float
     daily_consumption: int | None
     runway_hours: float | None = Field(description="Null when recovery outpaces use, or not yet known")
+    forecast_hours: float | None = Field(
+        None, description="Hours until the pool is forecast to be short of the next withdrawal's energy"
+    )
     status: Literal["active", "low", "exhausted", "unreachable", "disabled"]
     last_scraped_at: datetime | None
     last_error: str | None
@@ -110,6 +114,9 @@ class StatusTotals(BaseModel):
     )
     pools: int
     pools_up: int
+    forecast_hours: float | None = Field(
+        None, description="Hours until the pools as one are forecast to run short; null: not soon"
+    )
 
 
 class AdminStatus(BaseModel):
@@ -212,7 +219,7 @@ async def delete_pool(request: web.Request) -> web.Response:
     return json_response(None)
 
 
-def _pool_status(p: PoolView) -> PoolStatus:
+def _pool_status(p: PoolView, app: web.Application) -> PoolStatus:
     return PoolStatus(
         id=p.id,
         name=p.name,
@@ -225,6 +232,7 @@ def _pool_status(p: PoolView) -> PoolStatus:
         usage_ratio=round(p.usage_ratio, 6) if p.has_data else 0.0,
         daily_consumption=p.daily_consumption,
         runway_hours=runway_hours(p.runway_seconds),
+        forecast_hours=forecast_hours(app, p.id),
         status=p.status,
         last_scraped_at=p.last_scraped_at,
         last_error=p.last_error,
@@ -244,7 +252,7 @@ async def admin_status(request: web.Request) -> web.Response:
     t = snap.totals
     return json_response(
         AdminStatus(
-            pools=[_pool_status(p) for p in snap.pools],
+            pools=[_pool_status(p, request.app) for p in snap.pools],
             totals=StatusTotals(
                 frozen_trx=Decimal(t.frozen_sun) / SUN,
                 energy_limit=t.energy_limit,
@@ -255,6 +263,7 @@ async def admin_status(request: web.Request) -> web.Response:
                 runway_hours=runway_hours(t.runway_seconds),
                 pools=t.pools,
                 pools_up=t.pools_up,
+                forecast_hours=forecast_hours(request.app, None),
             ),
             level=snap.level,
             energy_fee_sun=snap.energy_fee_sun,

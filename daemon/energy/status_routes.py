@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from decimal import Decimal
@@ -23,6 +24,18 @@ API = "/api/v1"
 QueueLookup = Callable[[web.Application, int, str], Awaitable[tuple[int, int | None] | None]]
 # Set by the withdrawals package; the energy package does not depend on it.
 queue_lookup: web.AppKey[QueueLookup] = web.AppKey("queue_lookup")
+# Set by the autopilot package: pool id (None: the pools as one) -> seconds until short, inf, or None.
+ForecastLookup = Callable[[int | None], float | None]
+forecast_lookup: web.AppKey[ForecastLookup] = web.AppKey("forecast_lookup")
+
+
+def forecast_hours(app: web.Application, pool_id: int | None) -> float | None:
+    """Hours until short for the API: null when unknown or not within the forecast horizon."""
+    lookup = app.get(forecast_lookup)
+    seconds = lookup(pool_id) if lookup is not None else None
+    if seconds is None or math.isinf(seconds):
+        return None
+    return round(seconds / 3600, 2)
 
 
 class StatusQuery(RequestModel):
@@ -47,11 +60,16 @@ class EnergyStatus(BaseModel):
     emergency_fee_trx: Decimal | None = Field(description="Fee of one USDT transfer to an empty address")
     updated_at: datetime | None = Field(description="When the newest pool figures were read")
     stale: bool = Field(description="True when the figures are older than 3 scrape intervals")
+    forecast_hours: float | None = Field(
+        None, description="Hours until energy is forecast to run short; null when not within the horizon"
+    )
 
 
-def render(snap: EnergySnapshot, lang: str, stale: bool, speed: float) -> bytes:
-    """The JSON body for one snapshot, language, freshness and chain speed (cached on the snapshot)."""
-    key = ("status", lang, stale, speed)
+def render(
+    snap: EnergySnapshot, lang: str, stale: bool, speed: float, forecast: float | None = None
+) -> bytes:
+    """The JSON body for one snapshot, language, freshness, chain speed and forecast (cached)."""
+    key = ("status", lang, stale, speed, forecast)
     body: bytes | None = snap.cache.get(key)
     if body is None:
         suff = sufficiency(snap, speed=speed)
@@ -70,6 +88,7 @@ def render(snap: EnergySnapshot, lang: str, stale: bool, speed: float) -> bytes:
                 emergency_fee_trx=fee,
                 updated_at=snap.data_time,
                 stale=stale,
+                forecast_hours=forecast,
             )
             .model_dump_json()
             .encode()
@@ -85,7 +104,8 @@ async def energy_status(request: web.Request) -> web.Response:
     assert energy is not None
     snap = energy.holder.current
     lang = pick_language(request.headers.get("Accept-Language"))
-    body = render(snap, lang, snap.stale(), request.app[keys.runtime].chain_speed())
+    speed = request.app[keys.runtime].chain_speed()
+    body = render(snap, lang, snap.stale(), speed, forecast_hours(request.app, None))
     lookup = request.app.get(queue_lookup)
     if query.user_id is not None and lookup is not None:
         found = await lookup(request.app, request[keys.principal].partner_id or 0, query.user_id)

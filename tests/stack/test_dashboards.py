@@ -20,6 +20,7 @@ UIDS = {
     "system-health.json": "tronwatch-system-health",
     "alerts.json": "tronwatch-alerts",
     "support-security.json": "tronwatch-support-security",
+    "energy-costs.json": "tronwatch-energy-costs",
 }
 # What each dashboard must chart (issue 9's list), as metric names its queries use.
 MUST_CHART = {
@@ -34,6 +35,8 @@ MUST_CHART = {
         "tronwatch_pool_energy_acquired",
         "tronwatch_pool_energy_delegated_out",
         "tronwatch_pool_delegation_expiry_timestamp_seconds",
+        "tronwatch_pool_shortage_forecast_seconds",
+        "tronwatch_energy_shortage_forecast_seconds",
     },
     "withdrawals.json": {
         "tronwatch_queue_waiting",
@@ -64,6 +67,13 @@ MUST_CHART = {
         "tronwatch_security_events_total",
         "tronwatch_rate_limited_total",
     },
+    "energy-costs.json": {
+        "tronwatch_trx_burned_sun_total",
+        "tronwatch_withdrawal_cost_sun_count",
+        "tronwatch_withdrawal_cost_sun_sum",
+        "tronwatch_withdrawal_cost_sun_bucket",
+        "tronwatch_energy_spent_total",
+    },
 }
 
 
@@ -77,7 +87,7 @@ def _datasource_refs(node: Any) -> list[Any]:
     return []
 
 
-def test_five_dashboards_with_fixed_uids_and_the_pool_variable() -> None:
+def test_six_dashboards_with_fixed_uids_and_the_pool_variable() -> None:
     assert {p.name for p in DASHBOARDS} == set(UIDS)
     for path in DASHBOARDS:
         doc = json.loads(path.read_text())
