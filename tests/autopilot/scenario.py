@@ -22,7 +22,10 @@ from daemon.energy.context import Persister
 HOUR_S = 3600
 BASE, PEAK = 4, 20  # transfers per hour (64,285 energy each: the recipients hold USDT)
 PEAK_FROM, PEAK_TO = 6, 12  # hours after the limit drops
-LIMIT_FACTOR = 0.6
+# After the drop the pool keeps this much room above its next transfer: base traffic about matches
+# recovery, so the shortage comes during day 2's peak. Set from the usage the first day left (it
+# depends on where the chain clock's maintenance cycles fall), not as a fixed fraction of the limit.
+ROOM_AFTER_DROP = 2_000_000
 
 
 @dataclass
@@ -74,7 +77,12 @@ async def run(app: web.Application, admin_key: str = "", http: Any = None, step_
             await _scrape(app, persister)
         weight = chain.energy_weight()
         other = chain.params.other_energy_weight
-        new_other = round(weight / LIMIT_FACTOR) - (weight - other)
+        alpha_account = node.account("pool-alpha")
+        limit = energy_limit_of(alpha_account, chain.params, weight)
+        used = energy_used(alpha_account, chain.head.timestamp // 3000)
+        need = settings.energy.transfer_energy + settings.energy.reserve_energy
+        factor = (used + need + ROOM_AFTER_DROP) / limit  # the limit scales as 1 / total weight
+        new_other = round(weight / factor) - (weight - other)
         got = await session.post(
             f"{node.url.rstrip('/')}/_devnode/params", json={"other_energy_weight": new_other}
         )
