@@ -15,6 +15,8 @@ from daemon import keys
 from daemon.alerts.context import alerts_context
 from daemon.alerts.context import install as install_alerts
 from daemon.alerts.routes import alerts_endpoints
+from daemon.autopilot import policy_context as autopilot
+from daemon.autopilot.routes import autopilot_endpoints
 from daemon.config import Settings, mask_url
 from daemon.db import migrate
 from daemon.db.connect import connect, create_pool
@@ -80,6 +82,7 @@ def create_app(
     install_support(app)
     install_withdrawals(app)
     install_alerts(app)  # no I/O: rule files are read when the app starts
+    autopilot.install(app)  # after alerts: declares autopilot.* for the rules
     install_status_page(app, settings.status_page)
     profiler_wiring.install(app)
     security_context.install(app)  # after alerts: declares security.* for the rules
@@ -93,6 +96,7 @@ def create_app(
         *energy_admin_endpoints(),
         *support_endpoints(),
         *withdrawal_endpoints(),
+        *autopilot_endpoints(),
         *alerts_endpoints(),
         *monitoring_endpoints(),
         *status_page_endpoints(settings.status_page),
@@ -108,6 +112,7 @@ def create_app(
     app.cleanup_ctx.append(energy_context)
     app.cleanup_ctx.append(support_context)
     app.cleanup_ctx.append(withdrawals_context)  # needs the database, the TRON node and energy
+    app.cleanup_ctx.append(autopilot.autopilot_context)  # after withdrawals: the demo's accounts exist
     app.cleanup_ctx.append(security_context.security_context)
     app.cleanup_ctx.append(alerts_context)  # reads every other package's figures
     app.cleanup_ctx.append(monitoring_context)  # streams what the alerts and energy report

@@ -21,6 +21,7 @@ from pydantic import (
 )
 
 from daemon.alerts.settings import AlertsSettings
+from daemon.autopilot.settings import AutopilotSettings
 from daemon.config_hints import suggestion
 from daemon.demo_settings import DemoSettings
 from daemon.monitoring.profiler import ProfilerSettings
@@ -207,6 +208,7 @@ class Settings(_Section):
     energy: EnergySettings = EnergySettings()
     support: SupportSettings = SupportSettings()
     withdrawals: WithdrawalSettings = WithdrawalSettings()
+    autopilot: AutopilotSettings = AutopilotSettings()
     status_page: StatusPageSettings = StatusPageSettings()
     demo_scenario: DemoSettings = DemoSettings()
     alerts: AlertsSettings = AlertsSettings()

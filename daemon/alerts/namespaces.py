@@ -142,7 +142,20 @@ SECURITY = Namespace(
     doc="security events of every replica over the last five minutes (registered by daemon.monitoring)",
 )
 # partner.* is declared when its package lands (register()).
-BUILTIN = (POOL, ENERGY, QUEUE, TICKETS, DB, TRON, API, SECURITY)
+AUTOPILOT = Namespace(
+    "autopilot",
+    {
+        "mode": "str",
+        "budget_remaining_delegate_energy": NUM,
+        "budget_remaining_stake_trx": NUM,
+        "budget_exhausted": NUM,
+        "pools_short": NUM,
+        "uncovered": NUM,
+        "failed_last_1h": NUM,
+    },
+    doc="the energy autopilot's last cycle on the leader (daemon/autopilot)",
+)
+BUILTIN = (POOL, ENERGY, QUEUE, TICKETS, DB, TRON, API, SECURITY, AUTOPILOT)
 
 
 class Registry:
