@@ -14,7 +14,7 @@ from typing import Any
 
 import asyncpg
 from tronpy.exceptions import TransactionNotFound
-from tronpy.tron import AsyncTransaction
+from tronpy.async_tron import AsyncTransaction
 
 from daemon.autopilot import actions_repo as repo
 from daemon.autopilot.signer import Signers

@@ -76,7 +76,8 @@ def _reclaim(p: PoolView, inp: Inputs) -> list[Proposal]:
     for d in p.delegations:
         if d.direction != "in" or d.counterpart not in inp.reserve_addresses:
             continue
-        if d.expires_at is not None and d.expires_at >= inp.now:
+        # Lock ends are chain time: compare with the head block time of the same reading.
+        if d.expires_at is not None and d.expires_at >= (p.chain_time or inp.now):
             continue  # locked: UnDelegateResource would be refused until the lock ends
         if shortfall(p, waiting, inp.transfer_energy, 2 * inp.horizon_s, less=d.energy) > 0:
             continue

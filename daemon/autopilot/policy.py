@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -54,6 +55,7 @@ class AutopilotState:
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     last_plan: Plan | None = None
     figures: dict[str, Any] = field(default_factory=dict)
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)  # one cycle at a time (job, wake, tests)
 
     def reserve_addresses(self) -> list[str]:
         """Configured reserves, then any the demo added."""

@@ -54,7 +54,8 @@ async def run_once(app: web.Application) -> Any:
     snap = runtime.energy.holder.current
     if snap.stale():
         return None
-    return await cycle(state, runtime.pool, runtime.tron, snap)
+    async with state.lock:
+        return await cycle(state, runtime.pool, runtime.tron, snap)
 
 
 async def _lead(app: web.Application) -> None:
