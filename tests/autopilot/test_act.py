@@ -29,9 +29,13 @@ async def test_plan_mode_changes_nothing_until_an_admin_approves(pilot: PilotFac
     overview = await (await p.client.get("/api/v1/admin/autopilot", headers=bearer(admin))).json()
     assert overview["mode"] == "plan" and overview["pools_short"][0]["pool"] == "pool-gamma"
 
-    resp = await p.client.post(f"/api/v1/admin/autopilot/actions/{action['id']}/approve", headers=bearer(admin))
+    resp = await p.client.post(
+        f"/api/v1/admin/autopilot/actions/{action['id']}/approve", headers=bearer(admin)
+    )
     assert resp.status == 200 and (await resp.json())["state"] == "approved"
-    again = await p.client.post(f"/api/v1/admin/autopilot/actions/{action['id']}/approve", headers=bearer(admin))
+    again = await p.client.post(
+        f"/api/v1/admin/autopilot/actions/{action['id']}/approve", headers=bearer(admin)
+    )
     assert again.status == 409
     await p.cycle()  # sign and broadcast
     await p.cycle()  # confirm
@@ -44,11 +48,15 @@ async def test_an_admin_can_cancel_a_planned_action(pilot: PilotFactory, keys: K
     await p.cycle()
     (action,) = await p.actions("planned")
     admin, _ = await keys.admin()
-    resp = await p.client.post(f"/api/v1/admin/autopilot/actions/{action['id']}/cancel", headers=bearer(admin))
+    resp = await p.client.post(
+        f"/api/v1/admin/autopilot/actions/{action['id']}/cancel", headers=bearer(admin)
+    )
     assert resp.status == 200 and (await resp.json())["state"] == "cancelled"
     missing = await p.client.post("/api/v1/admin/autopilot/actions/999999/approve", headers=bearer(admin))
     assert missing.status == 404
-    assert (await p.client.get("/api/v1/admin/autopilot/actions?limit=0", headers=bearer(admin))).status == 422
+    assert (
+        await p.client.get("/api/v1/admin/autopilot/actions?limit=0", headers=bearer(admin))
+    ).status == 422
     assert await p.delegated("pool-gamma") == 0
 
 
