@@ -13,8 +13,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
-from tronpy.exceptions import TransactionNotFound
 from tronpy.async_tron import AsyncTransaction
+from tronpy.exceptions import TransactionNotFound
 
 from daemon.autopilot import actions_repo as repo
 from daemon.autopilot.signer import Signers

@@ -1,4 +1,4 @@
-"""An app on the frozen devnode with the autopilot configured; a reserve account the tests add to the chain."""
+"""An app on the frozen devnode with the autopilot configured, and a reserve account added to the chain."""
 
 from __future__ import annotations
 

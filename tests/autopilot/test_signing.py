@@ -12,6 +12,7 @@ from tronpy import AsyncTron
 from tronpy.async_tron import AsyncTransaction
 from tronpy.providers.async_http import AsyncHTTPProvider
 
+from daemon import keys as app_keys
 from daemon.alerts.context import evaluate_once
 from daemon.app import create_app
 from daemon.autopilot.settings import ReserveAccount
@@ -66,7 +67,7 @@ async def test_the_builtin_signer_takes_its_key_from_env_and_never_logs_it(
     assert action["signer"] == "builtin" and await p.delegated("pool-gamma") == action["amount_sun"]
     secret = RESERVE_KEY.hex()
     assert secret not in caplog.text
-    async with p.client.app[__import__("daemon").keys.runtime].pool.acquire() as conn:
+    async with p.client.app[app_keys.runtime].pool.acquire() as conn:
         dump = await conn.fetchval("SELECT string_agg(t::text, ' ') FROM autopilot_actions t")
     assert secret not in dump
 
@@ -99,18 +100,11 @@ async def test_budget_exhausted_leaves_the_pool_to_the_queue_and_alerts(
     await evaluate_once(p.client.app)
     admin, _ = await keys.admin()
     body = await (await p.client.get("/api/v1/admin/alerts", headers=bearer(admin))).json()
-    firing = [
-        a
-        for a in _alerts(body)
-        if a.get("alertname", a.get("labels", {}).get("alertname")) == "AutopilotBudgetExhausted"
-    ]
-    assert firing, body
+    firing = [a for a in body["alerts"] if a["alertname"] == "AutopilotBudgetExhausted"]
+    assert [a["state"] for a in firing] == ["firing"]
+    assert "left to the" in firing[0]["annotations"]["summary"]
     overview = await (await p.client.get("/api/v1/admin/autopilot", headers=bearer(admin))).json()
     assert any("budget used up" in u for u in overview["uncovered"])
-
-
-def _alerts(body: Any) -> list[dict[str, Any]]:
-    return body if isinstance(body, list) else body.get("alerts", body.get("items", []))
 
 
 async def test_a_bad_reserve_key_stops_the_start(
