@@ -54,6 +54,7 @@ class AutopilotState:
     extra_reserves: list[str] = field(default_factory=list)  # demo: the devnode's reserve account
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     last_plan: Plan | None = None
+    exhausted_on: datetime | None = None  # the day the budget-used-up warning was logged
     figures: dict[str, Any] = field(default_factory=dict)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)  # one cycle at a time (job, wake, tests)
 
@@ -139,11 +140,17 @@ async def cycle(state: AutopilotState, pool: Any, tron: TronClient, snap: Energy
     state.metrics.budget.labels("delegate_energy").set(left_energy)
     state.metrics.budget.labels("stake_sun").set(left_sun)
     state.last_plan = result
+    exhausted = any("budget used up" in b for b in result.blocked)
+    if exhausted and state.exhausted_on != day:
+        log.warning(
+            "autopilot budget used up for today; short pools are left to the queue blocked=%s", result.blocked
+        )
+    state.exhausted_on = day if exhausted else state.exhausted_on
     state.figures = {
         "mode": state.mode,
         "budget_remaining_delegate_energy": left_energy,
         "budget_remaining_stake_trx": left_sun / SUN,
-        "budget_exhausted": int(any("budget used up" in b for b in result.blocked)),
+        "budget_exhausted": int(exhausted),
         "pools_short": len(result.short),
         "uncovered": len(result.blocked),
         "failed_last_1h": failed,

@@ -13,6 +13,7 @@ from aiohttp import web
 from daemon import keys
 from daemon.alerts.namespaces import AUTOPILOT
 from daemon.autopilot.policy import AutopilotMetrics, AutopilotState, cycle
+from daemon.autopilot.settings import AutopilotSettings
 from daemon.autopilot.signer import load_signers
 from daemon.db.lease import LeaderLease
 from daemon.tasks import stop_tasks
@@ -30,14 +31,21 @@ DEMO_RESERVE = {
 }
 
 
+# Demo mode with no `autopilot:` section: a story-sized policy, so the budget runs out in the busy spell.
+DEMO_POLICY = {"interval": 2.0, "daily_delegate_energy": 2_500_000, "cooldown_seconds": 20.0}
+
+
 def install(app: web.Application) -> AutopilotState:
     """Attach the state and metrics and declare `autopilot.*` to the alert rules (no I/O)."""
     from daemon.alerts.context import alerts_state
 
     settings = app[keys.settings]
+    policy = settings.autopilot
+    if settings.demo and policy == AutopilotSettings():
+        policy = policy.model_copy(update=DEMO_POLICY)
     state = AutopilotState(
-        settings.autopilot,
-        settings.autopilot.resolved_mode(settings.demo),
+        policy,
+        policy.resolved_mode(settings.demo),
         AutopilotMetrics(app[keys.metrics].registry),
     )
     app[autopilot_state] = state
