@@ -123,6 +123,10 @@ async def _busy_spell(app: web.Application, cfg: DemoSettings, node: Any, pools:
             node.stop_traffic(pool)
             busy.remove(pool)
             log.info("demo: pool spent pool=%s", pool)
+        # The autopilot may delegate to a spent pool: its users withdraw again until the budget is gone.
+        for pool in [p for p in pools if p not in busy and not _spent(node, p, transfer_energy)]:
+            node.start_traffic(pool, cfg.busy_transfers_per_hour)
+            busy.append(pool)
     node.set_speed(1.0)
 
 

@@ -101,6 +101,7 @@ async def cycle(state: AutopilotState, pool: Any, tron: TronClient, snap: Energy
         int(s.min_reserve_trx * SUN),
         total_limit,
         total_weight,
+        stakes_allowed=s.daily_stake_trx > 0,
     )
     inputs = Inputs(
         waiting_by_pool(snap, waiting),

@@ -53,6 +53,7 @@ class Budget:
     min_reserve_sun: int
     total_energy_limit: int
     total_energy_weight: int
+    stakes_allowed: bool = True  # False when the daily stake budget is 0
     blocked: list[str] = field(default_factory=list)  # why a shortfall was left uncovered
 
     def energy(self, sun: int) -> int:
@@ -92,10 +93,7 @@ class Rebalance:
         out: list[Proposal] = []
         left = need.energy
         for r in sorted(reserves, key=lambda r: -r.delegatable_sun):
-            if left <= 0:
-                break
-            if budget.delegate_energy <= 0:
-                budget.blocked.append(f"{need.pool_name}: daily delegation budget used up")
+            if left <= 0 or budget.delegate_energy <= 0:
                 break
             want = min(left, budget.delegate_energy)
             sun = min(budget.sun_for(want), r.delegatable_sun // SUN * SUN)
@@ -118,6 +116,8 @@ class Rebalance:
                     f"for the headroom; delegate {energy} from reserve {r.address}",
                 )
             )
+        if left > 0 and budget.delegate_energy <= 0:
+            budget.blocked.append(f"{need.pool_name}: daily delegation budget used up")
         return out
 
 
@@ -131,7 +131,8 @@ class Stake:
         for r in sorted(reserves, key=lambda r: -r.liquid_sun):
             spare = max(0, r.liquid_sun - budget.min_reserve_sun)
             if budget.stake_sun < SUN:
-                budget.blocked.append(f"{need.pool_name}: daily stake budget used up")
+                if budget.stakes_allowed:  # a budget of 0 means staking is off, not used up
+                    budget.blocked.append(f"{need.pool_name}: daily stake budget used up")
                 return []
             sun = min(budget.sun_for(need.energy), spare, budget.stake_sun) // SUN * SUN
             if sun < SUN:

@@ -107,3 +107,18 @@ async def test_exactly_once_across_a_crash_between_broadcast_and_confirm(
     assert await p.delegated("pool-gamma") == delegated
     sent = [t for t in p.node.chain.txs.values() if t.contract_type == "DelegateResourceContract"]
     assert len(sent) == 1
+
+
+async def test_stake_more_when_the_reserve_has_nothing_staked(pilot: PilotFactory) -> None:
+    p = await pilot(mode="act", stake_trx=0, daily_stake_trx="50000", sources=["rebalance", "stake"])
+    p.node.add_account({"name": "reserve", "seed": "autopilot-test-reserve", "trx": 100_000})
+    await p.cycle()
+    await p.cycle()
+    (stake,) = await p.actions("confirmed")
+    assert stake["kind"] == "stake" and stake["owner_address"] == RESERVE
+    assert p.node.account("reserve").frozen_energy == stake["amount_sun"]
+    await p.cycle()  # the new stake is delegated to the pool next
+    await p.cycle()
+    kinds = [(a["kind"], a["state"]) for a in await p.actions()]
+    assert kinds == [("stake", "confirmed"), ("delegate", "confirmed")]
+    assert await p.delegated("pool-gamma") > 0
