@@ -12,7 +12,7 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
-import asyncpg
+import httpx
 from tronpy.async_tron import AsyncTransaction
 from tronpy.exceptions import TransactionNotFound
 
@@ -22,7 +22,7 @@ from daemon.tron.client import TronClient
 
 log = logging.getLogger(__name__)
 Record = Any
-DB_ERRORS = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError)
+UNCERTAIN = (httpx.TransportError, OSError, TimeoutError)  # no answer: the node may have taken it
 
 
 async def on_chain_sun(tron: TronClient, row: Record) -> int:
@@ -108,7 +108,13 @@ class Actuator:
             return row
         try:
             await txn.sign(self.signers.key(row["owner_address"])).broadcast()
-        except Exception as exc:
+        except UNCERTAIN as exc:
+            # It may have reached the node: leave it to be settled from the chain, never resent blindly.
+            log.warning(
+                "autopilot broadcast unanswered, settling from the chain id=%d error=%r", row["id"], exc
+            )
+            return moved
+        except Exception as exc:  # the node answered with a refusal: nothing was applied
             return await self._fail(moved, ("signing",), f"broadcast refused: {exc}")
         log.info("autopilot action broadcast id=%d kind=%s txid=%s", row["id"], row["kind"], txn.txid)
         return await repo.move(self.conn, row["id"], ("signing",), "broadcast") or moved
