@@ -18,7 +18,9 @@ from daemon.alerts.context import install as install_alerts
 from daemon.alerts.maintenance_routes import maintenance_endpoints
 from daemon.alerts.routes import alerts_endpoints
 from daemon.autopilot import costs_context, forecast_context
+from daemon.autopilot import policy_context as autopilot
 from daemon.autopilot.costs_routes import costs_endpoints
+from daemon.autopilot.routes import autopilot_endpoints
 from daemon.config import Settings, mask_url
 from daemon.db import migrate
 from daemon.db.connect import connect, create_pool
@@ -84,6 +86,7 @@ def create_app(
     install_support(app)
     install_withdrawals(app)
     install_alerts(app)  # no I/O: rule files are read when the app starts
+    autopilot.install(app)  # after alerts: declares autopilot.* for the rules
     install_status_page(app, settings.status_page)
     profiler_wiring.install(app)
     security_context.install(app)  # after alerts: declares security.* for the rules
@@ -100,6 +103,7 @@ def create_app(
         *costs_endpoints(),
         *support_endpoints(),
         *withdrawal_endpoints(),
+        *autopilot_endpoints(),
         *alerts_endpoints(),
         *maintenance_endpoints(),
         *ack_endpoints(),
@@ -119,6 +123,7 @@ def create_app(
     app.cleanup_ctx.append(withdrawals_context)  # needs the database, the TRON node and energy
     app.cleanup_ctx.append(forecast_context.forecast_context)
     app.cleanup_ctx.append(costs_context.costs_context)
+    app.cleanup_ctx.append(autopilot.autopilot_context)  # after withdrawals: the demo's accounts exist
     app.cleanup_ctx.append(security_context.security_context)
     app.cleanup_ctx.append(alerts_context)  # reads every other package's figures
     app.cleanup_ctx.append(monitoring_context)  # streams what the alerts and energy report

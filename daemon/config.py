@@ -23,6 +23,7 @@ from pydantic import (
 from daemon.alerts.settings import AlertsSettings
 from daemon.autopilot.costs_settings import CostSettings
 from daemon.autopilot.forecast_settings import ForecastSettings
+from daemon.autopilot.settings import AutopilotSettings
 from daemon.config_hints import suggestion
 from daemon.demo_settings import DemoSettings
 from daemon.monitoring.profiler import ProfilerSettings
@@ -217,6 +218,7 @@ class Settings(_Section):
     withdrawals: WithdrawalSettings = WithdrawalSettings()
     forecast: ForecastSettings = ForecastSettings()
     costs: CostSettings = CostSettings()
+    autopilot: AutopilotSettings = AutopilotSettings()
     status_page: StatusPageSettings = StatusPageSettings()
     demo_scenario: DemoSettings = DemoSettings()
     alerts: AlertsSettings = AlertsSettings()

@@ -123,6 +123,10 @@ async def _busy_spell(app: web.Application, cfg: DemoSettings, node: Any, pools:
             node.stop_traffic(pool)
             busy.remove(pool)
             log.info("demo: pool spent pool=%s", pool)
+        # The autopilot may delegate to a spent pool: its users withdraw again until the budget is gone.
+        for pool in [p for p in pools if p not in busy and not _spent(node, p, transfer_energy)]:
+            node.start_traffic(pool, cfg.busy_transfers_per_hour)
+            busy.append(pool)
     node.set_speed(1.0)
 
 
@@ -137,6 +141,31 @@ def rent_energy(node: Any, pool: str = "pool-beta") -> None:
     log.info("demo: %s delegates energy to pool=%s", RENTAL["name"], pool)
 
 
+async def autopilot_covered(app: web.Application, cfg: DemoSettings, limit_s: float) -> None:
+    """Wait (at most `limit_s`) for the autopilot's first confirmed delegation, and tell the story."""
+    from daemon.autopilot.policy_context import autopilot_state
+
+    state = app[autopilot_state]
+    if state.mode != "act":
+        return
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        async with app[keys.runtime].pool.acquire() as conn:
+            row = await conn.fetchrow(
+                "SELECT a.id, p.name FROM autopilot_actions a JOIN energy_pools p ON p.id = a.pool_id "
+                "WHERE a.kind = 'delegate' AND a.state = 'confirmed' ORDER BY a.id LIMIT 1"
+            )
+        if row is not None:
+            log.info(
+                "demo: the autopilot delegated reserve energy to pool=%s before it ran short; no withdrawal "
+                "queued action=%s",
+                row["name"],
+                row["id"],
+            )
+            return
+        await asyncio.sleep(cfg.poll_seconds)
+
+
 async def play(app: web.Application, cfg: DemoSettings) -> None:
     """Loop the story forever (cancelled at shutdown)."""
     node: Any = app[keys.runtime].devnode
@@ -147,6 +176,8 @@ async def play(app: web.Application, cfg: DemoSettings) -> None:
     # A calm spell on a fast clock first, so the daily consumption and runway figures have a baseline.
     node.set_speed(cfg.recover_speed)
     await asyncio.sleep(cfg.calm_seconds)
+    # pool-gamma starts nearly spent: the autopilot covers it from the reserve before anyone waits.
+    await autopilot_covered(app, cfg, limit_s=30.0)
     while True:
         await _busy_spell(app, cfg, node, pools)
         await _until(app, cfg, lambda s: not sufficiency(s).sufficient)

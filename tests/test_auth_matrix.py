@@ -236,6 +236,25 @@ MATRIX: list[tuple[str, str, str, Any, dict[str, int]]] = [
     ("POST", "/alerts/ack/{token}", "/alerts/ack/abc", None, dict.fromkeys(PRINCIPALS, 404)),
     ("GET", "/api/v1/admin/monitoring/profiling", "/api/v1/admin/monitoring/profiling", None, ADMIN_ONLY),
     ("GET", "/api/v1/admin/security/events", "/api/v1/admin/security/events", None, ADMIN_ONLY),
+    ("GET", "/api/v1/admin/autopilot", "/api/v1/admin/autopilot", None, ADMIN_ONLY),
+    ("GET", "/api/v1/admin/autopilot/actions", "/api/v1/admin/autopilot/actions", None, ADMIN_ONLY),
+    (
+        "POST",
+        "/api/v1/admin/autopilot/actions/claim",
+        "/api/v1/admin/autopilot/actions/claim",
+        {},
+        ADMIN_ONLY,
+    ),
+    *[
+        (
+            "POST",
+            f"/api/v1/admin/autopilot/actions/{{id}}/{verb}",
+            f"/api/v1/admin/autopilot/actions/424242/{verb}",
+            body,
+            {**ADMIN_ONLY, "admin": 404},
+        )
+        for verb, body in (("approve", None), ("cancel", None), ("complete", {"txid": "ab" * 32}))
+    ],
 ]
 
 

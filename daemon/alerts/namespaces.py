@@ -160,7 +160,20 @@ PARTNER = Namespace(
     per_instance=True,
     doc="one partner (use with for_each: partner; read from the database before each evaluation)",
 )
-BUILTIN = (POOL, ENERGY, QUEUE, TICKETS, DB, TRON, API, SECURITY, PARTNER)
+AUTOPILOT = Namespace(
+    "autopilot",
+    {
+        "mode": "str",
+        "budget_remaining_delegate_energy": NUM,
+        "budget_remaining_stake_trx": NUM,
+        "budget_exhausted": NUM,
+        "pools_short": NUM,
+        "uncovered": NUM,
+        "failed_last_1h": NUM,
+    },
+    doc="the energy autopilot's last cycle on the leader (daemon/autopilot)",
+)
+BUILTIN = (POOL, ENERGY, QUEUE, TICKETS, DB, TRON, API, SECURITY, PARTNER, AUTOPILOT)
 
 
 class Registry:

@@ -2,8 +2,8 @@
 
 Day 1: pool-alpha runs a known daily schedule (quiet, with a six-hour peak) that its limit sustains,
 scraped every 15 chain minutes. Then others stake: the network's energy weight rises so the pool's
-limit drops to leave 2,000,000 energy of room. The forecast made at that moment is compared with when the devnode's pool
-actually cannot fund the next withdrawal any more (checked each chain minute).
+limit drops to leave 2,000,000 energy of room. The forecast made at that moment is compared with
+when the devnode's pool actually cannot fund the next withdrawal any more (checked each chain minute).
 """
 
 from __future__ import annotations

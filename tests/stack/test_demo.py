@@ -32,7 +32,7 @@ def test_the_demo_drains_pools_alerts_congests_queues_and_opens_a_ticket(
     levels: list[str] = []
     seen: dict[str, float] = {}
     admin = {"Authorization": f"Bearer {demo.admin}"}
-    while time.monotonic() - demo.started < DEADLINE and len(seen) < 6:
+    while time.monotonic() - demo.started < DEADLINE and len(seen) < 8:
         g = _gauges(demo)
         at = time.monotonic() - demo.started
         if alpha in g:
@@ -51,6 +51,12 @@ def test_the_demo_drains_pools_alerts_congests_queues_and_opens_a_ticket(
             seen.setdefault("status page congested", at)
         if demo.logs().count('msg="demo: withdrawal queued id=') >= 3:
             seen.setdefault("withdrawals queued", at)
+        logs = demo.logs()
+        averted = logs.find('msg="demo: the autopilot delegated reserve energy to pool=')
+        if averted >= 0 and averted < (logs.find('msg="demo: withdrawal queued id=') % (len(logs) + 1)):
+            seen.setdefault("autopilot averted a shortage", at)  # before any withdrawal queued
+        if "autopilot budget used up for today" in logs:
+            seen.setdefault("autopilot budget used up", at)
         _, tickets = http_get(f"{demo.url}/api/v1/support/tickets", admin)
         if any("출금이 지연" in t["title"] for t in json.loads(tickets)["items"]):
             seen.setdefault("sample ticket", at)
@@ -63,5 +69,7 @@ def test_the_demo_drains_pools_alerts_congests_queues_and_opens_a_ticket(
         "status page congested",
         "sample ticket",
         "withdrawals queued",
+        "autopilot averted a shortage",
+        "autopilot budget used up",
     }, (seen, levels, demo.logs()[-3000:])
     assert levels[0] == "ok" and levels[-1] in ("critical", "emergency")

@@ -1,0 +1,114 @@
+"""The autopilot at run time: state and metrics (no I/O), `autopilot.*` for rules, the leader-only job."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+from aiohttp import web
+
+from daemon import keys
+from daemon.alerts.namespaces import AUTOPILOT
+from daemon.autopilot.policy import AutopilotMetrics, AutopilotState, cycle
+from daemon.autopilot.settings import AutopilotSettings
+from daemon.autopilot.signer import load_signers
+from daemon.db.lease import LeaderLease
+from daemon.tasks import stop_tasks
+
+log = logging.getLogger(__name__)
+autopilot_state = web.AppKey("autopilot_state", AutopilotState)
+wake_key = web.AppKey("autopilot_wake", asyncio.Event)
+# The demo's reserve account: staked energy it may delegate to the pool that drains.
+DEMO_RESERVE = {
+    "name": "energy-reserve",
+    "seed": "tronwatch-demo-energy-reserve",
+    "trx": 2000,
+    "staked_energy_trx": 600_000,
+}
+
+
+# Demo mode with no `autopilot:` section: a story-sized policy, so the budget runs out in the busy spell.
+DEMO_POLICY = {"interval": 2.0, "daily_delegate_energy": 2_500_000, "cooldown_seconds": 20.0}
+
+
+def install(app: web.Application) -> AutopilotState:
+    """Attach the state and metrics and declare `autopilot.*` to the alert rules (no I/O)."""
+    from daemon.alerts.context import alerts_state
+
+    settings = app[keys.settings]
+    policy = settings.autopilot
+    if settings.demo and policy == AutopilotSettings():
+        policy = policy.model_copy(update=DEMO_POLICY)
+    state = AutopilotState(
+        policy,
+        policy.resolved_mode(settings.demo),
+        AutopilotMetrics(app[keys.metrics].registry),
+    )
+    app[autopilot_state] = state
+    app[wake_key] = asyncio.Event()
+    if alerts_state in app:
+        app[alerts_state].namespaces.register(AUTOPILOT, lambda: state.figures or None)
+    return state
+
+
+async def run_once(app: web.Application) -> Any:
+    """One cycle on the current snapshot; None while the pools were never read (or are stale)."""
+    runtime, state = app[keys.runtime], app[autopilot_state]
+    assert runtime.tron is not None and runtime.energy is not None
+    snap = runtime.energy.holder.current
+    if snap.stale():
+        return None
+    async with state.lock:
+        return await cycle(state, runtime.pool, runtime.tron, snap)
+
+
+async def _lead(app: web.Application) -> None:
+    state, wake = app[autopilot_state], app[wake_key]
+    while True:
+        try:
+            await run_once(app)
+        except (
+            Exception
+        ) as exc:  # a node or database hiccup: the records hold the state, the next cycle resumes
+            log.warning("autopilot cycle failed, retrying next cycle error=%r", exc)
+        wake.clear()
+        try:
+            async with asyncio.timeout(state.settings.interval):
+                await wake.wait()
+        except TimeoutError:
+            pass
+
+
+async def autopilot_context(app: web.Application) -> AsyncIterator[None]:
+    """Load the signers' keys, add the demo reserve, and run the planner under a leader lease."""
+    runtime, settings, state = app[keys.runtime], app[keys.settings], app[autopilot_state]
+    node, extra = runtime.devnode, {}
+    if node is not None and settings.demo:
+        from tronpy.keys import PrivateKey
+
+        from daemon.devnode.addresses import b58  # demo and test runs only
+
+        if not state.settings.reserves:
+            state.extra_reserves = [b58(node.add_account(DEMO_RESERVE).address)]
+        extra = {
+            b58(a.address): PrivateKey(a.private_key)
+            for a in node.chain.accounts.values()
+            if a.private_key is not None
+        }
+    state.signers = load_signers(state.settings.reserves, extra)  # a bad key stops the start, with why
+    tasks = []
+    if runtime.tron is not None and state.mode != "off":
+        lease = LeaderLease(
+            app[keys.database_url],
+            "autopilot",
+            lambda: _lead(app),
+            interval=settings.jobs.lease_interval,
+            gauge=app[keys.metrics].leader,
+        )
+        tasks.append(asyncio.create_task(lease.run(), name="lease:autopilot"))
+    try:
+        yield
+    finally:
+        await stop_tasks(tasks)
