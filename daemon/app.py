@@ -86,14 +86,14 @@ def create_app(
     install_support(app)
     install_withdrawals(app)
     install_alerts(app)  # no I/O: rule files are read when the app starts
-    autopilot.install(app)  # after alerts: declares autopilot.* for the rules
+    forecast_context.install(app)
+    autopilot.install(app)  # after alerts and the forecast: declares autopilot.*, reads the forecast
     install_status_page(app, settings.status_page)
     profiler_wiring.install(app)
     security_context.install(app)  # after alerts: declares security.* for the rules
     runtime.energy = new_runtime(settings.energy)
     energy_metrics.register(registry, runtime.energy.holder)
     install_monitoring(app)  # hooks into the alerts and energy runtimes made above
-    forecast_context.install(app)
     costs_context.install(app)
     endpoints = [
         *core_endpoints("public" if settings.server.metrics_public else "admin", registry),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -30,6 +31,8 @@ class Inputs:
     busy: frozenset[int]  # pools with an open action or inside the cooldown
     reserve_addresses: frozenset[str]
     now: datetime
+    # pool id -> the shortage forecast's seconds (hour-of-day profile, queue, recovery); none: runway only
+    forecast: Mapping[int, float] = field(default_factory=dict)
 
 
 def plan(
@@ -42,8 +45,10 @@ def plan(
         if not (p.enabled and p.up and p.has_data) or p.wallet_address in inp.reserve_addresses:
             continue
         waiting = inp.waiting.get(p.id, 0)
-        secs = pool_seconds(p, waiting, inp.transfer_energy)
+        secs = min(pool_seconds(p, waiting, inp.transfer_energy), inp.forecast.get(p.id, math.inf))
         lacking = shortfall(p, waiting, inp.transfer_energy, inp.horizon_s) if secs <= inp.horizon_s else 0
+        if secs <= inp.horizon_s and lacking == 0:
+            lacking = inp.transfer_energy  # a peak the profile foresees and the trailing rate does not
         if lacking > 0:
             short.append(Shortfall(p.id, p.name, p.wallet_address, secs, lacking))
         elif p.acquired_energy > 0:

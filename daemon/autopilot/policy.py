@@ -57,10 +57,20 @@ class AutopilotState:
     exhausted_on: datetime | None = None  # the day the budget-used-up warning was logged
     figures: dict[str, Any] = field(default_factory=dict)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)  # one cycle at a time (job, wake, tests)
+    # pool id -> the shortage forecast's seconds (None: no forecast yet); unset: the runway alone decides
+    forecast: Callable[[int], float | None] | None = None
 
     def reserve_addresses(self) -> list[str]:
         """Configured reserves, then any the demo added."""
         return [r.address for r in self.settings.reserves] + self.extra_reserves
+
+
+def _forecasts(state: AutopilotState, snap: EnergySnapshot) -> dict[int, float]:
+    """The shortage forecast per pool, where it has one."""
+    if state.forecast is None:
+        return {}
+    out = {p.id: state.forecast(p.id) for p in snap.pools}
+    return {pool_id: secs for pool_id, secs in out.items() if secs is not None}
 
 
 def waiting_by_pool(snap: EnergySnapshot, waiting: int) -> dict[int, int]:
@@ -110,6 +120,7 @@ async def cycle(state: AutopilotState, pool: Any, tron: TronClient, snap: Energy
         busy,
         frozenset(state.reserve_addresses()),
         now,
+        _forecasts(state, snap),
     )
     result = plan(snap.pools, reserves, budget, [SOURCES[n] for n in s.sources], inputs)
     async with pool.acquire() as conn:

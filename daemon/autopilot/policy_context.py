@@ -11,6 +11,7 @@ from aiohttp import web
 
 from daemon import keys
 from daemon.alerts.namespaces import AUTOPILOT
+from daemon.autopilot.forecast_context import forecast_state
 from daemon.autopilot.policy import AutopilotMetrics, AutopilotState, cycle
 from daemon.autopilot.settings import AutopilotSettings
 from daemon.autopilot.signer import load_signers
@@ -46,6 +47,8 @@ def install(app: web.Application) -> AutopilotState:
         policy.resolved_mode(settings.demo),
         AutopilotMetrics(app[keys.metrics].registry),
     )
+    if forecast_state in app:  # the forecast sees peaks the trailing rate does not
+        state.forecast = app[forecast_state].pool_seconds
     app[autopilot_state] = state
     app[wake_key] = asyncio.Event()
     if alerts_state in app:

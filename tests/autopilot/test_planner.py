@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -54,3 +55,15 @@ def test_stake_keeps_the_reserve_floor_and_queue_only_does_nothing() -> None:
     assert nothing.proposals == [] and nothing.blocked  # left to the queue, and said so
     off = plan(pools, [Reserve("TReserve", 0, 10**12)], budget(stake_trx=0), [SOURCES["stake"]], inputs())
     assert off.proposals == [] and not any("budget used up" in b for b in off.blocked)
+
+
+def test_a_peak_the_forecast_foresees_is_covered_before_the_trailing_rate_shows_it() -> None:
+    """A pool whose runway looks sustainable but whose hour-of-day profile runs it short in an hour."""
+    pools = [pool(1, 5_000_000, float("inf"))]
+    reserves = [Reserve("TReserve", 10**15, 0)]
+    calm = plan(pools, reserves, budget(), [SOURCES["rebalance"]], inputs())
+    assert calm.short == [] and calm.proposals == []
+    peak = replace(inputs(), forecast={1: 3600.0})
+    got = plan(pools, reserves, budget(), [SOURCES["rebalance"]], peak)
+    assert [s.pool_name for s in got.short] == ["p1"] and got.short[0].seconds == 3600.0
+    assert [(p.pool_id, p.kind) for p in got.proposals] == [(1, "delegate")]
