@@ -95,7 +95,7 @@ def _action(r: Any) -> Action:
     return Action(**{k: r[k] for k in Action.model_fields})
 
 
-async def overview(request: web.Request) -> web.Response:
+async def autopilot_overview(request: web.Request) -> web.Response:
     """The mode and the last cycle's findings."""
     state = request.app[autopilot_state]
     plan = state.last_plan
@@ -115,7 +115,7 @@ async def overview(request: web.Request) -> web.Response:
     )
 
 
-async def list_actions(request: web.Request) -> web.Response:
+async def list_autopilot_actions(request: web.Request) -> web.Response:
     """Planned and executed actions with their reasons."""
     q = read_query(request, ActionsQuery)
     async with request.app[keys.runtime].pool.acquire() as conn:
@@ -141,17 +141,17 @@ async def _move(request: web.Request, frm: tuple[str, ...], to: str) -> web.Resp
     return json_response(_action(row))
 
 
-async def approve(request: web.Request) -> web.Response:
+async def approve_autopilot_action(request: web.Request) -> web.Response:
     """Approve a planned action: the leader carries it out next cycle (in plan mode too)."""
     return await _move(request, ("planned",), "approved")
 
 
-async def cancel(request: web.Request) -> web.Response:
+async def cancel_autopilot_action(request: web.Request) -> web.Response:
     """Cancel an action nothing has been signed for yet."""
     return await _move(request, ("planned", "approved"), "cancelled")
 
 
-async def claim(request: web.Request) -> web.Response:
+async def claim_autopilot_actions(request: web.Request) -> web.Response:
     """Executor protocol: take unsigned transactions of reserves signed outside tronwatch."""
     body = await read_json(request, ClaimBody)
     now = request.app[autopilot_state].clock()
@@ -170,7 +170,7 @@ async def claim(request: web.Request) -> web.Response:
     )
 
 
-async def complete(request: web.Request) -> web.Response:
+async def complete_autopilot_action(request: web.Request) -> web.Response:
     """Executor protocol: the signed transaction was broadcast; the leader confirms it on chain."""
     action_id = path_id(request)
     body = await read_json(request, CompleteBody)
@@ -199,7 +199,7 @@ def autopilot_endpoints() -> list[Endpoint]:
         Endpoint(
             "GET",
             API,
-            overview,
+            autopilot_overview,
             "admin",
             "Autopilot mode, short pools, budget left",
             "autopilot",
@@ -208,7 +208,7 @@ def autopilot_endpoints() -> list[Endpoint]:
         Endpoint(
             "GET",
             f"{API}/actions",
-            list_actions,
+            list_autopilot_actions,
             "admin",
             "Actions with reasons, newest first",
             "autopilot",
@@ -218,7 +218,7 @@ def autopilot_endpoints() -> list[Endpoint]:
         Endpoint(
             "POST",
             f"{one}/approve",
-            approve,
+            approve_autopilot_action,
             "admin",
             "Approve a planned action",
             "autopilot",
@@ -228,7 +228,7 @@ def autopilot_endpoints() -> list[Endpoint]:
         Endpoint(
             "POST",
             f"{one}/cancel",
-            cancel,
+            cancel_autopilot_action,
             "admin",
             "Cancel an action not yet signed",
             "autopilot",
@@ -238,7 +238,7 @@ def autopilot_endpoints() -> list[Endpoint]:
         Endpoint(
             "POST",
             f"{API}/actions/claim",
-            claim,
+            claim_autopilot_actions,
             "admin",
             "Executor: claim unsigned transactions",
             "autopilot",
@@ -248,7 +248,7 @@ def autopilot_endpoints() -> list[Endpoint]:
         Endpoint(
             "POST",
             f"{one}/complete",
-            complete,
+            complete_autopilot_action,
             "admin",
             "Executor: report the broadcast txid",
             "autopilot",
