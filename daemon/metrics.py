@@ -19,6 +19,7 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from daemon import __version__
+from daemon.partner_traffic import PartnerTraffic
 
 HTTP_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
@@ -82,6 +83,7 @@ class AppMetrics:
         )
         # Children per (route, method, status), looked up once: labels() costs more than observe().
         self._http_children: dict[tuple[object, str, int], tuple[Any, Any]] = {}
+        self.partner_traffic = PartnerTraffic()  # partner labels on the histogram would multiply its series
         self.db_up = Gauge(
             "tronwatch_db_up", "1 when the database answered the last check", registry=registry
         )

@@ -156,9 +156,13 @@ PARTNER = Namespace(
         "security_events_last_5m": NUM,
         "tickets_open": NUM,
         "tickets_sla_breached": NUM,
+        "requests_last_5m": NUM,
+        "errors_last_5m": NUM,
+        "error_rate_last_5m": NUM,
     },
     per_instance=True,
-    doc="one partner (use with for_each: partner; read from the database before each evaluation)",
+    doc="one partner (use with for_each: partner; read from the database before each evaluation; "
+    "requests/errors: its API calls and 5xx answers on every live replica)",
 )
 AUTOPILOT = Namespace(
     "autopilot",

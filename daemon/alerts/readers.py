@@ -91,7 +91,7 @@ def app_registry(app: web.Application) -> Registry:
     reg.register(TICKETS, tickets)
     reg.register(DB, db)
     reg.register(TRON, tron)
-    partners = PartnerFigures(lambda: datetime.now(UTC))
+    partners = PartnerFigures(lambda: datetime.now(UTC), lambda: _live_replicas_within(app))
     reg.register(PARTNER, partners.read)
     reg.refreshers.append(partners.refresh)
     window = ApiWindow(app)
@@ -104,6 +104,14 @@ def _fresh_snapshot(app: web.Application) -> Any:
 
     state = app.get(monitoring_state)
     return state.fresh() if state is not None else None
+
+
+def _live_replicas_within(app: web.Application) -> float:
+    """Seconds within which a replica's stored figures count (as in the snapshot's merge); 0 without them."""
+    from daemon.monitoring.state import monitoring_state  # optional package
+
+    state = app.get(monitoring_state)
+    return 3 * state.settings.collect_interval if state is not None else 0.0
 
 
 def _snapshot_db(app: web.Application) -> Values:

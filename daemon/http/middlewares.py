@@ -60,7 +60,11 @@ async def core_middleware(request: web.Request, handler: Handler) -> web.StreamR
         request.app[keys.metrics].observe_http(request, status, time.perf_counter() - start)
         raise
     response.headers["X-Request-Id"] = rid
-    request.app[keys.metrics].observe_http(request, response.status, time.perf_counter() - start)
+    metrics = request.app[keys.metrics]
+    metrics.observe_http(request, response.status, time.perf_counter() - start)
+    principal = request.get(keys.principal)
+    if principal is not None and principal.partner_id is not None:
+        metrics.partner_traffic.count(principal.partner_id, response.status)
     return response
 
 

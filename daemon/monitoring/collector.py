@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 from datetime import UTC, datetime
@@ -78,7 +79,8 @@ class Collector:
         self.state.local = figures
         try:
             async with self.app[keys.runtime].pool.acquire() as conn:
-                await repo.save_replica(conn, self.state.replica, figures.model_dump_json())
+                partner_api = json.dumps(self.app[keys.metrics].partner_traffic.buckets())
+                await repo.save_replica(conn, self.state.replica, figures.model_dump_json(), partner_api)
                 if self.state.leading:
                     await self.publish(conn, figures)
         except DB_ERRORS:

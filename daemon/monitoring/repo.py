@@ -32,13 +32,15 @@ async def transaction_counts(conn: Any) -> Record:
     )
 
 
-async def save_replica(conn: Any, replica: str, figures: str) -> None:
-    """This replica's latest figures (JSON)."""
+async def save_replica(conn: Any, replica: str, figures: str, partner_api: str = "[]") -> None:
+    """This replica's latest figures (JSON), with its per-partner request buckets under `partner_api`."""
     await conn.execute(
-        "INSERT INTO monitoring_replicas (replica, figures, updated_at) VALUES ($1, $2::jsonb, now()) "
+        "INSERT INTO monitoring_replicas (replica, figures, updated_at) "
+        "VALUES ($1, $2::jsonb || jsonb_build_object('partner_api', $3::jsonb), now()) "
         "ON CONFLICT (replica) DO UPDATE SET figures = EXCLUDED.figures, updated_at = now()",
         replica,
         figures,
+        partner_api,
     )
 
 
