@@ -66,7 +66,8 @@ async def run(url: str, n: int) -> None:
 
     async def handle(request: web.Request) -> web.Response:
         await request.read()
-        received[request.headers["webhook-id"]] = time.perf_counter()
+        # webhook-id is `<install id>:<notification id>` (ids stay unique across installations)
+        received[request.headers["webhook-id"].split(":", 1)[1]] = time.perf_counter()
         return web.Response(text="ok")
 
     sink = web.Application()
