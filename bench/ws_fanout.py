@@ -172,7 +172,13 @@ def main() -> int:
                 "database": {"url": url, "run_migrations": False},
                 "data_dir": str(Path(tmp)),
                 # Updates come from this script; the collector's own ticks would only add noise.
-                "monitoring": {"collect_interval": 3600, "ws_queue_size": 32},
+                "monitoring": {
+                    "collect_interval": 3600,
+                    "ws_queue_size": 32,
+                    # every client connects from 127.0.0.1 at once: the pending caps are for floods
+                    "ws_max_pending": 100_000,
+                    "ws_max_pending_per_ip": 100_000,
+                },
             },
         )
         app = create_app(settings, database_url=url, registry=CollectorRegistry())
