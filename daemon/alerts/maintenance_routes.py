@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from aiohttp import web
@@ -12,7 +12,8 @@ from daemon import keys
 from daemon.alerts import maintenance_repo
 from daemon.alerts.context import alerts_state
 from daemon.alerts.ops_models import MaintenanceCreate, MaintenanceList, MaintenanceQuery, MaintenanceView
-from daemon.errors import NotFound, ValidationFailed
+from daemon.alerts.timewindow import window
+from daemon.errors import NotFound
 from daemon.http.body import read_json, read_query
 from daemon.http.endpoints import Endpoint, json_response, path_id
 from daemon.http.idempotency import idempotent
@@ -51,14 +52,7 @@ async def create_window(request: web.Request) -> web.Response:
     """Schedule (or start now) a maintenance window."""
     body = await read_json(request, MaintenanceCreate)
     now = request.app[alerts_state].clock()
-    if (body.ends_at is None) == (body.duration_seconds is None):
-        raise ValidationFailed("give exactly one of ends_at and duration_seconds", field="ends_at")
-    starts = body.starts_at or now
-    ends = body.ends_at or starts + timedelta(seconds=body.duration_seconds or 0)
-    if ends <= starts or ends <= now:
-        raise ValidationFailed("ends_at must be after starts_at and in the future", field="ends_at")
-    if starts - now > timedelta(days=366) or ends - starts > timedelta(days=366):
-        raise ValidationFailed("windows may start and last at most a year", field="ends_at")
+    starts, ends = window(body.starts_at, body.ends_at, body.duration_seconds, now, "windows")
     p = request[keys.principal]
     fields = {
         **body.model_dump(include={"matchers", "end_when_resolved", "affects_withdrawals", "comment"}),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
@@ -27,6 +27,7 @@ from daemon.alerts.ops_models import AckEvent, AckView
 from daemon.alerts.partner_routes import partner_alert_endpoints
 from daemon.alerts.receiver_test import receiver_test_endpoints
 from daemon.alerts.rules import RuleError
+from daemon.alerts.timewindow import window
 from daemon.errors import NotFound, ValidationFailed
 from daemon.http.body import read_json, read_query
 from daemon.http.endpoints import Endpoint, json_response, path_id
@@ -119,14 +120,7 @@ async def create_silence(request: web.Request) -> web.Response:
     """Mute matching alerts for a while."""
     body = await read_json(request, SilenceCreate)
     now = request.app[alerts_state].clock()
-    if (body.ends_at is None) == (body.duration_seconds is None):
-        raise ValidationFailed("give exactly one of ends_at and duration_seconds", field="ends_at")
-    starts = body.starts_at or now
-    ends = body.ends_at or starts + timedelta(seconds=body.duration_seconds or 0)
-    if ends <= starts or ends <= now:
-        raise ValidationFailed("ends_at must be after starts_at and in the future", field="ends_at")
-    if starts - now > timedelta(days=366) or ends - starts > timedelta(days=366):
-        raise ValidationFailed("silences may start and last at most a year", field="ends_at")
+    starts, ends = window(body.starts_at, body.ends_at, body.duration_seconds, now, "silences")
     p = request[keys.principal]
     async with request.app[keys.runtime].pool.acquire() as conn:
         row = await repo.add_silence(conn, body.matchers, starts, ends, f"admin:{p.admin_id}", body.comment)

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field, field_validator
 
 from daemon import keys
 from daemon.autopilot import costs_repo as repo
-from daemon.http.body import RequestModel, read_query
+from daemon.http.body import RequestModel, as_utc, read_query
 from daemon.http.endpoints import Endpoint, json_response
 
 API = "/api/v1/admin/energy/costs"
@@ -24,15 +24,7 @@ class CostsQuery(RequestModel):
     since: datetime | None = Field(None, description="Default: 30 days ago")
     step: int = Field(86_400, ge=3600, le=31 * 86_400, description="Seconds per bucket (default a day)")
 
-    @field_validator("since")
-    @classmethod
-    def _utc(cls, value: datetime | None) -> datetime | None:
-        if value is None:
-            return None
-        try:
-            return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-        except OverflowError as exc:
-            raise ValueError("out of range") from exc
+    _utc = field_validator("since")(as_utc)
 
 
 class CostBucket(BaseModel):

@@ -19,7 +19,7 @@ from daemon.energy.scraper import runway_hours
 from daemon.energy.snapshot import PoolView
 from daemon.energy.status_routes import forecast_hours
 from daemon.errors import NotFound, ValidationFailed
-from daemon.http.body import RequestModel, read_json, read_query
+from daemon.http.body import RequestModel, as_utc, read_json, read_query
 from daemon.http.endpoints import Endpoint, json_response, path_id
 from daemon.http.idempotency import idempotent
 
@@ -137,15 +137,7 @@ class HistoryQuery(RequestModel):
     since: datetime | None = Field(None, description="Default: 24 h ago")
     step: int = Field(300, ge=60, le=86_400, description="Seconds per point")
 
-    @field_validator("since")
-    @classmethod
-    def _utc(cls, value: datetime | None) -> datetime | None:
-        if value is None:
-            return None
-        try:
-            return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-        except OverflowError as exc:
-            raise ValueError("out of range") from exc
+    _utc = field_validator("since")(as_utc)
 
 
 class HistoryPoint(BaseModel):

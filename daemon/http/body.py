@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from aiohttp import web
@@ -162,3 +163,13 @@ def read_query(request: web.Request, model: type[M]) -> M:
         raise ValidationFailed(
             f"invalid query parameter {errors[0]['field']}: {errors[0]['message']}", errors=errors
         ) from exc
+
+
+def as_utc(value: datetime | None) -> datetime | None:
+    """A query's timestamp in UTC (a naive one is taken as UTC); a year past 9999 is out of range."""
+    if value is None:
+        return None
+    try:
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    except OverflowError as exc:
+        raise ValueError("out of range") from exc
