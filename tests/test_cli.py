@@ -64,6 +64,17 @@ class Daemon:
         return code, time.monotonic() - start
 
 
+def _wait_ready(url: str) -> None:
+    """Poll /readyz as a readiness probe does: the first chain check runs just after the listener opens."""
+    deadline = time.monotonic() + 20
+    while True:
+        status, body = _get(f"{url}/readyz")
+        if status == 200:
+            return
+        assert time.monotonic() < deadline, body
+        time.sleep(0.2)
+
+
 def _postgres_running(pgdata: Path) -> bool:
     for proc in psutil.process_iter(["name", "cmdline"]):
         if proc.info["name"] == "postgres" and str(pgdata) in " ".join(proc.info["cmdline"] or []):
@@ -79,7 +90,7 @@ def test_demo_mode_end_to_end(tmp_path: Path) -> None:
         admin_key = re.search(r"admin:\s+(tw_\S+)", daemon.banner)
         partner_key = re.search(r"partner:\s+(tw_\S+)", daemon.banner)
         assert admin_key and partner_key, daemon.banner
-        assert _get(f"{daemon.url}/readyz")[0] == 200
+        _wait_ready(daemon.url)
         status, me = _get(f"{daemon.url}/api/v1/me", partner_key.group(1))
         assert status == 200 and me["role"] == "partner"
         # keys create against the same data dir while the daemon runs: the running daemon accepts it.
