@@ -11,7 +11,7 @@ from daemon import keys
 from daemon.http import idempotency
 from daemon.http.body import read_json
 from daemon.http.endpoints import Endpoint, json_response, path_id
-from daemon.monitoring.security_middleware import limit_withdrawal
+from daemon.security.middleware import limit_withdrawal
 from daemon.withdrawals import claims, queue_service
 from daemon.withdrawals.claims import QUEUE
 from daemon.withdrawals.context import withdrawal_state
