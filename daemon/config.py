@@ -25,7 +25,7 @@ from daemon.autopilot.costs_settings import CostSettings
 from daemon.autopilot.forecast_settings import ForecastSettings
 from daemon.autopilot.settings import AutopilotSettings
 from daemon.config_hints import suggestion
-from daemon.demo_settings import DemoSettings
+from daemon.demo.settings import DemoSettings
 from daemon.monitoring.profiler import ProfilerSettings
 from daemon.monitoring.security_settings import SecuritySettings
 from daemon.monitoring.settings import MonitoringSettings

@@ -91,7 +91,7 @@ async def autopilot_context(app: web.Application) -> AsyncIterator[None]:
     if node is not None and settings.demo:
         from tronpy.keys import PrivateKey
 
-        from daemon.devnode.addresses import b58  # demo and test runs only
+        from daemon.tron.addresses import b58  # demo and test runs only
 
         if not state.settings.reserves:
             state.extra_reserves = [b58(node.add_account(DEMO_RESERVE).address)]

@@ -116,7 +116,7 @@ def declared_pools(app: web.Application) -> list[tuple[str, str, Decimal, bool]]
     out = [(p.name, p.wallet_address, p.target_trx, p.enabled) for p in app[keys.settings].energy.pools]
     node = app[keys.runtime].devnode
     if node is not None:
-        from daemon.devnode.addresses import b58  # only in demo/test runs
+        from daemon.tron.addresses import b58  # only in demo/test runs
 
         for acc in node.chain.accounts.values():
             if acc.pool:

@@ -102,13 +102,13 @@ async def _gauges_forever(app: web.Application) -> None:
 
 async def withdrawals_context(app: web.Application) -> AsyncIterator[None]:
     """Dispatcher and payment watcher under leader leases; the demo executor while the devnode runs."""
+    from daemon.demo.executor import run_forever as run_executor
     from daemon.withdrawals import dispatcher, watcher  # jobs import the services
-    from daemon.withdrawals.executor import run_forever as run_executor
 
     state, settings, runtime = app[withdrawal_state], app[keys.settings], app[keys.runtime]
     node = runtime.devnode
     if node is not None and state.pay_to is None:
-        from daemon.devnode.addresses import b58  # demo and test runs only
+        from daemon.tron.addresses import b58  # demo and test runs only
 
         state.pay_to = b58(node.add_account(DEMO_HOT_WALLET).address)
     jobs = {

@@ -16,7 +16,7 @@ from tronpy.keys import PrivateKey
 from daemon import keys as app_keys
 from daemon.app import create_app
 from daemon.autopilot.policy_context import autopilot_state, run_once
-from daemon.devnode.addresses import key_from_seed
+from daemon.tron.addresses import key_from_seed
 from daemon.withdrawals.settings import WithdrawalSettings
 from tests.conftest import make_settings
 from tests.energy.conftest import node_of, scraper_of
@@ -57,7 +57,7 @@ class Pilot:
         return sum(int(r.get("frozen_balance_for_energy", 0)) for r in records)
 
     def address(self, name: str) -> str:
-        from daemon.devnode.addresses import b58
+        from daemon.tron.addresses import b58
 
         return b58(self.node.account(name).address)
 
@@ -107,7 +107,7 @@ def pilot(
         acc = node_of(client).add_account(
             {"name": "reserve", "seed": RESERVE_SEED, "trx": 1000, "staked_energy_trx": stake_trx}
         )
-        from daemon.devnode.addresses import b58
+        from daemon.tron.addresses import b58
 
         assert b58(acc.address) == RESERVE
         return Pilot(client)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from daemon.withdrawals import dispatcher, executor
+from daemon.demo import executor
+from daemon.withdrawals import dispatcher
 from tests.conftest import Keys, bearer
 from tests.withdrawals.chain import node_of, pay_trx, send_usdt, solidify, wallet
 from tests.withdrawals.conftest import AppFactory, body

@@ -13,8 +13,8 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from daemon import keys as app_keys
-from daemon.devnode.addresses import b58
 from daemon.devnode.app import Devnode
+from daemon.tron.addresses import b58
 from daemon.withdrawals import watcher
 from daemon.withdrawals.settings import WithdrawalSettings
 from tests.conftest import Keys, bearer, make_settings

@@ -13,8 +13,8 @@ from typing import Any
 from aiohttp import web
 
 from daemon import accounts, keys
-from daemon.demo import DEMO_PARTNER
-from daemon.demo_settings import DemoSettings
+from daemon.demo.bootstrap import DEMO_PARTNER
+from daemon.demo.settings import DemoSettings
 from daemon.energy.snapshot import EnergySnapshot
 from daemon.energy.status import sufficiency
 
@@ -68,7 +68,7 @@ async def sample_ticket(app: web.Application) -> int | None:
 
 async def queue_withdrawals(app: web.Application, node: Any, count: int) -> None:
     """The demo gateway queues withdrawals as its API calls would; the demo executor sends them later."""
-    from daemon.devnode.addresses import b58
+    from daemon.tron.addresses import b58
     from daemon.withdrawals import queue_service
     from daemon.withdrawals.context import withdrawal_state
     from daemon.withdrawals.models import WithdrawalRequest

@@ -36,7 +36,7 @@ async def send_usdt(
 
 
 def _keys_by_address(app: web.Application) -> dict[str, PrivateKey]:
-    from daemon.devnode.addresses import b58  # demo and test runs only
+    from daemon.tron.addresses import b58  # demo and test runs only
 
     node = app[keys.runtime].devnode
     assert node is not None
