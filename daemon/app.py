@@ -27,7 +27,8 @@ from daemon.db.connect import connect, create_pool
 from daemon.db.lease import LeaderLease
 from daemon.energy import metrics as energy_metrics
 from daemon.energy.admin_routes import energy_admin_endpoints
-from daemon.energy.context import energy_context, new_runtime
+from daemon.energy.context import energy_context
+from daemon.energy.runtime import energy_runtime, new_runtime
 from daemon.energy.status_routes import status_endpoints
 from daemon.housekeeping import purge_idempotency_forever
 from daemon.http.admin_routes import admin_endpoints
@@ -91,8 +92,8 @@ def create_app(
     install_status_page(app, settings.status_page)
     profiler_wiring.install(app)
     security_context.install(app)  # after alerts: declares security.* for the rules
-    runtime.energy = new_runtime(settings.energy)
-    energy_metrics.register(registry, runtime.energy.holder)
+    app[energy_runtime] = new_runtime(settings.energy)
+    energy_metrics.register(registry, app[energy_runtime].holder)
     install_monitoring(app)  # hooks into the alerts and energy runtimes made above
     costs_context.install(app)
     endpoints = [

@@ -16,6 +16,7 @@ from daemon.autopilot.policy import AutopilotMetrics, AutopilotState, cycle
 from daemon.autopilot.settings import AutopilotSettings
 from daemon.autopilot.signer import load_signers
 from daemon.db.lease import LeaderLease
+from daemon.energy.runtime import energy_runtime
 from daemon.tasks import stop_tasks
 
 log = logging.getLogger(__name__)
@@ -59,8 +60,8 @@ def install(app: web.Application) -> AutopilotState:
 async def run_once(app: web.Application) -> Any:
     """One cycle on the current snapshot; None while the pools were never read (or are stale)."""
     runtime, state = app[keys.runtime], app[autopilot_state]
-    assert runtime.tron is not None and runtime.energy is not None
-    snap = runtime.energy.holder.current
+    assert runtime.tron is not None
+    snap = app[energy_runtime].holder.current
     if snap.stale():
         return None
     async with state.lock:

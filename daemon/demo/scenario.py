@@ -15,6 +15,7 @@ from aiohttp import web
 from daemon import accounts, keys
 from daemon.demo.bootstrap import DEMO_PARTNER
 from daemon.demo.settings import DemoSettings
+from daemon.energy.runtime import energy_runtime
 from daemon.energy.snapshot import EnergySnapshot
 from daemon.energy.status import sufficiency
 
@@ -30,9 +31,7 @@ SAMPLE_TICKET = {
 
 
 def _snapshot(app: web.Application) -> EnergySnapshot:
-    energy = app[keys.runtime].energy
-    assert energy is not None  # create_app always sets it
-    return energy.holder.current
+    return app[energy_runtime].holder.current
 
 
 async def _until(app: web.Application, cfg: DemoSettings, done: Callable[[EnergySnapshot], bool]) -> None:

@@ -15,6 +15,7 @@ from aiohttp import web
 from pydantic import Field
 
 from daemon import keys
+from daemon.energy.runtime import energy_runtime
 from daemon.energy.snapshot import EnergySnapshot
 from daemon.energy.status import SUPPORTED, pick_language, sufficiency
 from daemon.http.body import RequestModel, read_query
@@ -79,9 +80,7 @@ async def back_of_queue_wait(app: web.Application, snap: EnergySnapshot) -> int 
 
 async def status_view(app: web.Application) -> StatusView:
     """The banner's figures from the current snapshot; the wait is re-estimated at most every few seconds."""
-    energy = app[keys.runtime].energy
-    assert energy is not None  # create_app always sets it
-    snap = energy.holder.current
+    snap = app[energy_runtime].holder.current
     fee = snap.quote.total_trx if snap.quote is not None else None
     if snap.stale():
         return StatusView("unknown", None, fee, snap.data_time)

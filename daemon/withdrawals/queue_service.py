@@ -11,6 +11,7 @@ from typing import Any
 from aiohttp import web
 
 from daemon import keys
+from daemon.energy.runtime import energy_runtime
 from daemon.energy.snapshot import EnergySnapshot
 from daemon.errors import Conflict, NotFound
 from daemon.tron.errors import TronError
@@ -50,9 +51,7 @@ async def required_energy(app: web.Application, to_address: str) -> int:
 
 
 def _snapshot(app: web.Application) -> EnergySnapshot:
-    energy = app[keys.runtime].energy
-    assert energy is not None  # create_app always sets it
-    return energy.holder.current
+    return app[energy_runtime].holder.current
 
 
 async def inflight(conn: Any, state: WithdrawalState, snap: EnergySnapshot) -> dict[int, int]:

@@ -16,6 +16,7 @@ from tronpy.keys import PrivateKey
 from daemon import keys as app_keys
 from daemon.app import create_app
 from daemon.autopilot.policy_context import autopilot_state, run_once
+from daemon.energy.runtime import energy_runtime
 from daemon.tron.addresses import key_from_seed
 from daemon.withdrawals.settings import WithdrawalSettings
 from tests.conftest import make_settings
@@ -99,7 +100,7 @@ def pilot(
             create_app(cfg, database_url=database_url, registry=CollectorRegistry())
         )
         for _ in range(200):
-            if scraper_of(client) is not None and client.app[app_keys.runtime].energy.holder.current.pools:
+            if scraper_of(client) is not None and client.app[energy_runtime].holder.current.pools:
                 break
             await asyncio.sleep(0.02)
         else:
@@ -143,7 +144,7 @@ def auto_app(aiohttp_client: Any, database_url: str, tmp_path: Path) -> AppFacto
             create_app(cfg, database_url=database_url, registry=CollectorRegistry())
         )
         for _ in range(250):
-            energy = client.app[app_keys.runtime].energy
+            energy = client.app[energy_runtime]
             if energy.scraper is not None and energy.holder.current.pools:
                 return client
             await asyncio.sleep(0.02)
