@@ -25,6 +25,7 @@ from daemon.config import Settings, mask_url
 from daemon.db import migrate
 from daemon.db.connect import connect, create_pool
 from daemon.db.lease import LeaderLease
+from daemon.demo.context import demo_context
 from daemon.energy import metrics as energy_metrics
 from daemon.energy.admin_routes import energy_admin_endpoints
 from daemon.energy.context import energy_context
@@ -121,6 +122,7 @@ def create_app(
     app.cleanup_ctx.append(jobs_context)
     app.cleanup_ctx.append(energy_context)
     app.cleanup_ctx.append(support_context)
+    app.cleanup_ctx.append(demo_context)
     app.cleanup_ctx.append(withdrawals_context)  # needs the database, the TRON node and energy
     app.cleanup_ctx.append(forecast_context.forecast_context)
     app.cleanup_ctx.append(costs_context.costs_context)

@@ -22,6 +22,7 @@ from daemon.energy.runtime import energy_runtime
 from daemon.energy.scraper import PoolRow, Scraper, state_row
 from daemon.energy.snapshot import EnergySnapshot
 from daemon.tasks import stop_tasks
+from daemon.tron.addresses import b58
 
 log = logging.getLogger(__name__)
 SEED_HOURS = 25  # a day of history (plus an edge) rebuilds daily consumption after a restart
@@ -96,8 +97,6 @@ def declared_pools(app: web.Application) -> list[tuple[str, str, Decimal, bool]]
     out = [(p.name, p.wallet_address, p.target_trx, p.enabled) for p in app[keys.settings].energy.pools]
     node = app[keys.runtime].devnode
     if node is not None:
-        from daemon.tron.addresses import b58  # only in demo/test runs
-
         for acc in node.chain.accounts.values():
             if acc.pool:
                 trx = Decimal(acc.frozen_energy) / 1_000_000

@@ -14,6 +14,7 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from daemon import keys
+from daemon.alerts.context import alerts_state
 from daemon.db.lease import LeaderLease
 from daemon.energy.runtime import energy_runtime
 from daemon.monitoring import repo
@@ -44,8 +45,6 @@ def install(app: web.Application) -> MonitoringState:
     energy = app.get(energy_runtime)
     if energy is not None:
         energy.holder.listeners.append(partial(energy_changed, state))
-    from daemon.alerts.context import alerts_state  # optional package
-
     if alerts_state in app:
         app[alerts_state].listeners.append(partial(alerts_changed, state))
         app[alerts_state].ack_listeners.append(partial(alert_acked, state))

@@ -23,6 +23,9 @@ from daemon.http.endpoints import Endpoint
 from daemon.web.maintenance_notice import NoticeCache, notice_cache, notices, when
 from daemon.web.settings import StatusPageSettings
 from daemon.web.texts import TEXTS, fee_text, wait_text
+from daemon.withdrawals import queue_repo, queue_service
+from daemon.withdrawals.estimate import minutes
+from daemon.withdrawals.state import withdrawal_state
 
 log = logging.getLogger(__name__)
 State = Literal["sufficient", "congested", "unknown"]
@@ -66,10 +69,6 @@ def _environment() -> jinja2.Environment:
 
 async def back_of_queue_wait(app: web.Application, snap: EnergySnapshot) -> int | None:
     """Minutes until a withdrawal joining the queue now would be released (the queue's own estimator)."""
-    from daemon.withdrawals import queue_repo, queue_service
-    from daemon.withdrawals.context import withdrawal_state
-    from daemon.withdrawals.estimate import minutes
-
     runtime = app[keys.runtime]
     if app.get(withdrawal_state) is None or runtime.pool is None:
         return sufficiency(snap, speed=runtime.chain_speed()).wait_minutes

@@ -12,8 +12,8 @@ from daemon import keys
 from daemon.energy.quote import FALLBACK_ENERGY
 from daemon.energy.runtime import energy_runtime
 from daemon.withdrawals import emergency_repo, emergency_service, queue_repo, queue_service
-from daemon.withdrawals.context import withdrawal_state
 from daemon.withdrawals.models import ClaimedItem
+from daemon.withdrawals.state import withdrawal_state
 
 QUEUE = "/api/v1/energy/queue"
 EMERGENCY = "/api/v1/energy/emergency-withdrawal"

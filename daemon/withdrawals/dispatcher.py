@@ -24,7 +24,7 @@ from daemon.energy.runtime import energy_runtime
 from daemon.energy.snapshot import EnergySnapshot
 from daemon.tasks import wait_event
 from daemon.withdrawals import queue_repo
-from daemon.withdrawals.context import withdrawal_state
+from daemon.withdrawals.state import withdrawal_state
 
 log = logging.getLogger(__name__)
 # Serialises dispatch runs across replicas, so two runs never count the same energy (belt and braces:

@@ -16,9 +16,9 @@ from daemon.energy.snapshot import EnergySnapshot
 from daemon.errors import Conflict, NotFound
 from daemon.tron.errors import TronError
 from daemon.withdrawals import emergency_repo, queue_repo
-from daemon.withdrawals.context import WithdrawalState, withdrawal_state
 from daemon.withdrawals.estimate import minutes
 from daemon.withdrawals.models import QueueEntry, WithdrawalRequest
+from daemon.withdrawals.state import WithdrawalState, withdrawal_state
 
 log = logging.getLogger(__name__)
 INFLIGHT_TTL = 1.0  # seconds: estimates may lag the dispatcher by this much, saving a query per request

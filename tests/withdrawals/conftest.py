@@ -16,8 +16,8 @@ from daemon import keys as app_keys
 from daemon.app import create_app
 from daemon.config import Settings
 from daemon.energy.runtime import energy_runtime
-from daemon.withdrawals.context import utc_now, withdrawal_state
 from daemon.withdrawals.settings import WithdrawalSettings
+from daemon.withdrawals.state import utc_now, withdrawal_state
 from tests.conftest import make_settings
 
 AppFactory = Callable[..., Awaitable[TestClient[Any, Any]]]

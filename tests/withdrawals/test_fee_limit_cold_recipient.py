@@ -51,7 +51,7 @@ async def test_a_recipient_that_empties_between_enqueue_and_send_is_still_paid(
 
 
 def _broadcasts(client: Any) -> list[Any]:
-    from daemon.withdrawals.context import withdrawal_state
+    from daemon.withdrawals.state import withdrawal_state
 
     return list(client.app[withdrawal_state].broadcasts.items())
 
