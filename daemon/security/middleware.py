@@ -12,8 +12,8 @@ from daemon import accounts, keys
 from daemon.errors import BadRequest, Forbidden, ProblemError, TooManyRequests, Unauthorized
 from daemon.http.body import MAX_JSON_DEPTH, parse_json
 from daemon.http.endpoints import Handler
-from daemon.monitoring import profiler
-from daemon.monitoring.profiler_wiring import profiler_key
+from daemon.observability import profiler
+from daemon.observability.profiling import profiler_key
 from daemon.security.context import IP, SecurityState, security_state
 from daemon.security.scan import Finding, json_strings, scan
 from daemon.security.settings import IPNetwork, SecuritySettings

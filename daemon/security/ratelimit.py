@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from daemon.monitoring.profiler import profiled
+from daemon.observability.profiler import profiled
 from daemon.security import repo
 from daemon.security.settings import RateLimit
 

@@ -16,8 +16,8 @@ from daemon.http.endpoints import Endpoint, json_response, path_id
 from daemon.security.middleware import limit_withdrawal
 from daemon.withdrawals import claims, emergency_repo, emergency_service, payments_repo
 from daemon.withdrawals.claims import EMERGENCY
-from daemon.withdrawals.context import withdrawal_state
 from daemon.withdrawals.models import CompleteRequest, Emergency, EmergencyRequest, PaymentRequest
+from daemon.withdrawals.state import withdrawal_state
 
 
 def _partner(request: web.Request) -> int:
