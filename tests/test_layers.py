@@ -14,7 +14,7 @@ KNOWN = [{"daemon.alerts.context", "daemon.alerts.readers", "daemon.support.cont
 
 
 def _cycles() -> list[set[str]]:
-    graph = grimp.build_graph("daemon")
+    graph = grimp.build_graph("daemon", cache_dir=None)
     edges = {m: graph.find_modules_directly_imported_by(m) for m in graph.modules}
     # Tarjan's strongly connected components, iteratively: every component of two or more is a cycle.
     index: dict[str, int] = {}
