@@ -15,6 +15,7 @@ from daemon.config import Settings
 from daemon.db.embedded_watch import keep_alive
 from daemon.db.target import DatabaseTarget, open_database
 from daemon.demo.bootstrap import bootstrap as bootstrap_demo
+from daemon.demo.scenario import play
 from daemon.http.listener import Runner
 from daemon.runtime import Runtime
 from daemon.tasks import stop_tasks
@@ -71,7 +72,6 @@ def _start_story(
     quiet = settings.tron.devnode_traffic_per_hour <= 0  # a devnode asked to stay still stays still
     if quiet or not (target.embedded and settings.demo_scenario.enabled and app[keys.runtime].devnode):
         return []
-    from daemon.demo.scenario import play
 
     return [asyncio.create_task(play(app, settings.demo_scenario), name="demo-scenario")]
 

@@ -25,7 +25,7 @@ class EnergyRuntime:
 
 
 def new_runtime(settings: EnergySettings) -> EnergyRuntime:
-    """The energy runtime for create_app (no I/O)."""
+    """A new energy runtime, before the app starts (no I/O)."""
     return EnergyRuntime(
         SnapshotHolder(3 * settings.scrape_interval, settings.transfer_energy, settings.reserve_energy)
     )

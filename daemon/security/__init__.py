@@ -1,1 +1,1 @@
-"""Security monitor: request scan, security events, failed-auth blocks, rate limits and their middlewares."""
+"""Security: the request scan, security events, failed auth and rate limits (their middlewares and routes)."""

@@ -276,13 +276,8 @@ async def security_context(app: web.Application) -> AsyncIterator[None]:
 
 
 def install(app: web.Application) -> SecurityState:
-    """Attach the security state and its metrics, and declare `security.*` to the alert rules (no I/O)."""
-    from daemon.alerts.context import alerts_state
-    from daemon.alerts.namespaces import SECURITY
-
+    """Attach the security state and its metrics (no I/O); the feature declares `security.*` to the rules."""
     runtime = app[keys.runtime]
     state = SecurityState(app[keys.settings].security, app[keys.metrics].registry, lambda: runtime.pool)
     app[security_state] = state
-    if alerts_state in app:  # installed after the alerts package, so rules may name security.*
-        app[alerts_state].namespaces.register(SECURITY, lambda: state.figures)
     return state

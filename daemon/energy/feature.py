@@ -1,0 +1,24 @@
+"""The energy feature: the snapshot holder and pool metrics, status and admin routes, scraper and follower."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from daemon import keys
+from daemon.energy import metrics
+from daemon.energy.admin_routes import energy_admin_endpoints
+from daemon.energy.context import energy_context
+from daemon.energy.runtime import energy_runtime, new_runtime
+from daemon.energy.status_routes import status_endpoints
+from daemon.feature import Feature, add_endpoints
+
+
+def setup(app: web.Application) -> None:
+    """Install the energy runtime, its metrics, routes and cleanup context."""
+    app[energy_runtime] = new_runtime(app[keys.settings].energy)
+    metrics.register(app[keys.metrics].registry, app[energy_runtime].holder)
+    add_endpoints(app, [*status_endpoints(), *energy_admin_endpoints()])
+    app.cleanup_ctx.append(energy_context)
+
+
+FEATURE = Feature("energy", setup, before=("alerts",))
