@@ -12,8 +12,8 @@ import math
 from dataclasses import dataclass
 
 from daemon.monitoring import security_repo
-from daemon.monitoring.profiler import profiled
 from daemon.monitoring.security_settings import RateLimit
+from daemon.observability.profiler import profiled
 
 EPSILON = 1e-6  # epoch seconds as floats: a call exactly on the boundary must not be refused by rounding
 
