@@ -25,6 +25,7 @@ from daemon.config import Settings, mask_url
 from daemon.db import migrate
 from daemon.db.connect import connect, create_pool
 from daemon.db.lease import LeaderLease
+from daemon.energy import alert_namespaces as energy_alerts
 from daemon.energy import metrics as energy_metrics
 from daemon.energy.admin_routes import energy_admin_endpoints
 from daemon.energy.context import energy_context, new_runtime
@@ -87,13 +88,14 @@ def create_app(
     install_withdrawals(app)
     install_alerts(app)  # no I/O: rule files are read when the app starts
     forecast_context.install(app)
-    autopilot.install(app)  # after alerts and the forecast: declares autopilot.*, reads the forecast
+    autopilot.install(app)  # after the forecast: reads it
     install_status_page(app, settings.status_page)
     profiler_wiring.install(app)
-    security_context.install(app)  # after alerts: declares security.* for the rules
+    security_context.install(app)
     runtime.energy = new_runtime(settings.energy)
     energy_metrics.register(registry, runtime.energy.holder)
-    install_monitoring(app)  # hooks into the alerts and energy runtimes made above
+    energy_alerts.register(app, runtime.energy.holder)  # pool.* and energy.* for the rules
+    install_monitoring(app)  # hooks into the energy runtime made above
     costs_context.install(app)
     endpoints = [
         *core_endpoints("public" if settings.server.metrics_public else "admin", registry),

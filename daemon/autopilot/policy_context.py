@@ -10,7 +10,7 @@ from typing import Any
 from aiohttp import web
 
 from daemon import keys
-from daemon.alerts.namespaces import AUTOPILOT
+from daemon.autopilot import alert_namespace
 from daemon.autopilot.forecast_context import forecast_state
 from daemon.autopilot.policy import AutopilotMetrics, AutopilotState, cycle
 from daemon.autopilot.settings import AutopilotSettings
@@ -36,8 +36,6 @@ DEMO_POLICY = {"interval": 2.0, "daily_delegate_energy": 2_500_000, "cooldown_se
 
 def install(app: web.Application) -> AutopilotState:
     """Attach the state and metrics and declare `autopilot.*` to the alert rules (no I/O)."""
-    from daemon.alerts.context import alerts_state
-
     settings = app[keys.settings]
     policy = settings.autopilot
     if settings.demo and policy == AutopilotSettings():
@@ -51,8 +49,7 @@ def install(app: web.Application) -> AutopilotState:
         state.forecast = app[forecast_state].pool_seconds
     app[autopilot_state] = state
     app[wake_key] = asyncio.Event()
-    if alerts_state in app:
-        app[alerts_state].namespaces.register(AUTOPILOT, lambda: state.figures or None)
+    alert_namespace.register(app, state)
     return state
 
 

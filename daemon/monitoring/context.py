@@ -14,8 +14,9 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from daemon import keys
+from daemon.alerts.platform import on_ack, on_cycle
 from daemon.db.lease import LeaderLease
-from daemon.monitoring import repo
+from daemon.monitoring import alert_namespaces, repo
 from daemon.monitoring.bus import DB_ERRORS, METRICS_REF, Listener, Publisher, fits
 from daemon.monitoring.collector import Collector
 from daemon.monitoring.hub import Hub
@@ -25,7 +26,7 @@ from daemon.monitoring.ws_routes import UNAUTHORIZED
 from daemon.tasks import stop_tasks
 
 if TYPE_CHECKING:
-    from daemon.alerts.evaluator import Cycle
+    from daemon.alerts.notices import Cycle
     from daemon.energy.snapshot import EnergySnapshot
 
 log = logging.getLogger(__name__)
@@ -34,7 +35,7 @@ ANNOTATION_CHARS = 500
 
 
 def install(app: web.Application) -> MonitoringState:
-    """State, stream metrics and hooks (no I/O); call after the alerts and energy runtimes exist."""
+    """State, stream metrics and hooks (no I/O); call after the energy runtime exists."""
     settings = app[keys.settings].monitoring
     hub = Hub(settings.ws_queue_size, app[keys.metrics].registry)
     state = MonitoringState(settings, hub, Publisher(hub.broadcast), replica_name())
@@ -43,11 +44,9 @@ def install(app: web.Application) -> MonitoringState:
     energy = app[keys.runtime].energy
     if energy is not None:
         energy.holder.listeners.append(partial(energy_changed, state))
-    from daemon.alerts.context import alerts_state  # optional package
-
-    if alerts_state in app:
-        app[alerts_state].listeners.append(partial(alerts_changed, state))
-        app[alerts_state].ack_listeners.append(partial(alert_acked, state))
+    on_cycle(app, partial(alerts_changed, state))
+    on_ack(app, partial(alert_acked, state))
+    alert_namespaces.register(app, state)
     return state
 
 

@@ -15,10 +15,11 @@ from aiohttp import web
 from prometheus_client import CollectorRegistry
 
 from daemon import keys
+from daemon.alerts.platform import register_namespace
 from daemon.db.connect import create_pool
 from daemon.db.outage import RETRY_AFTER, Outage
 from daemon.errors import ServiceUnavailable, TooManyRequests
-from daemon.monitoring import ratelimit, security_repo
+from daemon.monitoring import ratelimit, security_events, security_repo
 from daemon.monitoring.security_events import SEVERE, SEVERITY, SecurityMetrics, dedup_hash, figures, redact
 from daemon.monitoring.security_settings import RateLimit, SecuritySettings
 from daemon.tasks import stop_tasks
@@ -277,12 +278,8 @@ async def security_context(app: web.Application) -> AsyncIterator[None]:
 
 def install(app: web.Application) -> SecurityState:
     """Attach the security state and its metrics, and declare `security.*` to the alert rules (no I/O)."""
-    from daemon.alerts.context import alerts_state
-    from daemon.alerts.namespaces import SECURITY
-
     runtime = app[keys.runtime]
     state = SecurityState(app[keys.settings].security, app[keys.metrics].registry, lambda: runtime.pool)
     app[security_state] = state
-    if alerts_state in app:  # installed after the alerts package, so rules may name security.*
-        app[alerts_state].namespaces.register(SECURITY, lambda: state.figures)
+    register_namespace(app, security_events.SECURITY, lambda: state.figures)
     return state

@@ -1,1 +1,1 @@
-"""Core observability: the per-app operation profiler (metrics registry wiring stays in daemon.metrics)."""
+"""Core observability: the per-app operation profiler, and reading the value of a metric object."""

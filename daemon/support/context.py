@@ -12,9 +12,9 @@ import asyncpg
 from aiohttp import web
 
 from daemon import keys
-from daemon.alerts.context import channel_resolver
+from daemon.alerts.platform import register_receivers
 from daemon.db.lease import LeaderLease
-from daemon.support import notify_outbox, sla
+from daemon.support import alert_namespace, notify_outbox, sla
 from daemon.support.classify import Rules, default_rules
 from daemon.support.figures import FiguresHolder, ticket_figures
 from daemon.support.metrics import SupportMetrics
@@ -74,9 +74,11 @@ def install(
         figures=holder,
     )
     app[support_state] = state
-    app[channel_resolver] = notify_outbox.partner_resolver(
+    alert_namespace.register(app, holder)
+    resolver = notify_outbox.partner_resolver(
         app, allow_private=settings.partner_webhook_allow_private, timeout=settings.partner_webhook_timeout
     )
+    register_receivers(app, resolver)  # partner webhooks (`partner:<id>`), kept in the partners table
     return state
 
 

@@ -15,6 +15,7 @@ from daemon import keys
 from daemon.db.lease import LeaderLease
 from daemon.energy.status_routes import queue_lookup
 from daemon.tasks import stop_tasks
+from daemon.withdrawals import alert_namespace
 from daemon.withdrawals.estimate import Estimator
 from daemon.withdrawals.inflight import InFlight
 from daemon.withdrawals.metrics import WithdrawalMetrics
@@ -77,6 +78,7 @@ def install(
         pay_to=settings.pay_to,
     )
     app[withdrawal_state] = state
+    alert_namespace.register(app, state.metrics)
     from daemon.withdrawals.queue_service import queue_position  # it imports this module
 
     app[queue_lookup] = queue_position
