@@ -88,8 +88,15 @@ def install(
     holder: list[Evaluator] = []
     metrics = AlertMetrics(app[keys.metrics].registry, lambda: holder[0].instances.values())
     holder.append(Evaluator(RuleSet((), ()), settings, metrics))
-    state = AlertsState(settings, plugged.namespaces, holder[0], metrics, clock)
-    state.listeners, state.ack_listeners = plugged.cycle_listeners, plugged.ack_listeners
+    state = AlertsState(
+        settings,
+        plugged.namespaces,
+        holder[0],
+        metrics,
+        clock,
+        listeners=plugged.cycle_listeners,
+        ack_listeners=plugged.ack_listeners,
+    )
     app[alerts_state] = state
     return state
 
