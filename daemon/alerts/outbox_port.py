@@ -1,7 +1,7 @@
 """The outbox port: how other packages queue notifications in alerts' outbox, in their own transaction.
 
 A queued notification is delivered by the Sender like an alert's (retries, rate limits, history). Its
-id is unique per receiver: queueing the same one again keeps the first.
+id is unique per receiver: `enqueue` of the same one again keeps the first.
 """
 
 from __future__ import annotations
@@ -48,8 +48,9 @@ def enqueue_from(select: str) -> str:
     """SQL queueing the rows of `select`, for a writer whose notifications name what its statement inserts.
 
     `select` yields (notification_id, receiver, alertname, fingerprint, status, payload jsonb, created_at),
-    one row per notification; the result is one statement's data-modifying part (e.g. a WITH item), so
-    a ticket and its notifications are written by the one statement, atomically.
+    one row per notification, each id new because it names the row inserted (so no conflict check is
+    paid for); the result is one statement's data-modifying part (e.g. a WITH item), so a ticket and its
+    notifications are written by the one statement, atomically.
     """
     # The caller's SELECT is code, never input: its values are bound parameters of the caller's statement.
-    return f"{_INSERT}SELECT {_COLUMNS}, created_at FROM ({select}) AS n({_COLUMNS}){_KEEP_FIRST}"  # noqa: S608
+    return f"{_INSERT}SELECT {_COLUMNS}, created_at FROM ({select}) AS n({_COLUMNS})"  # noqa: S608
