@@ -39,12 +39,13 @@ from daemon.http.keycache import KeyCache
 from daemon.http.middlewares import core_middleware
 from daemon.http.openapi import build_document
 from daemon.metrics import AppMetrics
-from daemon.monitoring import profiler_wiring, security_context
+from daemon.monitoring import security_context
 from daemon.monitoring.context import install as install_monitoring
 from daemon.monitoring.context import monitoring_context
 from daemon.monitoring.routes import monitoring_endpoints
 from daemon.monitoring.security_middleware import ratelimit_middleware, security_middleware
 from daemon.monitoring.security_routes import security_endpoints
+from daemon.observability import profiling as profiler_wiring
 from daemon.runtime import Runtime
 from daemon.support.context import install as install_support
 from daemon.support.context import support_context

@@ -1,1 +1,1 @@
-"""Core observability: the per-app operation profiler, and reading the value of a metric object."""
+"""Observability the whole daemon shares: the per-operation profiler and its admin route."""

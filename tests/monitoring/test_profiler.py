@@ -11,9 +11,9 @@ import asyncpg
 import pytest
 from prometheus_client import CollectorRegistry
 
-from daemon.monitoring.profiler_wiring import profiler_key
 from daemon.observability import profiler
 from daemon.observability.profiler import Profiler, ProfilerSettings, profiled
+from daemon.observability.profiling import profiler_key
 from daemon.withdrawals import queue_repo
 from tests.conftest import Keys, bearer
 from tests.monitoring.conftest import AppFactory
