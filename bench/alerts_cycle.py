@@ -17,11 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from daemon.alerts.evaluator import Evaluator
-from daemon.alerts.namespaces import BUILTIN, Snapshot
+from daemon.alerts.namespaces import Snapshot
 from daemon.alerts.rules import load_rules
 from daemon.alerts.settings import AlertsSettings, LogReceiver
+from daemon.rule_catalog import rule_namespaces
 
-FIELDS = {ns.name: ns.fields for ns in BUILTIN}
+FIELDS = {ns.name: ns.fields for ns in rule_namespaces().values()}
 CONDITIONS = [
     ("pool.usage_ratio >= 0.90 and pool.up", lambda p: p["usage_ratio"] >= 0.90 and p["up"]),
     ("pool.usage_ratio >= 0.95 and pool.up", lambda p: p["usage_ratio"] >= 0.95 and p["up"]),

@@ -14,9 +14,9 @@ import timeit
 from typing import Any
 
 from daemon.alerts.expr import compile_expression
-from daemon.alerts.namespaces import BUILTIN
+from daemon.rule_catalog import rule_namespaces
 
-FIELDS = {ns.name: ns.fields for ns in BUILTIN}
+FIELDS = {ns.name: ns.fields for ns in rule_namespaces().values()}
 CASES = [
     (
         "energy.available_percentage < 20 and api.p95_ms > 1000",

@@ -18,11 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from daemon.alerts.evaluator import Evaluator
-from daemon.alerts.namespaces import BUILTIN, Snapshot
+from daemon.alerts.namespaces import Snapshot
 from daemon.alerts.rules import load_rules
 from daemon.alerts.settings import AlertsSettings
+from daemon.rule_catalog import rule_namespaces
 
-FIELDS = {ns.name: ns.fields for ns in BUILTIN}
+FIELDS = {ns.name: ns.fields for ns in rule_namespaces().values()}
 GROUP_WAIT = 30
 RULE = """groups:
   - name: g

@@ -20,6 +20,7 @@ from daemon.db.embedded import DataDirError
 from daemon.db.target import open_database
 from daemon.errors import ProblemError
 from daemon.logs import setup_logging
+from daemon.rule_catalog import rule_namespaces
 
 EXIT_CONFIG = 2
 
@@ -112,7 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
         add_devnode_parser(sub)
     from daemon.alerts.cli import add_parser as add_rules_parser
 
-    add_rules_parser(sub)
+    add_rules_parser(sub, rule_namespaces)
     from daemon.alerts.receiver_test import add_parser as add_receivers_parser
 
     add_receivers_parser(sub)
@@ -212,7 +213,7 @@ async def _migrate(settings: Settings) -> int:
 
 def _loadable(settings: Settings, source: str) -> Settings:
     """The settings, if `run` could also load their rule files and deliver to their receivers."""
-    found = alert_checks.problems(settings.alerts, source)
+    found = alert_checks.problems(settings.alerts, source, rule_namespaces())
     if found:
         raise ConfigError(found)
     return settings

@@ -22,6 +22,7 @@ from daemon.db import migrate
 from daemon.db.connect import DatabaseUnavailable, connect
 from daemon.db.embedded import DataDirError
 from daemon.db.target import open_database
+from daemon.rule_catalog import rule_namespaces
 from daemon.tron.options import resolve_endpoint
 
 
@@ -167,11 +168,12 @@ def _receiver(r: Receiver) -> Awaitable[Result]:
 
 
 def _rules(settings: Settings) -> Result:
-    problems = checks.missing_rule_files(settings.alerts) + checks.rule_problems(settings.alerts)
+    namespaces = rule_namespaces()
+    problems = checks.missing_rule_files(settings.alerts) + checks.rule_problems(settings.alerts, namespaces)
     if problems:
         more = f" (+{len(problems) - 1} more: `tronwatch config check`)" if len(problems) > 1 else ""
         return Result("rule files", False, problems[0] + more)
-    rules = checks.load_configured(settings.alerts)
+    rules = checks.load_configured(settings.alerts, namespaces)
     return Result("rule files", True, f"{len(rules.rules)} rules in {len(rules.files)} files")
 
 

@@ -9,9 +9,6 @@ from aiohttp import web
 from daemon.app import FEATURES
 from daemon.feature import FeatureOrderError, install
 
-# Cycles another change removes (alerts/readers reads support's state); delete the entry when it lands.
-KNOWN = [{"daemon.alerts.context", "daemon.alerts.readers", "daemon.support.context", "daemon.support.sla"}]
-
 
 def _cycles() -> list[set[str]]:
     graph = grimp.build_graph("daemon", cache_dir=None)
@@ -58,7 +55,7 @@ def _cycles() -> list[set[str]]:
 
 
 def test_the_daemon_has_no_import_cycles() -> None:
-    assert [c for c in _cycles() if c not in KNOWN] == []
+    assert _cycles() == []
 
 
 def test_a_feature_set_up_before_what_it_needs_is_refused_by_name() -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from daemon.alerts.namespaces import BUILTIN
+from collections.abc import Mapping
+
+from daemon.alerts.namespaces import Namespace, fields_of, per_instance_of
 from daemon.alerts.rules import RuleError, RuleSet, load_rules
 from daemon.alerts.settings import (
     AlertmanagerReceiver,
@@ -16,12 +18,12 @@ from daemon.alerts.settings import (
 from daemon.alerts.ssrf import BlockedURL, check_url
 
 
-def load_configured(settings: AlertsSettings) -> RuleSet:
-    """The configured rule files against every built-in namespace and the configured receivers."""
+def load_configured(settings: AlertsSettings, namespaces: Mapping[str, Namespace]) -> RuleSet:
+    """The configured rule files against these namespaces (every producer's) and the configured receivers."""
     return load_rules(
         settings.rule_files,
-        {ns.name: ns.fields for ns in BUILTIN},
-        per_instance={ns.name for ns in BUILTIN if ns.per_instance},
+        fields_of(namespaces),
+        per_instance=per_instance_of(namespaces),
         receivers={r.name for r in settings.receivers},
         default_receivers=settings.default_receivers,
         default_interval=settings.evaluation_interval,
@@ -35,11 +37,11 @@ def missing_rule_files(settings: AlertsSettings) -> list[str]:
     ]
 
 
-def rule_problems(settings: AlertsSettings) -> list[str]:
+def rule_problems(settings: AlertsSettings, namespaces: Mapping[str, Namespace]) -> list[str]:
     """Every problem of the existing rule files, each line naming its file."""
     present = settings.model_copy(update={"rule_files": [p for p in settings.rule_files if p.exists()]})
     try:
-        load_configured(present)
+        load_configured(present, namespaces)
     except RuleError as exc:
         return exc.problems
     return []
@@ -76,7 +78,7 @@ def receiver_problems(settings: AlertsSettings) -> list[str]:
     return out
 
 
-def problems(settings: AlertsSettings, source: str) -> list[str]:
+def problems(settings: AlertsSettings, source: str, namespaces: Mapping[str, Namespace]) -> list[str]:
     """Rule files and receivers, every problem at once; config-file problems prefixed with `source`."""
     own = [f"{source}: {line}" for line in missing_rule_files(settings) + receiver_problems(settings)]
-    return own + rule_problems(settings)
+    return own + rule_problems(settings, namespaces)

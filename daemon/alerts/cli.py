@@ -4,18 +4,23 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from daemon.alerts.export import export_command
-from daemon.alerts.namespaces import BUILTIN
+from daemon.alerts.namespaces import Namespace, fields_of, per_instance_of
 from daemon.alerts.rules import RuleError, load_rules
 from daemon.alerts.ruletest import run_file
 from daemon.alerts.settings import DEFAULT_RULES, AlertsSettings
 
 
-def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Register `tronwatch rules`."""
+def add_parser(
+    subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
+    namespaces: Callable[[], Mapping[str, Namespace]],
+) -> None:
+    """Register `tronwatch rules`; `namespaces` gives what rules may name (every producer's)."""
     rules = subparsers.add_parser("rules", help="check alert rule files and run their unit tests")
+    rules.set_defaults(namespaces=namespaces)
     sub = rules.add_subparsers(dest="rules_command", required=True, metavar="ACTION")
     check = sub.add_parser(
         "check",
@@ -43,8 +48,8 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 def check_files(args: argparse.Namespace) -> int:
     """0 when every file loads; each problem on stderr as `file: group/rule: message`."""
-    fields = {ns.name: ns.fields for ns in BUILTIN}
-    per_instance = {ns.name for ns in BUILTIN if ns.per_instance}
+    namespaces = args.namespaces()
+    fields, per_instance = fields_of(namespaces), per_instance_of(namespaces)
     receivers: set[str] | None = None
     defaults: tuple[str, ...] = ()
     interval = 30.0
@@ -77,7 +82,7 @@ def test_files(args: argparse.Namespace) -> int:
     failed = 0
     for path in args.files:
         try:
-            result = run_file(path)
+            result = run_file(path, args.namespaces())
         except (RuleError, ValueError, OSError, KeyError, TypeError) as exc:
             print(f"FAILED: {path}: {exc}", file=sys.stderr)
             failed += 1

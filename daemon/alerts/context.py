@@ -17,12 +17,12 @@ from aiohttp import web
 from daemon import keys
 from daemon.alerts import ack, maintenance_repo, repo
 from daemon.alerts.channels import Sessions
-from daemon.alerts.evaluator import Cycle, Evaluator
+from daemon.alerts.evaluator import Evaluator
 from daemon.alerts.maintenance import resolved_windows
 from daemon.alerts.metrics import AlertMetrics
 from daemon.alerts.namespaces import Registry
-from daemon.alerts.outbox import DB_ERRORS, Resolver, Sender, refresh_depth
-from daemon.alerts.readers import app_registry
+from daemon.alerts.outbox import DB_ERRORS, Sender, refresh_depth
+from daemon.alerts.platform import AckListener, CycleListener, platform
 from daemon.alerts.rules import Rule, RuleError, RuleSet, load_rules
 from daemon.alerts.settings import AlertsSettings
 from daemon.alerts.ssrf import guarded_connector
@@ -58,15 +58,12 @@ class AlertsState:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     # (file, group) -> when that group is next due, epoch seconds on `clock`; absent: due now.
     due: dict[tuple[str, str], float] = field(default_factory=dict)
-    # Called as (cycle, now) after each stored evaluation (e.g. the live stream); must not block.
-    listeners: list[Callable[[Cycle, float], None]] = field(default_factory=list)
-    # Called as (kind, event) when an alert is acknowledged or un-acknowledged; must not block.
-    ack_listeners: list[Callable[[str, dict[str, Any]], None]] = field(default_factory=list)
+    # Registered by producers through the platform (on_cycle, on_ack).
+    listeners: list[CycleListener] = field(default_factory=list)
+    ack_listeners: list[AckListener] = field(default_factory=list)
 
 
 alerts_state = web.AppKey("alerts_state", AlertsState)
-# Filled by packages whose receivers live in the database (support: partner webhooks); alerts imports none.
-channel_resolver: web.AppKey[Resolver] = web.AppKey("alerts_channel_resolver")
 
 
 def load(settings: AlertsSettings, namespaces: Registry) -> RuleSet:
@@ -74,7 +71,7 @@ def load(settings: AlertsSettings, namespaces: Registry) -> RuleSet:
     return load_rules(
         settings.rule_files,
         namespaces.fields(),
-        per_instance={n for n, ns in namespaces.namespaces.items() if ns.per_instance},
+        per_instance=namespaces.per_instance(),
         receivers={r.name for r in settings.receivers},
         default_receivers=settings.default_receivers,
         default_interval=settings.evaluation_interval,
@@ -87,11 +84,19 @@ def install(
     """Attach alert state and metrics (no I/O: the rule files are read when the app starts)."""
     if settings is None:
         settings = app[keys.settings].alerts
-    namespaces = app_registry(app)
+    plugged = platform(app)  # what producers registered, or will register before the app starts
     holder: list[Evaluator] = []
     metrics = AlertMetrics(app[keys.metrics].registry, lambda: holder[0].instances.values())
     holder.append(Evaluator(RuleSet((), ()), settings, metrics))
-    state = AlertsState(settings, namespaces, holder[0], metrics, clock)
+    state = AlertsState(
+        settings,
+        plugged.namespaces,
+        holder[0],
+        metrics,
+        clock,
+        listeners=plugged.cycle_listeners,
+        ack_listeners=plugged.ack_listeners,
+    )
     app[alerts_state] = state
     return state
 
@@ -230,7 +235,8 @@ async def alerts_context(app: web.Application) -> AsyncIterator[None]:
     guarded = aiohttp.ClientSession(connector=guarded_connector(limit=64), trust_env=False)
     private = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=64), trust_env=False)
     sender = Sender(runtime.pool, state.settings, state.metrics, Sessions(guarded, private), state.clock)
-    sender.resolve = app.get(channel_resolver)
+    plugged = platform(app)
+    sender.resolve = plugged.resolve if plugged.resolvers else None
     state.sender = sender
     lease = LeaderLease(
         app[keys.database_url],

@@ -3,39 +3,24 @@
 from __future__ import annotations
 
 import logging
-import math
-from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from daemon.alerts import ack, repo
+from daemon.alerts import repo
 from daemon.alerts.expr import NoData
 from daemon.alerts.maintenance import Window
 from daemon.alerts.metrics import AlertMetrics
 from daemon.alerts.namespaces import Snapshot
+from daemon.alerts.notices import Cycle, Notices
 from daemon.alerts.partners import partner_receivers
-from daemon.alerts.payloads import NEVER, generator_url, iso
 from daemon.alerts.routed import Router
 from daemon.alerts.rules import Rule, RuleSet
-from daemon.alerts.settings import AlertmanagerReceiver, AlertsSettings
+from daemon.alerts.settings import AlertsSettings
 from daemon.alerts.state import Event, Instance, Timing, expired, fingerprint, step
 from daemon.alerts.suppress import Inhibitor, Silence, silenced_by
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class Cycle:
-    """What one evaluation changed."""
-
-    changed: list[Instance] = field(default_factory=list)
-    forgotten: list[str] = field(default_factory=list)
-    outbox: list[dict[str, Any]] = field(default_factory=list)
-    # Re-sends of still-firing alerts to alertmanager receivers: one row per episode, refreshed.
-    resends: list[dict[str, Any]] = field(default_factory=list)
-    groups: list[dict[str, Any]] = field(default_factory=list)  # aggregation groups changed (docs)
-    groups_removed: list[str] = field(default_factory=list)
 
 
 class Evaluator:
@@ -48,12 +33,18 @@ class Evaluator:
         self.instances: dict[str, Instance] = {}
         self._ids: dict[tuple[str, Any], tuple[str, dict[str, str]]] = {}
         self._timing: dict[str, Timing] = {}
-        # fingerprint -> when alertmanager receivers last got it (memory only: a restart re-sends at once).
-        self._am_sent: dict[str, float] = {}
         self.router = Router(settings)
-        # Set before each cycle from the database: fingerprint -> current ack (windows live on the router).
-        self.acks: dict[str, dict[str, Any]] = {}
+        self.notices = Notices(settings, self.router)
         self.replace_rules(rules)
+
+    @property
+    def acks(self) -> dict[str, dict[str, Any]]:
+        """fingerprint -> current ack, set before each cycle from the database."""
+        return self.notices.acks
+
+    @acks.setter
+    def acks(self, value: dict[str, dict[str, Any]]) -> None:
+        self.notices.acks = value
 
     @property
     def windows(self) -> list[Window]:
@@ -80,6 +71,7 @@ class Evaluator:
         """Advance every instance of `rules` by one evaluation at `now` (epoch seconds)."""
         rules = list(rules)
         self.router.configure(self.settings)
+        self.notices.settings = self.settings
         events: list[tuple[Instance, Rule, Event, Mapping[str, Any]]] = []
         evaluated: set[str] = set()
         by_rule: dict[str, list[Instance]] = {}
@@ -115,40 +107,8 @@ class Evaluator:
             if inst.rule not in current and step(inst, False, now, Timing(0, 0, 0)) == "resolved":
                 inst.muted = "rule removed"
         cycle = self._finish(events, now, list(silences))
-        self._resend(rules, cycle, now)
+        self.notices.resend(rules, self.instances, cycle, now)
         return cycle
-
-    def _am_receivers(self, rule: Rule) -> list[str]:
-        if self.router.takes(rule):
-            return []
-        return [n for n in rule.receivers if isinstance(self.settings.receiver(n), AlertmanagerReceiver)]
-
-    def _resend(self, rules: Iterable[Rule], cycle: Cycle, now: float) -> None:
-        """Firing alerts go to Alertmanager receivers every resend_delay, as Prometheus does."""
-        # Alertmanager keeps alerts in memory only and ends each at its endsAt: without re-sends a
-        # restarted one shows nothing until the next repeat (docs/operator-checks.md).
-        for row in cycle.outbox:
-            if row["status"] == "firing" and isinstance(
-                self.settings.receiver(row["receiver"]), AlertmanagerReceiver
-            ):
-                self._am_sent[row["fingerprint"]] = now
-        by_rule = {r.name: r for r in rules}
-        for inst in self.instances.values():
-            rule = by_rule.get(inst.rule)
-            if rule is None or inst.state != "firing" or inst.muted is not None or inst.last_sent_at is None:
-                continue
-            if now - self._am_sent.get(inst.fingerprint, -math.inf) < self.settings.resend_delay:
-                continue
-            names = self._am_receivers(rule)
-            if not names:
-                continue
-            self._am_sent[inst.fingerprint] = now
-            for row in self._rows(inst, rule, "repeat", now, receivers=names):
-                row["notification_id"] = row["notification_id"].rsplit(":", 1)[0] + ":resend"
-                row["payload"] = {**row["payload"], "reason": "resend"}
-                cycle.resends.append(row)
-        for fp in [fp for fp in self._am_sent if fp not in self.instances]:
-            del self._am_sent[fp]
 
     def _test(self, rule: Rule, env: Mapping[str, Any]) -> tuple[bool | None, float | None]:
         try:
@@ -215,16 +175,16 @@ class Evaluator:
             inst.dirty = True
             extra = partner_receivers(rule.notify_partner, inst.labels, env)
             if routed:
-                self.router.event(inst, rule, event, self._payload(inst, rule, event, now), now)
+                self.router.event(inst, rule, event, self.notices.payload(inst, rule, event, now), now)
                 if extra:  # the partner's own webhook is told as before, besides the operator's groups
-                    cycle.outbox += self._rows(inst, rule, event, now, receivers=(), extra=extra)
+                    cycle.outbox += self.notices.rows(inst, rule, event, now, receivers=(), extra=extra)
             else:
-                cycle.outbox += self._rows(inst, rule, event, now, extra=extra)
+                cycle.outbox += self.notices.rows(inst, rule, event, now, extra=extra)
         if self.router.tree is not None:
             by_name = {r.name: r for r in self.rules.rules}
             # Silences and inhibitions that began or ended between a routed alert's own events.
             mutes = [i for i in firing if i.fingerprint not in touched and i.rule in by_name]
-            self.router.remute(mutes, by_name, silences, inhibitor, wall, now, self._payload)
+            self.router.remute(mutes, by_name, silences, inhibitor, wall, now, self.notices.payload)
             cycle.outbox += self.router.flush(now, lambda fp: getattr(self.instances.get(fp), "acked", False))
             groups = self.router.groups
             cycle.groups = [g.as_doc() | {"id": g.id} for g in groups.groups.values() if g.dirty]
@@ -236,61 +196,6 @@ class Evaluator:
             elif inst.dirty:
                 cycle.changed.append(inst)
         return cycle
-
-    def _payload(self, inst: Instance, rule: Rule, event: Event, now: float) -> dict[str, Any]:
-        status = "resolved" if event == "resolved" else "firing"
-        return {
-            "reason": event,
-            # Prometheus's ValidUntil: two evaluations or re-sends may fail before an Alertmanager ends
-            # the alert by itself (see docs/operator-checks.md, "Alertmanager re-sends").
-            "validUntil": iso(now + 4 * max(rule.interval_s, self.settings.resend_delay)),
-            "status": status,
-            "labels": inst.labels,
-            "annotations": inst.annotations,
-            **({"annotations_mrkdwn": inst.mrkdwn} if inst.mrkdwn else {}),
-            "startsAt": iso(inst.fired_at if inst.fired_at is not None else now),
-            "endsAt": iso(inst.resolved_at) if status == "resolved" and inst.resolved_at else NEVER,
-            "generatorURL": generator_url(self.settings, rule.name, inst.fingerprint),
-            "fingerprint": inst.fingerprint,
-            "value": inst.value,
-        }
-
-    def _rows(
-        self,
-        inst: Instance,
-        rule: Rule,
-        event: Event,
-        now: float,
-        receivers: Iterable[str] | None = None,
-        extra: Collection[str] = (),
-    ) -> list[dict[str, Any]]:
-        status = "resolved" if event == "resolved" else "firing"
-        payload = self._payload(inst, rule, event, now)
-        # fired_at names the episode: an instance forgotten after it resolved starts again at seq 0,
-        # and receivers (and the outbox's unique key) would take a repeated id for a duplicate.
-        episode = round((inst.fired_at if inst.fired_at is not None else now) * 1_000_000)
-        payload.update(
-            ack.fields(self.settings, inst.fingerprint, self.acks.get(inst.fingerprint), status, episode, now)
-        )
-        out = []
-        for name in [*(rule.receivers if receivers is None else receivers), *extra]:
-            receiver = self.settings.receiver(name)
-            if name in extra:
-                pass  # a partner's webhook (resolved when sent) hears of the end as well
-            elif receiver is None or (status == "resolved" and not receiver.send_resolved):
-                continue
-            out.append(
-                {
-                    "notification_id": f"{inst.fingerprint}:{episode}:{status}:{inst.seq}",
-                    "receiver": name,
-                    "alertname": rule.name,
-                    "fingerprint": inst.fingerprint,
-                    "status": status,
-                    "payload": payload,
-                    "created_at": datetime.fromtimestamp(now, UTC),
-                }
-            )
-        return out
 
     async def persist(self, conn: Any, cycle: Cycle) -> None:
         """State and outbox together: after a crash either both or neither happened (no loss, no dupes)."""

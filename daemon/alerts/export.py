@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from daemon.alerts.namespaces import BUILTIN
+from daemon.alerts.namespaces import Namespace, fields_of, per_instance_of
 from daemon.alerts.promql import FIELDS, Unsupported, to_promql
 from daemon.alerts.rules import Rule, load_rules, rule_files
 from daemon.alerts.ruletest import _SERIES, expand
@@ -150,10 +151,11 @@ def export_tests(doc: dict[str, Any], ex: Export, rules_by_name: dict[str, dict[
     return out
 
 
-def export_dir(paths: list[Path], target: Path | None) -> tuple[list[tuple[str, str]], list[str]]:
+def export_dir(
+    paths: list[Path], target: Path | None, namespaces: Mapping[str, Namespace]
+) -> tuple[list[tuple[str, str]], list[str]]:
     """(file name, YAML text) of every exported file, and the lines saying what was left out and why."""
-    fields = {ns.name: ns.fields for ns in BUILTIN}
-    per_instance = {ns.name for ns in BUILTIN if ns.per_instance}
+    fields, per_instance = fields_of(namespaces), per_instance_of(namespaces)
     files: list[tuple[str, str]] = []
     report: list[str] = []
     for path in rule_files(paths):
@@ -189,7 +191,7 @@ def _yaml(doc: dict[str, Any]) -> str:
 
 def export_command(args: Any) -> int:
     """Write the files (or print the rule files); list what could not be exported on stderr."""
-    files, report = export_dir(list(args.files), args.output)
+    files, report = export_dir(list(args.files), args.output, args.namespaces())
     for line in report:
         print(line, file=sys.stderr)
     if args.output is None:

@@ -5,32 +5,27 @@ from __future__ import annotations
 import ast
 import difflib
 import math
-import operator
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
+from daemon.alerts import expr_ops
+from daemon.alerts.expr_base import (
+    MAX_DEPTH,
+    MAX_INT,
+    MAX_LENGTH,
+    MAX_NODES,
+    MAX_STR,
+    Env,
+    ExpressionError,
+    Fn,
+    Kind,
+    NoData,
+)
 from daemon.alerts.expr_names import describe as _describe
 from daemon.alerts.expr_names import symbol as _op
 
-Kind = Literal["number", "bool", "str", "none"]
-Env = Mapping[str, Mapping[str, Any]]
-Fn = Callable[[Env], Any]
-
-MAX_LENGTH = 1000
-MAX_DEPTH = 24
-MAX_NODES = 200
-MAX_STR = 200
-MAX_INT = 10**15
-MAX_TUPLE = 50
-
-
-class ExpressionError(ValueError):
-    """The expression is not allowed; the message says why (and suggests a name when one is unknown)."""
-
-
-class NoData(Exception):
-    """A value the expression needs is missing in this evaluation's snapshot."""
+__all__ = ["Compiled", "Env", "ExpressionError", "Fn", "Kind", "NoData", "compile_expression"]
 
 
 @dataclass(frozen=True)
@@ -41,24 +36,6 @@ class Compiled:
     test: Fn
     value: Fn
     names: frozenset[str]
-
-
-_CMP: dict[type[ast.cmpop], Callable[[Any, Any], bool]] = {
-    ast.Eq: operator.eq,
-    ast.NotEq: operator.ne,
-    ast.Lt: operator.lt,
-    ast.LtE: operator.le,
-    ast.Gt: operator.gt,
-    ast.GtE: operator.ge,
-}
-_ARITH: dict[type[ast.operator], Callable[[Any, Any], Any]] = {
-    ast.Add: operator.add,
-    ast.Sub: operator.sub,
-    ast.Mult: operator.mul,
-    ast.Div: operator.truediv,
-    ast.Mod: operator.mod,
-}
-_FUNCS: dict[str, Callable[..., Any]] = {"abs": abs, "min": min, "max": max, "round": round}
 
 
 def compile_expression(source: str, fields: Mapping[str, Mapping[str, Kind]]) -> Compiled:
@@ -148,7 +125,7 @@ class _Compiler:
         if not isinstance(n.value, ast.Name):
             raise ExpressionError("only namespace.field names are allowed (no nested attributes)")
         ns, field = n.value.id, n.attr
-        self._ascii(n)
+        self.ascii_only(n)
         full = f"{ns}.{field}"
         if ns not in self.fields:
             raise ExpressionError(f"unknown namespace {ns!r} in {full}{self._suggest(full, self._all())}")
@@ -194,94 +171,7 @@ class _Compiler:
             return fn, "number"
         raise ExpressionError(f"operator {_op(n.op)} is not allowed")
 
-    def _BinOp(self, n: ast.BinOp, depth: int) -> tuple[Fn, Kind]:
-        op = _ARITH.get(type(n.op))
-        if op is None:
-            raise ExpressionError(f"operator {_op(n.op)} is not allowed (use + - * / %)")
-        (lf, lk), (rf, rk) = self.node(n.left, depth), self.node(n.right, depth)
-        if lk != "number" or rk != "number":
-            # Numbers only: this is what rules out string repetition and concatenation blow-ups.
-            raise ExpressionError(f"operator {_op(n.op)} needs numbers on both sides, not {lk} and {rk}")
-        if op in (operator.truediv, operator.mod):
-            return (lambda env: _divide(op, lf(env), rf(env))), "number"
-        return (lambda env: op(lf(env), rf(env))), "number"
-
-    def _Compare(self, n: ast.Compare, depth: int) -> tuple[Fn, Kind]:
-        left = self.node(n.left, depth)
-        steps: list[tuple[Callable[[Any, Any], bool], Fn]] = []
-        prev_kind = left[1]
-        for op, comp in zip(n.ops, n.comparators, strict=True):
-            if isinstance(op, ast.In | ast.NotIn):
-                steps.append(self._membership(op, comp, prev_kind, depth))
-                prev_kind = "none"
-                continue
-            fn = _CMP.get(type(op))
-            if fn is None:
-                raise ExpressionError(f"comparison {_op(op)} is not allowed")
-            rf, rk = self.node(comp, depth)
-            ordered = not isinstance(op, ast.Eq | ast.NotEq)
-            if ordered and (prev_kind != rk or rk not in ("number", "str")):
-                raise ExpressionError(f"cannot order {prev_kind} against {rk} with {_op(op)}")
-            steps.append((fn, rf))
-            prev_kind = rk
-        lf = left[0]
-        if len(steps) == 1:
-            ((fn1, rf1),) = steps
-            if isinstance(n.comparators[0], ast.Constant):
-                const = rf1({})
-                return (lambda env: fn1(lf(env), const)), "bool"
-            return (lambda env: fn1(lf(env), rf1(env))), "bool"
-
-        def compare(env: Env) -> bool:
-            a = lf(env)
-            for fn, rf in steps:
-                b = rf(env)
-                if not fn(a, b):
-                    return False
-                a = b
-            return True
-
-        return compare, "bool"
-
-    def _membership(self, op: ast.cmpop, comp: ast.expr, kind: Kind, depth: int) -> Any:
-        if not isinstance(comp, ast.Tuple | ast.List | ast.Set):
-            raise ExpressionError("`in` needs a literal tuple of constants, e.g. x in (1, 2)")
-        if len(comp.elts) > MAX_TUPLE:
-            raise ExpressionError(f"`in` accepts at most {MAX_TUPLE} constants")
-        values = []
-        for e in comp.elts:
-            if not isinstance(e, ast.Constant):
-                raise ExpressionError("`in` accepts constants only")
-            values.append(self.node(e, depth)[0]({}))
-        frozen = tuple(values)
-        if isinstance(op, ast.In):
-            return (lambda a, b: a in b), (lambda env: frozen)
-        return (lambda a, b: a not in b), (lambda env: frozen)
-
-    def _Call(self, n: ast.Call, depth: int) -> tuple[Fn, Kind]:
-        if not isinstance(n.func, ast.Name) or n.func.id not in _FUNCS:
-            raise ExpressionError(f"only the functions {', '.join(_FUNCS)} may be called")
-        name = n.func.id
-        self._ascii(n.func)
-        if n.keywords:
-            raise ExpressionError(f"{name}() takes no keyword arguments")
-        args = [self.node(a, depth) for a in n.args]
-        if any(k != "number" for _, k in args):
-            raise ExpressionError(f"{name}() takes numbers only")
-        if name == "abs" and len(args) != 1:
-            raise ExpressionError("abs() takes exactly one argument")
-        if name in ("min", "max") and not 2 <= len(args) <= 10:
-            raise ExpressionError(f"{name}() takes 2 to 10 arguments")
-        if name == "round":
-            if len(args) not in (1, 2):
-                raise ExpressionError("round() takes a number and optional digits")
-            digits = n.args[1].value if len(args) == 2 and isinstance(n.args[1], ast.Constant) else None
-            if len(args) == 2 and not (type(digits) is int and 0 <= digits <= 10):
-                raise ExpressionError("round()'s digits must be a constant from 0 to 10")
-        fn, fns = _FUNCS[name], [f for f, _ in args]
-        return (lambda env: fn(*(f(env) for f in fns))), "number"
-
-    def _ascii(self, n: ast.AST) -> None:
+    def ascii_only(self, n: ast.AST) -> None:
         # Python folds look-alike identifiers (NFKC); a rule must say exactly the name it means.
         text = ast.get_source_segment(self.source, n) or ""
         if not text.isascii():
@@ -306,17 +196,11 @@ _HANDLERS: dict[type[ast.AST], Callable[..., tuple[Fn, Kind]]] = {
     ast.Attribute: _Compiler._Attribute,
     ast.BoolOp: _Compiler._BoolOp,
     ast.UnaryOp: _Compiler._UnaryOp,
-    ast.BinOp: _Compiler._BinOp,
-    ast.Compare: _Compiler._Compare,
-    ast.Call: _Compiler._Call,
+    ast.BinOp: expr_ops.binop,
+    ast.Compare: expr_ops.compare,
+    ast.Call: expr_ops.call,
 }
 
 
 def _truth(fn: Fn) -> Fn:
     return lambda env: bool(fn(env))
-
-
-def _divide(op: Callable[[Any, Any], Any], a: Any, b: Any) -> Any:
-    if b == 0:
-        raise NoData("division by zero")
-    return op(a, b)

@@ -14,6 +14,7 @@ import asyncpg
 from daemon.alerts import repo
 from daemon.alerts.channels import Channel, Outcome, Sessions, channel_for
 from daemon.alerts.metrics import AlertMetrics
+from daemon.alerts.platform import Resolver
 from daemon.alerts.ratelimit import Bucket
 from daemon.alerts.settings import AlertsSettings
 from daemon.alerts.ssrf import redact
@@ -21,8 +22,6 @@ from daemon.tasks import wait_event
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
-# Channels for receivers that are not in the config (e.g. `partner:<id>` webhooks kept in the database).
-Resolver = Callable[[str], Awaitable[Channel | None]]
 DB_ERRORS = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError)
 DYNAMIC_RATE, DYNAMIC_BURST = 5.0, 10  # per URL, for resolved (not configured) receivers
 MAX_INLINE_WAIT = 2.0  # a longer rate-limit wait hands the rows back to the table instead of holding them

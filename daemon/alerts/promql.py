@@ -6,8 +6,6 @@ import ast
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from daemon.alerts.namespaces import BUILTIN
-
 
 class Unsupported(ValueError):
     """The expression has no PromQL equivalent (the message says why)."""
@@ -77,12 +75,13 @@ FIELDS: dict[str, Field] = {
 for _p in ("critical", "high", "medium", "low"):
     _m = f'tronwatch_tickets_open{{priority="{_p}"}}'
     FIELDS[f"tickets.open_{_p}"] = Field(f"max({_m})", _m)
-BOOLS = {f"{ns.name}.{f}" for ns in BUILTIN for f, kind in ns.fields.items() if kind == "bool"}
+# The 0/1 gauges among FIELDS (true/false in rules); the one namespace with a label per instance.
+BOOLS = {"pool.up", "energy.stale", "db.up"}
 _OPS = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">="}
 _FLIP = {"==": "==", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
 _NOT = {"==": "!=", "!=": "==", "<": ">=", "<=": ">", ">": "<=", ">=": "<"}
 _ARITH = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Mod: "%"}
-_PER_INSTANCE = {ns.name for ns in BUILTIN if ns.per_instance}
+_PER_INSTANCE = {"pool"}
 
 
 @dataclass(frozen=True)

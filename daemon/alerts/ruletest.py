@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,7 @@ from typing import Any
 import yaml
 
 from daemon.alerts.evaluator import Evaluator
-from daemon.alerts.namespaces import BUILTIN, Snapshot
+from daemon.alerts.namespaces import Namespace, Snapshot, fields_of, per_instance_of
 from daemon.alerts.rules import RuleError, load_rules, parse_duration
 from daemon.alerts.settings import AlertsSettings
 
@@ -46,20 +47,20 @@ def expand(values: str) -> list[float | None]:
     return out
 
 
-def run_file(path: Path) -> Result:
-    """Run every test group of one test file."""
+def run_file(path: Path, namespaces: Mapping[str, Namespace]) -> Result:
+    """Run every test group of one test file, its rules naming these namespaces."""
     doc = yaml.safe_load(path.read_text())
     if not isinstance(doc, dict) or "tests" not in doc:
         raise RuleError(f"{path}: not a rule test file (needs rule_files and tests)")
     files = [path.parent / f for f in doc.get("rule_files", [])]
     step = parse_duration(doc.get("evaluation_interval", "1m"))
-    fields = {ns.name: ns.fields for ns in BUILTIN}
+    fields = fields_of(namespaces)
     result = Result()
     for i, test in enumerate(doc["tests"]):
         rules = load_rules(
             files,
             fields,
-            per_instance={ns.name for ns in BUILTIN if ns.per_instance},
+            per_instance=per_instance_of(namespaces),
             receivers=None,
             default_receivers=(),
             default_interval=step,

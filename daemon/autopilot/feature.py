@@ -2,24 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 from aiohttp import web
 
-from daemon.alerts.context import alerts_state
-from daemon.alerts.namespaces import AUTOPILOT
 from daemon.autopilot import costs_context, forecast_context, policy_context
 from daemon.autopilot.costs_routes import costs_endpoints
 from daemon.autopilot.routes import autopilot_endpoints
 from daemon.feature import Feature, add_endpoints
-
-
-async def declare_namespace(app: web.Application) -> AsyncIterator[None]:
-    """Declare `autopilot.*` to the alert rules, which are read when the alerts start (after this)."""
-    state = app[policy_context.autopilot_state]
-    if alerts_state in app:
-        app[alerts_state].namespaces.register(AUTOPILOT, lambda: state.figures or None)
-    yield
 
 
 def setup(app: web.Application) -> None:
@@ -30,7 +18,6 @@ def setup(app: web.Application) -> None:
     add_endpoints(app, [*costs_endpoints(), *autopilot_endpoints()])
     app.cleanup_ctx.extend(
         [
-            declare_namespace,
             forecast_context.forecast_context,
             costs_context.costs_context,
             policy_context.autopilot_context,

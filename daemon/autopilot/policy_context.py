@@ -11,6 +11,7 @@ from aiohttp import web
 from tronpy.keys import PrivateKey
 
 from daemon import keys
+from daemon.autopilot import alert_namespace
 from daemon.autopilot.forecast_context import forecast_state
 from daemon.autopilot.policy import AutopilotMetrics, AutopilotState, cycle
 from daemon.autopilot.settings import AutopilotSettings
@@ -37,7 +38,7 @@ DEMO_POLICY = {"interval": 2.0, "daily_delegate_energy": 2_500_000, "cooldown_se
 
 
 def install(app: web.Application) -> AutopilotState:
-    """Attach the state and metrics (no I/O); the feature declares `autopilot.*` to the alert rules."""
+    """Attach the state and metrics and declare `autopilot.*` to the alert rules (no I/O)."""
     settings = app[keys.settings]
     policy = settings.autopilot
     if settings.demo and policy == AutopilotSettings():
@@ -51,6 +52,7 @@ def install(app: web.Application) -> AutopilotState:
         state.forecast = app[forecast_state].pool_seconds
     app[autopilot_state] = state
     app[wake_key] = asyncio.Event()
+    alert_namespace.register(app, state)
     return state
 
 

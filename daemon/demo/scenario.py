@@ -21,9 +21,9 @@ from daemon.energy.runtime import energy_runtime
 from daemon.energy.snapshot import EnergySnapshot
 from daemon.energy.status import sufficiency
 from daemon.support import repo, service
-from daemon.support.context import support_state
 from daemon.support.models import TicketCreate
 from daemon.support.routes import support_team
+from daemon.support.state import support_state
 from daemon.tron.addresses import b58
 from daemon.withdrawals import queue_service
 from daemon.withdrawals.models import WithdrawalRequest

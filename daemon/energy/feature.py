@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from daemon import keys
-from daemon.energy import metrics
+from daemon.energy import alert_namespaces, metrics
 from daemon.energy.admin_routes import energy_admin_endpoints
 from daemon.energy.context import energy_context
 from daemon.energy.runtime import energy_runtime, new_runtime
@@ -14,9 +14,10 @@ from daemon.feature import Feature, add_endpoints
 
 
 def setup(app: web.Application) -> None:
-    """Install the energy runtime, its metrics, routes and cleanup context."""
+    """Install the energy runtime, its metrics and alert namespaces, routes and cleanup context."""
     app[energy_runtime] = new_runtime(app[keys.settings].energy)
     metrics.register(app[keys.metrics].registry, app[energy_runtime].holder)
+    alert_namespaces.register(app, app[energy_runtime].holder)
     add_endpoints(app, [*status_endpoints(), *energy_admin_endpoints()])
     app.cleanup_ctx.append(energy_context)
 

@@ -14,9 +14,9 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from daemon import keys
-from daemon.alerts.readers import ApiWindow
 from daemon.energy.runtime import energy_runtime
 from daemon.monitoring import repo
+from daemon.monitoring.api_window import ApiWindow
 from daemon.monitoring.bus import DB_ERRORS, METRICS_REF, fits
 from daemon.monitoring.snapshot import (
     ApiFigures,

@@ -14,10 +14,10 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from daemon import keys
-from daemon.alerts.context import alerts_state
+from daemon.alerts.platform import on_ack, on_cycle
 from daemon.db.lease import LeaderLease
 from daemon.energy.runtime import energy_runtime
-from daemon.monitoring import repo
+from daemon.monitoring import alert_namespaces, repo
 from daemon.monitoring.bus import DB_ERRORS, METRICS_REF, Listener, Publisher, fits
 from daemon.monitoring.collector import Collector
 from daemon.monitoring.hub import Hub
@@ -27,7 +27,7 @@ from daemon.monitoring.ws_routes import UNAUTHORIZED
 from daemon.tasks import stop_tasks
 
 if TYPE_CHECKING:
-    from daemon.alerts.evaluator import Cycle
+    from daemon.alerts.notices import Cycle
     from daemon.energy.snapshot import EnergySnapshot
 
 log = logging.getLogger(__name__)
@@ -36,7 +36,7 @@ ANNOTATION_CHARS = 500
 
 
 def install(app: web.Application) -> MonitoringState:
-    """State, stream metrics and hooks (no I/O); call after the alerts and energy runtimes exist."""
+    """State, stream metrics and hooks (no I/O); call after the energy runtime exists."""
     settings = app[keys.settings].monitoring
     hub = Hub(settings.ws_queue_size, app[keys.metrics].registry)
     state = MonitoringState(settings, hub, Publisher(hub.broadcast), replica_name())
@@ -45,9 +45,9 @@ def install(app: web.Application) -> MonitoringState:
     energy = app.get(energy_runtime)
     if energy is not None:
         energy.holder.listeners.append(partial(energy_changed, state))
-    if alerts_state in app:
-        app[alerts_state].listeners.append(partial(alerts_changed, state))
-        app[alerts_state].ack_listeners.append(partial(alert_acked, state))
+    on_cycle(app, partial(alerts_changed, state))
+    on_ack(app, partial(alert_acked, state))
+    alert_namespaces.register(app, state)
     return state
 
 

@@ -15,9 +15,11 @@ from aiohttp import web
 from prometheus_client import CollectorRegistry
 
 from daemon import keys
+from daemon.alerts.platform import register_namespace
 from daemon.db.connect import create_pool
 from daemon.db.outage import RETRY_AFTER, Outage
 from daemon.errors import ServiceUnavailable, TooManyRequests
+from daemon.security import events as security_events
 from daemon.security import ratelimit, repo
 from daemon.security.events import SEVERE, SEVERITY, SecurityMetrics, dedup_hash, figures, redact
 from daemon.security.settings import RateLimit, SecuritySettings
@@ -276,8 +278,9 @@ async def security_context(app: web.Application) -> AsyncIterator[None]:
 
 
 def install(app: web.Application) -> SecurityState:
-    """Attach the security state and its metrics (no I/O); the feature declares `security.*` to the rules."""
+    """Attach the security state and its metrics, and declare `security.*` to the alert rules (no I/O)."""
     runtime = app[keys.runtime]
     state = SecurityState(app[keys.settings].security, app[keys.metrics].registry, lambda: runtime.pool)
     app[security_state] = state
+    register_namespace(app, security_events.SECURITY, lambda: state.figures)
     return state

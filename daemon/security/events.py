@@ -8,6 +8,8 @@ from typing import Any, Literal
 
 from prometheus_client import CollectorRegistry, Counter
 
+from daemon.alerts.namespaces import NUM, Namespace
+
 Severity = Literal["low", "medium", "high", "critical"]
 SEVERE: frozenset[str] = frozenset({"high", "critical"})
 SEVERITY: dict[str, Severity] = {
@@ -20,6 +22,22 @@ SEVERITY: dict[str, Severity] = {
     "RATE_LIMIT_EXCEEDED": "low",
 }
 TYPES = tuple(SEVERITY)
+SECURITY = Namespace(
+    "security",
+    {
+        "events_last_5m": NUM,
+        "severe_last_5m": NUM,
+        "failed_auth_last_5m": NUM,
+        "blocked_ips": NUM,
+        "sql_injection_last_5m": NUM,
+        "xss_last_5m": NUM,
+        "path_traversal_last_5m": NUM,
+        "multiple_failed_auth_last_5m": NUM,
+        "unauthorized_access_last_5m": NUM,
+        "rate_limit_exceeded_last_5m": NUM,
+    },
+    doc="security events of every replica over the last five minutes",
+)
 EventType = Literal[
     "SQL_INJECTION",
     "XSS",

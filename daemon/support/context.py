@@ -4,53 +4,26 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from collections.abc import AsyncIterator
 
 import asyncpg
 from aiohttp import web
 
 from daemon import keys
-from daemon.alerts.context import channel_resolver
+from daemon.alerts.platform import register_receivers
 from daemon.db.lease import LeaderLease
-from daemon.support import notify_outbox, sla
+from daemon.support import alert_namespace, notify_outbox, sla
 from daemon.support.classify import Rules, default_rules
 from daemon.support.figures import FiguresHolder, ticket_figures
 from daemon.support.metrics import SupportMetrics
 from daemon.support.notify import LogNotifier, Notifier
 from daemon.support.settings import SupportSettings
+from daemon.support.state import Clock, SupportState, support_state, utc_now
 from daemon.tasks import stop_tasks, wait_event
 
 log = logging.getLogger(__name__)
-Clock = Callable[[], datetime]
 MIN_REFRESH_GAP = 1.0  # seconds: a burst of writes costs one aggregate query, not one each
 DB_ERRORS = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError)
-
-
-def utc_now() -> datetime:
-    """The wall clock, timezone-aware."""
-    return datetime.now(UTC)
-
-
-@dataclass
-class SupportState:
-    """Everything the support routes and jobs of one app share."""
-
-    settings: SupportSettings
-    rules: Rules
-    clock: Clock
-    notifier: Notifier
-    metrics: SupportMetrics
-    figures: FiguresHolder
-    changed: asyncio.Event = field(default_factory=asyncio.Event)
-
-    def touched(self) -> None:
-        """A ticket changed here: refresh the figures soon."""
-        self.changed.set()
-
-
-support_state = web.AppKey("support_state", SupportState)
 
 
 def install(
@@ -74,9 +47,11 @@ def install(
         figures=holder,
     )
     app[support_state] = state
-    app[channel_resolver] = notify_outbox.partner_resolver(
+    alert_namespace.register(app, holder)
+    resolver = notify_outbox.partner_resolver(
         app, allow_private=settings.partner_webhook_allow_private, timeout=settings.partner_webhook_timeout
     )
+    register_receivers(app, resolver)  # partner webhooks (`partner:<id>`), kept in the partners table
     return state
 
 

@@ -20,8 +20,10 @@ from pydantic import SecretStr
 from daemon import keys
 from daemon.alerts.channels.base import Channel
 from daemon.alerts.channels.webhook import WebhookChannel
+from daemon.alerts.outbox_port import Notification, enqueue
 from daemon.alerts.settings import WebhookReceiver
 
+_HAS_WEBHOOK = "SELECT webhook_url IS NOT NULL FROM partners WHERE id = $1"
 EVENT_TTL = timedelta(hours=1)
 NEVER = "0001-01-01T00:00:00Z"
 PARTNER = "partner:"
@@ -79,6 +81,8 @@ async def enqueue_reply(
     conn: Any, ticket: dict[str, Any], message: dict[str, Any], now: datetime, external_url: str
 ) -> bool:
     """In the caller's transaction: a TicketReply for the partner's webhook, if the partner has one."""
+    if not await conn.fetchval(_HAS_WEBHOOK, ticket["partner_id"]):
+        return False
     labels = {
         "ticket_id": str(ticket["id"]),
         "message_id": str(message["id"]),
@@ -87,18 +91,15 @@ async def enqueue_reply(
     }
     summary = f"Support replied to your ticket #{ticket['id']}: {ticket['title']}"
     payload = event_payload("TicketReply", labels, summary, message["message"], now, external_url)
-    done: str = await conn.execute(
-        "INSERT INTO alert_outbox (notification_id, receiver, alertname, fingerprint, status, payload, "
-        "created_at, due_at) SELECT $1, $2, 'TicketReply', $3, 'firing', $4::jsonb, $5, $5 FROM partners "
-        "WHERE id = $6 AND webhook_url IS NOT NULL ON CONFLICT (receiver, notification_id) DO NOTHING",
-        f"ticket:{ticket['id']}:reply:{message['id']}",
-        f"{PARTNER}{ticket['partner_id']}",
-        payload["fingerprint"],
-        json.dumps(payload, ensure_ascii=False),
-        now,
-        ticket["partner_id"],
+    notification = Notification(
+        notification_id=f"ticket:{ticket['id']}:reply:{message['id']}",
+        receiver=f"{PARTNER}{ticket['partner_id']}",
+        alertname="TicketReply",
+        fingerprint=payload["fingerprint"],
+        payload=json.dumps(payload, ensure_ascii=False),
+        created_at=now,
     )
-    return done != "INSERT 0 0"
+    return await enqueue(conn, notification)
 
 
 def partner_resolver(app: web.Application, *, allow_private: bool, timeout: float) -> Any:

@@ -6,6 +6,7 @@ import json
 from datetime import datetime
 from typing import Any
 
+from daemon.alerts.outbox_port import enqueue_from
 from daemon.observability.profiler import profiled
 
 # Every column a ticket update may change, in the order save_ticket binds them ($2..$19).
@@ -28,6 +29,11 @@ MUTABLE = (
     "sla_paused_at",
     "sla_paused_seconds",
     "awaiting_reply_since",
+)
+# Atomic with the ticket: no notification for a rolled-back ticket, none lost for a committed one.
+_CREATED_NOTIFICATIONS = enqueue_from(
+    "SELECT 'ticket:' || t.id || ':created', r, 'TicketCreated', 'TicketCreated:' || t.id, 'firing', "
+    "replace($14, $15, t.id::text)::jsonb, $8 FROM t, unnest($13::text[]) r"
 )
 # (field, from, to, detail) of one audit-trail entry.
 EventRow = tuple[str, str | None, str | None, dict[str, Any] | None]
@@ -58,18 +64,14 @@ async def insert_ticket(
     `placeholder` in `template` becomes the new ticket's id; the caller picks one the ticket's text lacks.
     """
     row = await conn.fetchrow(
-        "WITH t AS (INSERT INTO support_tickets (partner_id, title, description, attachments, category, "
+        "WITH t AS (INSERT INTO support_tickets (partner_id, title, description, attachments, category, "  # noqa: S608
         "category_source, priority, priority_source, requested_priority, status, created_at, updated_at, "
         "last_activity_at, first_response_due_at, resolution_due_at, awaiting_reply_since) "
         "VALUES ($1, $2, $3, $4::jsonb, $5, 'auto', $6, 'auto', $7, 'open', $8, $8, $8, $9, $10, $8) "
         "RETURNING *), "
         "e AS (INSERT INTO ticket_events (ticket_id, actor_type, actor_id, field, to_value, detail, "
         "created_at) SELECT id, 'partner', $11, 'created', 'open', $12::jsonb, $8 FROM t), "
-        # Atomic with the ticket: no notification for a rolled-back ticket, none lost for a committed one.
-        "o AS (INSERT INTO alert_outbox (notification_id, receiver, alertname, fingerprint, status, payload, "
-        "created_at, due_at) SELECT 'ticket:' || t.id || ':created', r, 'TicketCreated', "
-        "'TicketCreated:' || t.id, 'firing', replace($14, $15, t.id::text)::jsonb, $8, $8 "
-        "FROM t, unnest($13::text[]) r) "
+        f"o AS ({_CREATED_NOTIFICATIONS}) "
         "SELECT * FROM t",
         t["partner_id"],
         t["title"],

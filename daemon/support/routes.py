@@ -12,7 +12,6 @@ from daemon.http.body import read_json, read_query
 from daemon.http.endpoints import Endpoint, json_response, path_id
 from daemon.http.idempotency import HEADER, idempotent
 from daemon.support import notify_outbox, repo, service
-from daemon.support.context import support_state
 from daemon.support.models import (
     EventPage,
     Message,
@@ -26,6 +25,7 @@ from daemon.support.models import (
     TicketQuery,
 )
 from daemon.support.service import Actor
+from daemon.support.state import support_state
 from daemon.support.webhook_routes import webhook_endpoints
 
 TICKETS = "/api/v1/support/tickets"

@@ -13,7 +13,7 @@ import asyncpg
 from daemon.support import lifecycle, repo
 
 if TYPE_CHECKING:
-    from daemon.support.context import SupportState
+    from daemon.support.state import SupportState
 
 log = logging.getLogger(__name__)
 CLOSE_BATCH = 500

@@ -13,7 +13,7 @@ from daemon.alerts.ssrf import BlockedURL, check_url
 from daemon.errors import NotFound, ValidationFailed
 from daemon.http.body import RequestModel, read_json
 from daemon.http.endpoints import Endpoint, json_response, path_id
-from daemon.support.context import support_state
+from daemon.support.state import support_state
 
 
 class PartnerWebhookSet(RequestModel):

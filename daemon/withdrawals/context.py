@@ -13,7 +13,7 @@ from daemon import keys
 from daemon.db.lease import LeaderLease
 from daemon.energy.status_routes import queue_lookup
 from daemon.tasks import stop_tasks
-from daemon.withdrawals import dispatcher, queue_repo, watcher
+from daemon.withdrawals import alert_namespace, dispatcher, queue_repo, watcher
 from daemon.withdrawals.metrics import WithdrawalMetrics
 from daemon.withdrawals.queue_service import queue_position
 from daemon.withdrawals.settings import WithdrawalSettings
@@ -36,6 +36,7 @@ def install(
         pay_to=settings.pay_to,
     )
     app[withdrawal_state] = state
+    alert_namespace.register(app, state.metrics)
     app[queue_lookup] = queue_position
     return state
 

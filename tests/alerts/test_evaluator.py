@@ -8,12 +8,13 @@ from typing import Any
 import pytest
 
 from daemon.alerts.evaluator import Evaluator
-from daemon.alerts.namespaces import BUILTIN, Namespace, Snapshot
+from daemon.alerts.namespaces import Namespace, Snapshot
 from daemon.alerts.rules import RuleError, load_rules
 from daemon.alerts.settings import AlertsSettings, LogReceiver
 from daemon.alerts.suppress import Silence
+from daemon.rule_catalog import rule_namespaces
 
-FIELDS: dict[str, Any] = {ns.name: ns.fields for ns in BUILTIN} | {"knob": {"x": "number"}}
+FIELDS: dict[str, Any] = {ns.name: ns.fields for ns in rule_namespaces().values()} | {"knob": {"x": "number"}}
 SETTINGS = AlertsSettings(receivers=[LogReceiver(type="log", name="log")])
 
 

@@ -11,11 +11,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from daemon.alerts.expr import ExpressionError, compile_expression
-from daemon.alerts.namespaces import BUILTIN
 from daemon.alerts.templates import AnnotationTemplate, TemplateRejected, environment
+from daemon.rule_catalog import rule_namespaces
 
-FIELDS = {ns.name: ns.fields for ns in BUILTIN}
-NAMES: dict[str, Any] = {**{ns.name: set(ns.fields) for ns in BUILTIN}, "labels": {"*"}, "value": ()}
+FIELDS = {ns.name: ns.fields for ns in rule_namespaces().values()}
+NAMES: dict[str, Any] = {
+    **{ns.name: set(ns.fields) for ns in rule_namespaces().values()},
+    "labels": {"*"},
+    "value": (),
+}
 
 _EXPR_SEEDS = [
     "__import__('os').system('id')",

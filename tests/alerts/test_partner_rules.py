@@ -103,8 +103,8 @@ async def test_a_stalled_partner_queue_alerts_that_partner_only(
 
 
 def test_notify_partner_needs_for_each_partner(tmp_path: Any) -> None:
-    from daemon.alerts.namespaces import BUILTIN
     from daemon.alerts.rules import RuleError, load_rules
+    from daemon.rule_catalog import rule_namespaces
 
     text = RULES.replace("for_each: partner", "for_each: pool").replace(
         "partner.waiting > 0 and partner.oldest_wait_seconds > 30 * 60", "pool.up"
@@ -112,7 +112,7 @@ def test_notify_partner_needs_for_each_partner(tmp_path: Any) -> None:
     path = write_rules(
         tmp_path, text.replace("{{ partner.waiting | int }} withdrawals of {{ partner.name }}", "")
     )
-    fields = {ns.name: ns.fields for ns in BUILTIN}
+    fields = {ns.name: ns.fields for ns in rule_namespaces().values()}
     with pytest.raises(RuleError, match="notify_partner: needs for_each: partner"):
         load_rules(
             [path],

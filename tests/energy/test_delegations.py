@@ -16,8 +16,8 @@ from tronpy.keys import PrivateKey
 from tronpy.providers.async_http import AsyncHTTPProvider
 
 from daemon import keys as app_keys
-from daemon.alerts.namespaces import pool_values
 from daemon.energy import pools_repo as repo
+from daemon.energy.alert_namespaces import pool_values
 from daemon.energy.delegations_repo import DelegationSaver
 from daemon.energy.follower import load_snapshot
 from daemon.energy.scraper import state_row

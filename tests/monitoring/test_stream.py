@@ -108,7 +108,7 @@ async def test_clients_get_a_close_frame_when_the_server_stops(mon_app: AppFacto
 
 
 async def test_alert_and_energy_events_reach_the_stream(mon_app: AppFactory, keys: Keys) -> None:
-    from daemon.alerts.evaluator import Cycle
+    from daemon.alerts.notices import Cycle
     from daemon.alerts.state import Instance
     from daemon.monitoring.context import alerts_changed, energy_changed
     from tests.monitoring.test_replicas import snapshot_at

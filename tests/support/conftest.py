@@ -15,8 +15,8 @@ from prometheus_client import CollectorRegistry
 from daemon import keys
 from daemon.app import create_app
 from daemon.config import Settings
-from daemon.support.context import SupportState, support_state
 from daemon.support.settings import SupportSettings
+from daemon.support.state import SupportState, support_state
 from tests.alerts.conftest import sink  # noqa: F401 (a fixture: local HTTP sinks for notifications)
 from tests.conftest import Keys, bearer
 
