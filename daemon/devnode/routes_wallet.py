@@ -56,7 +56,7 @@ def _account_call(render: Callable[[DevnodeChain, Any, bool], dict[str, Any]]) -
 
 
 def getnowblock(chain: DevnodeChain, params: Params, solid: bool) -> dict[str, Any]:
-    """Head (or solid) block; `visible` is read from the query string only (tron.md §2)."""
+    """Head (or solid) block; `visible` is read from the query string only (docs/tron.md)."""
     return shapes_tx.block(chain, chain.solid if solid else chain.head, params.get("_query_visible", False))
 
 
@@ -150,7 +150,7 @@ def _simulate(chain: DevnodeChain, params: Params) -> tuple[Any, bytes, bytes] |
 
 
 def triggerconstantcontract(chain: DevnodeChain, params: Params, solid: bool) -> dict[str, Any]:
-    """Simulate a call: energy_used includes energy_penalty (tron.md §2); REVERT as java-tron prints it."""
+    """Simulate a call: energy_used includes energy_penalty, REVERT as java-tron prints it (docs/tron.md)."""
     sim = _simulate(chain, params)
     if isinstance(sim, dict):
         return sim
@@ -227,8 +227,8 @@ def _int32(params: Params, name: str) -> int | dict[str, Any]:
 
 
 def getcandelegatedmaxsize(chain: DevnodeChain, params: Params, solid: bool) -> dict[str, Any]:
-    """Stake minus usage converted back to sun; below 1 TRX prints as {} (tron.md §2/§3)."""
-    resource = _int32(params, "type")  # ResourceCode number: 0 BANDWIDTH, 1 ENERGY (tron.md §1)
+    """Stake minus usage converted back to sun; below 1 TRX prints as {} (docs/tron.md#wire-format)."""
+    resource = _int32(params, "type")  # ResourceCode: 0 BANDWIDTH, 1 ENERGY (docs/tron.md#tronpy)
     if isinstance(resource, dict):
         return resource
     try:

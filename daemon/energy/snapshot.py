@@ -48,7 +48,7 @@ class PoolView:
 
     @property
     def energy_available(self) -> int:
-        """EnergyLimit − EnergyUsed, never negative (tron.md §3)."""
+        """EnergyLimit − EnergyUsed, never negative (docs/tron.md#recovery)."""
         return max(0, self.energy_limit - self.energy_used)
 
     @property
