@@ -46,7 +46,12 @@ class EnergyRuntime:
 def new_runtime(settings: EnergySettings) -> EnergyRuntime:
     """The energy runtime for create_app (no I/O)."""
     return EnergyRuntime(
-        SnapshotHolder(3 * settings.scrape_interval, settings.transfer_energy, settings.reserve_energy)
+        SnapshotHolder(
+            3 * settings.scrape_interval,
+            settings.transfer_energy,
+            settings.reserve_energy,
+            settings.thresholds,
+        )
     )
 
 

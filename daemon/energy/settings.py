@@ -46,6 +46,11 @@ class EnergySettings(_Section):
     retention_days: float = Field(8.0, gt=0)
     pools: tuple[EnergyPoolSettings, ...] = ()
 
+    @property
+    def thresholds(self) -> tuple[float, float, float]:
+        """(warning, critical, emergency): what the level, the banner and the default rules use."""
+        return (self.warning, self.critical, self.emergency)
+
     @model_validator(mode="after")
     def _ordered(self) -> EnergySettings:
         if not self.warning <= self.critical <= self.emergency:
