@@ -34,7 +34,7 @@ def _account_call(render: Callable[[DevnodeChain, Any, bool], dict[str, Any]]) -
 
 
 def getnowblock(chain: DevnodeChain, params: Params, solid: bool) -> dict[str, Any]:
-    """Head (or solid) block; `visible` is read from the query string only (docs/tron.md)."""
+    """Head (or solid) block; `visible` is read from the query string only (docs/tron.md#wire-format)."""
     return shapes_tx.block(chain, chain.solid if solid else chain.head, params.get("_query_visible", False))
 
 

@@ -17,7 +17,7 @@ USDT_ORIGIN = to_raw("THPvaUhoh2Qn2y9THCZML3H815hhFhn5YC")  # Tether's deployer 
 HOLDER_ENERGY = 64_285
 HOLDER_PENALTY = 49_635
 # To an empty balance the base grows by 15,000 (new SSTORE: 29,631 vs 14,631) and the
-# max dynamic factor 3.4 multiplies it by 4.4: 64,285 + 66,000 = 130,285 (docs/tron.md).
+# max dynamic factor 3.4 multiplies it by 4.4: 64,285 + 66,000 = 130,285 (docs/tron.md#usdt-transfer-cost).
 EMPTY_ENERGY = HOLDER_ENERGY + 15_000 * 44 // 10
 EMPTY_PENALTY = HOLDER_PENALTY + 15_000 * 34 // 10
 # Not in docs/tron.md: a failing `require` reverts early; the devnode charges 1,000 base × 4.4.

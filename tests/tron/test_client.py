@@ -322,7 +322,7 @@ async def test_raw_tronpy_goes_through_the_same_pipe(
     _, url = node
     async with make_client(url, registry) as client:
         assert await client.raw.get_account_balance(POOL) == Decimal("12.345678")
-        assert client.raw.conf["fee_limit"] == 30_000_000  # not tronpy's 10 TRX (docs/tron.md)
+        assert client.raw.conf["fee_limit"] == 30_000_000  # not tronpy's 10 TRX (docs/tron.md#fee-limit)
     assert count(registry, "getaccount", "ok") == 1
 
 
