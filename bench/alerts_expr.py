@@ -1,7 +1,8 @@
 """Compiled rule expression vs a hand-written lambda, with simpleeval and rule-engine timed in the same run.
 
 Issue 6 figure: compiled evaluation <= 3x the lambda. The expression is the reference's example
-(`energy.available_percentage < 20 and api.p95_ms > 1000`, alerting.md §4) plus a per-pool one.
+(`energy.available_percentage < 20 and api.p95_ms > 1000`, docs/alerting.md#expressions)
+plus a per-pool one.
 
     .venv/bin/python bench/alerts_expr.py [--n 200000]
 """

@@ -23,8 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from _devnode_proc import control, devnode_with_pools
 from prometheus_client import CollectorRegistry
 
-from daemon.config import EnergySettings
 from daemon.energy.scraper import PoolRow, Scraper
+from daemon.energy.settings import EnergySettings
 from daemon.energy.snapshot import SnapshotHolder
 from daemon.tron.client import TronClient
 from daemon.tron.options import TronClientOptions

@@ -4,32 +4,27 @@ from __future__ import annotations
 
 import os
 import re
-from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
 import platformdirs
 import yaml
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    ValidationError,
-    ValidationInfo,
-    field_validator,
-    model_validator,
-)
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from daemon.alerts.settings import AlertsSettings
 from daemon.autopilot.costs_settings import CostSettings
 from daemon.autopilot.forecast_settings import ForecastSettings
 from daemon.autopilot.settings import AutopilotSettings
 from daemon.config_hints import suggestion
+from daemon.db.settings import DatabaseSettings
 from daemon.demo.settings import DemoSettings
+from daemon.energy.settings import EnergySettings
+from daemon.http.settings import ServerSettings
 from daemon.monitoring.settings import MonitoringSettings
 from daemon.observability.profiler import ProfilerSettings
 from daemon.security.settings import SecuritySettings
 from daemon.support.settings import SupportSettings
+from daemon.tron.settings import TronSettings
 from daemon.web.settings import StatusPageSettings
 from daemon.withdrawals.settings import WithdrawalSettings
 
@@ -52,99 +47,6 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class ServerSettings(_Section):
-    """Where the HTTP API listens."""
-
-    host: str = "127.0.0.1"
-    port: int = Field(8080, ge=0, le=65535)
-    metrics_public: bool = True
-    shutdown_timeout: float = Field(5.0, gt=0, le=60)
-    max_body_bytes: int = Field(1024 * 1024, gt=0)
-    header_timeout: float = Field(
-        15.0,
-        gt=0,
-        le=600,
-        description="seconds a request's headers may take to arrive; then the connection closes",
-    )
-
-
-class DatabaseSettings(_Section):
-    """PostgreSQL: an URL, or none for the embedded server under the data directory."""
-
-    url: str | None = None
-    run_migrations: bool = True
-    pool_min: int = Field(1, ge=0)
-    pool_max: int = Field(10, ge=1)
-    connect_timeout: float = Field(5.0, gt=0)
-
-    @field_validator("url")
-    @classmethod
-    def _postgres_url(cls, value: str | None) -> str | None:
-        if value is not None and not value.startswith(("postgresql://", "postgres://")):
-            raise ValueError("must be a postgresql:// URL")
-        return value
-
-
-def _base58check(value: str) -> str:
-    """A base58check TRON address (T...), else ValueError."""
-    from tronpy.keys import is_base58check_address
-
-    try:
-        ok = is_base58check_address(value)
-    except (ValueError, IndexError):  # bad checksum or alphabet; empty string
-        ok = False
-    if not ok:
-        raise ValueError("must be a base58check TRON address (T...)")
-    return value
-
-
-class TronSettings(_Section):
-    """Which TRON network to watch."""
-
-    network: str = "none"
-    # validate_default: `shasta` without it must fail at load, and `network` is validated first.
-    usdt_contract: str | None = Field(None, validate_default=True)
-    # None: TronGrid's own host for mainnet/nile/shasta; for a node URL, port 8090 -> 8091, else the URL.
-    solidity_url: str | None = None
-    api_keys: tuple[str, ...] = ()
-    timeout: float = Field(5.0, gt=0)
-    requests_per_second: float = Field(10.0, gt=0)
-    health_interval: float = Field(15.0, gt=0)
-    devnode_speed: float = Field(1.0, ge=0)
-    devnode_traffic_per_hour: float = Field(4.0, ge=0)
-
-    @field_validator("network")
-    @classmethod
-    def _known_network(cls, value: str) -> str:
-        if value in ("none", "devnode", "mainnet", "nile", "shasta") or value.startswith(
-            ("http://", "https://")
-        ):
-            return value
-        raise ValueError("must be none, devnode, mainnet, nile, shasta or an http(s) URL")
-
-    @field_validator("usdt_contract")
-    @classmethod
-    def _usdt_contract(cls, value: str | None, info: ValidationInfo) -> str | None:
-        if value:
-            return _base58check(value)
-        # `network` is absent from info.data when it was itself invalid (already reported).
-        if info.data.get("network") == "shasta":
-            raise ValueError("required for network shasta, which has no canonical USDT contract")
-        return None  # `${VAR:-}` left empty means unset
-
-    @field_validator("solidity_url")
-    @classmethod
-    def _solidity_url(cls, value: str | None, info: ValidationInfo) -> str | None:
-        if not value:
-            return None  # `${VAR:-}` left empty means unset
-        if info.data.get("network") in ("none", "devnode"):
-            raise ValueError("only for network mainnet, nile, shasta or a node URL")
-        from daemon.tron.options import base_url
-
-        base_url(value)  # ValueError names what is wrong
-        return value
-
-
 class AuthSettings(_Section):
     """API key checking."""
 
@@ -156,46 +58,6 @@ class JobSettings(_Section):
 
     lease_interval: float = Field(5.0, gt=0)
     idempotency_ttl_hours: float = Field(24.0, gt=0)
-
-
-class EnergyPoolSettings(_Section):
-    """An energy pool declared in the config file (managed here, read-only over the API)."""
-
-    name: str = Field(min_length=1, max_length=100)
-    wallet_address: str
-    target_trx: Decimal = Field(Decimal(0), ge=0, le=Decimal(10) ** 11, decimal_places=6)
-    enabled: bool = True
-
-    @field_validator("wallet_address")
-    @classmethod
-    def _address(cls, value: str) -> str:
-        return _base58check(value)
-
-
-class EnergySettings(_Section):
-    """Energy pools: scraping, thresholds, the status API and snapshot retention."""
-
-    scrape_interval: float = Field(15.0, gt=0)
-    chain_params_interval: float = Field(300.0, gt=0)
-    # Delegation records are re-read this often, or at once when a pool's delegated balances change.
-    delegation_interval: float = Field(300.0, gt=0)
-    concurrency: int = Field(16, ge=1, le=256)
-    pool_timeout: float = Field(10.0, gt=0)
-    backoff_max: float = Field(300.0, gt=0)
-    warning: float = Field(0.90, gt=0, le=1)
-    critical: float = Field(0.95, gt=0, le=1)
-    emergency: float = Field(0.98, gt=0, le=1)
-    transfer_energy: int = Field(130_285, ge=1)
-    reserve_energy: int = Field(0, ge=0)
-    history_interval: float = Field(60.0, gt=0)
-    retention_days: float = Field(8.0, gt=0)
-    pools: tuple[EnergyPoolSettings, ...] = ()
-
-    @model_validator(mode="after")
-    def _ordered(self) -> EnergySettings:
-        if not self.warning <= self.critical <= self.emergency:
-            raise ValueError("thresholds must satisfy warning <= critical <= emergency")
-        return self
 
 
 class LoggingSettings(_Section):

@@ -1,4 +1,4 @@
-"""Rule conditions: a whitelisted Python subset compiled to closures (alerting.md §4)."""
+"""Rule conditions: a whitelisted Python subset as closures (docs/alerting.md#expressions)."""
 
 from __future__ import annotations
 

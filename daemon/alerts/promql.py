@@ -75,6 +75,9 @@ FIELDS: dict[str, Field] = {
 for _p in ("critical", "high", "medium", "low"):
     _m = f'tronwatch_tickets_open{{priority="{_p}"}}'
     FIELDS[f"tickets.open_{_p}"] = Field(f"max({_m})", _m)
+for _p in ("warning", "critical", "emergency"):
+    _m = f'tronwatch_energy_threshold_ratio{{level="{_p}"}}'
+    FIELDS[f"energy.{_p}"] = Field(f"max({_m})", _m)
 # The 0/1 gauges among FIELDS (true/false in rules); the one namespace with a label per instance.
 BOOLS = {"pool.up", "energy.stale", "db.up"}
 _OPS = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">="}
@@ -216,7 +219,12 @@ def _pair(left: ast.expr, op: ast.cmpop, right: ast.expr) -> Term:
     if a.kind == "scalar":
         a, b, sym = b, a, _FLIP[sym]
     if b.kind == "vector" and a.scope != b.scope:
-        raise Unsupported("comparing values of different namespaces")
+        if a.scope is not None and b.scope is not None:
+            raise Unsupported("comparing values of different namespaces")
+        # One shared value (a configured threshold) against each instance: as a scalar, it keeps their labels.
+        if a.scope is None:
+            a, b, sym = b, a, _FLIP[sym]
+        b = Term(f"scalar({b.text})", "scalar")
     return Term(f"{_wrap(a)} {sym} {_wrap(b)}", "cond", a.scope)
 
 

@@ -1,4 +1,4 @@
-"""A token bucket per receiver URL, plus the receiver's own Retry-After (alerting.md §5)."""
+"""A token bucket per receiver URL, plus the receiver's Retry-After (docs/alerting.md#slack-rate-limits)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""promtool-style rule unit tests: input series over time -> expected firing alerts (alerting.md §1)."""
+"""promtool-style rule unit tests: series over time -> expected alerts (docs/alerting.md#rule-tests)."""
 
 from __future__ import annotations
 

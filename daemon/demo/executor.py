@@ -28,7 +28,7 @@ USDT_UNIT = Decimal(1_000_000)
 async def send_usdt(
     tron: AsyncTron, usdt: str, key: PrivateKey, to: str, amount: Decimal, limit_sun: int
 ) -> str:
-    """Sign and broadcast `amount` USDT from the key's address; returns the txid (tron.md §1 flow)."""
+    """Sign and broadcast `amount` USDT from the key's address, returns the txid (docs/tron.md#tronpy)."""
     contract = await tron.get_contract(usdt)
     builder = await contract.functions.transfer(to, int(amount * USDT_UNIT))
     txn = await builder.with_owner(key.public_key.to_base58check_address()).fee_limit(limit_sun).build()

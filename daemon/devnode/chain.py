@@ -20,8 +20,8 @@ from daemon.tron.energy import SLOT_MS
 
 log = logging.getLogger(__name__)
 
-SOLID_LAG = 18  # solidified 18 blocks behind head (tron.md §2 getnodeinfo, §5)
-TAPOS_BLOCKS = 65_536  # recent-block store keyed by 2 bytes (tron.md §5)
+SOLID_LAG = 18  # solidified 18 blocks behind head (docs/tron.md#finality)
+TAPOS_BLOCKS = 65_536  # recent-block store keyed by 2 bytes (docs/tron.md#finality)
 DAY_MS = 86_400_000
 INITIAL_BLOCKS = 24  # history at start, so a solid block exists for TaPoS from the first request
 BLOCK_VERSION = 32

@@ -22,7 +22,7 @@ class Fault:
 
     latency_ms: int = 0
     error_rate: float = 0.0
-    error_status: int = 503  # 200 answers java-tron's rate-limit body instead (tron.md §2)
+    error_status: int = 503  # 200: java-tron's rate-limit body instead (docs/tron.md#wire-format)
     outage: bool = False
 
     @classmethod

@@ -192,7 +192,7 @@ def encode_raw(raw: dict[str, Any]) -> bytes:
 
 
 def txid_of(raw_bytes: bytes) -> str:
-    """txID = sha256 of the serialized raw_data (tron.md §1, calculate_txid_from_raw_data)."""
+    """txID = sha256 of the serialized raw_data (docs/tron.md#tronpy, calculate_txid_from_raw_data)."""
     return hashlib.sha256(raw_bytes).hexdigest()
 
 

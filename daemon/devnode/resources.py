@@ -1,4 +1,4 @@
-"""Per-account energy and bandwidth accounting with java-tron's recovery window (tron.md §3)."""
+"""Per-account energy and bandwidth accounting, java-tron's recovery window (docs/tron.md#recovery)."""
 
 from __future__ import annotations
 
@@ -21,17 +21,17 @@ RESULT_BYTES = 64  # Constant.MAX_RESULT_SIZE_IN_TX, added per contract by Bandw
 class ChainParams:
     """Chain parameters a proposal could change; mutable at run time through the control API."""
 
-    energy_fee: int = 100  # getEnergyFee, sun per energy (tron.md §3 table: 100 since 2025-08)
+    energy_fee: int = 100  # getEnergyFee, sun/energy (100 since 2025-08, docs/tron.md#energy-prices)
     transaction_fee: int = 1000  # getTransactionFee, sun per byte
     create_account_fee: int = 100_000  # getCreateAccountFee, burned for a new account's bytes
-    create_new_account_fee: int = 1_000_000  # getCreateNewAccountFeeInSystemContract (tron.md §2)
+    create_new_account_fee: int = 1_000_000  # getCreateNewAccountFeeInSystemContract (docs/tron.md)
     free_net_limit: int = 600  # getFreeNetLimit
     max_fee_limit: int = 15_000_000_000  # getMaxFeeLimit
     total_energy_limit: int = 180_000_000_000  # getTotalEnergyCurrentLimit
     total_net_limit: int = 43_200_000_000
     # Whole TRX staked for energy by the rest of the network; 18e9 gives ≈10 energy per staked TRX.
     other_energy_weight: int = 18_000_000_000
-    other_net_weight: int = 26_856_723_239  # the mainnet TotalNetWeight in tron.md §2's fixture
+    other_net_weight: int = 26_856_723_239  # mainnet TotalNetWeight (docs/tron.md#recorded-samples)
     # Node config vm.estimateEnergy: off in java-tron by default (docs/devnode-fidelity.md, fact 7).
     estimate_energy: bool = True
 

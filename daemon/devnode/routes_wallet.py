@@ -4,51 +4,29 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
 
-from daemon.devnode import routes_delegation, shapes, shapes_tx
+from daemon.devnode import routes_contract, routes_delegation, shapes, shapes_tx
 from daemon.devnode.chain import DevnodeChain
 from daemon.devnode.delegation import BANDWIDTH, ENERGY, can_delegate_max
 from daemon.devnode.keys import CHAIN
-from daemon.devnode.proto import encode_raw, txid_of
+from daemon.devnode.servlet import Handler, Params, address, error, visible
 from daemon.devnode.transactions import broadcast, sign_weight
-from daemon.devnode.usdt import USDT_ADDRESS, contract_json, selector
-from daemon.devnode.vm_energy import estimate_energy_required
-from daemon.tron.addresses import AddressError, to_raw
+from daemon.tron.addresses import AddressError
 
-Params = dict[str, Any]
-Handler = Callable[[DevnodeChain, Params, bool], dict[str, Any]]
 _DUMPS = json.JSONEncoder(separators=(",", ":")).encode
 JSON_PARSE_ERROR = "org.tron.core.services.http.JsonFormat$ParseException"
-
-
-def _error(exc: Exception | str, cls: str = "java.lang.IllegalArgumentException") -> dict[str, Any]:
-    return {"Error": f"class {cls} : {exc}"}
-
-
-def visible(params: Params) -> bool:
-    """java-tron's Util.getVisible: true for JSON true or the string "true"."""
-    v = params.get("visible", False)
-    return v is True or (isinstance(v, str) and v.lower() == "true")
-
-
-def _address(params: Params, *names: str) -> bytes:
-    for name in names:
-        if params.get(name):
-            return to_raw(str(params[name]))
-    raise AddressError(f"missing {names[0]}")
 
 
 def _account_call(render: Callable[[DevnodeChain, Any, bool], dict[str, Any]]) -> Handler:
     def handler(chain: DevnodeChain, params: Params, solid: bool) -> dict[str, Any]:
         try:
-            addr = _address(params, "address", "value", "owner_address")
+            addr = address(params, "address", "value", "owner_address")
         except AddressError as exc:
-            return _error(exc)
+            return error(exc)
         acc = chain.accounts.get(addr)
         return render(chain, acc, visible(params)) if acc is not None else {}
 
@@ -56,7 +34,7 @@ def _account_call(render: Callable[[DevnodeChain, Any, bool], dict[str, Any]]) -
 
 
 def getnowblock(chain: DevnodeChain, params: Params, solid: bool) -> dict[str, Any]:
-    """Head (or solid) block; `visible` is read from the query string only (tron.md §2)."""
+    """Head (or solid) block; `visible` is read from the query string only (docs/tron.md#wire-format)."""
     return shapes_tx.block(chain, chain.solid if solid else chain.head, params.get("_query_visible", False))
 
 
@@ -65,7 +43,7 @@ def getblockbynum(chain: DevnodeChain, params: Params, solid: bool) -> dict[str,
     try:
         num = int(params.get("num", 0))
     except (TypeError, ValueError) as exc:
-        return _error(exc, "java.lang.NumberFormatException")
+        return error(exc, "java.lang.NumberFormatException")
     blk = chain.block_at(num)
     if blk is None or (solid and num > chain.solid.number):
         return {}
@@ -93,123 +71,6 @@ def _tx_lookup(render: Callable[[Any, bool], dict[str, Any]]) -> Handler:
     return handler
 
 
-def _call_data(params: Params) -> bytes:
-    if params.get("data"):
-        return bytes.fromhex(str(params["data"]))
-    return selector(str(params.get("function_selector", ""))) + bytes.fromhex(
-        str(params.get("parameter", ""))
-    )
-
-
-def _trigger_tx(chain: DevnodeChain, params: Params, owner: bytes, data: bytes, vis: bool) -> dict[str, Any]:
-    head = chain.head
-    raw = {
-        "ref_block_bytes": head.block_id[6:8].hex(),
-        "ref_block_hash": head.block_id[8:16].hex(),
-        "expiration": head.timestamp + 60_000,
-        "contract": [
-            {
-                "parameter": {
-                    "value": {
-                        "data": data.hex(),
-                        "owner_address": owner.hex(),
-                        "contract_address": USDT_ADDRESS.hex(),
-                    },
-                    "type_url": "type.googleapis.com/protocol.TriggerSmartContract",
-                },
-                "type": "TriggerSmartContract",
-            }
-        ],
-        "timestamp": time.time_ns() // 1_000_000,
-    }
-    raw_bytes = encode_raw(raw)
-    return {
-        "visible": vis,
-        "txID": txid_of(raw_bytes),
-        "raw_data": shapes_tx.raw_json(raw, vis),
-        "raw_data_hex": raw_bytes.hex(),
-    }
-
-
-def _simulate(chain: DevnodeChain, params: Params) -> tuple[Any, bytes, bytes] | dict[str, Any]:
-    try:
-        owner = _address(params, "owner_address")
-        contract = _address(params, "contract_address")
-        data = _call_data(params)
-    except (AddressError, ValueError) as exc:
-        return {"result": {"code": "OTHER_ERROR", "message": str(exc).encode().hex()}}
-    if contract != USDT_ADDRESS:
-        msg = "Smart contract is not exist."
-        return {
-            "result": {
-                "code": "CONTRACT_VALIDATE_ERROR",
-                "message": msg if visible(params) else msg.encode().hex(),
-            }
-        }
-    return chain.usdt.call(owner, data), owner, data
-
-
-def triggerconstantcontract(chain: DevnodeChain, params: Params, solid: bool) -> dict[str, Any]:
-    """Simulate a call: energy_used includes energy_penalty (tron.md §2); REVERT as java-tron prints it."""
-    sim = _simulate(chain, params)
-    if isinstance(sim, dict):
-        return sim
-    outcome, owner, data = sim
-    vis = visible(params)
-    tx = _trigger_tx(chain, params, owner, data, vis)
-    result: dict[str, Any] = {"result": True}
-    if outcome.reverted:
-        msg = "REVERT opcode executed"
-        result["message"] = msg if vis else msg.encode().hex()
-        tx = {"ret": [{"ret": "FAILED"}], **tx}
-    else:
-        tx = {"ret": [{}], **tx}
-    out: dict[str, Any] = {"result": result, "energy_used": outcome.energy}
-    out["constant_result"] = [outcome.output.hex()]
-    if outcome.penalty:
-        out["energy_penalty"] = outcome.penalty
-    out["transaction"] = tx
-    return out
-
-
-def estimateenergy(chain: DevnodeChain, params: Params, solid: bool) -> dict[str, Any]:
-    """{"result":{"result":true},"energy_required":N}, rounded up as java-tron searches; off: an error."""
-    if not chain.params.estimate_energy:
-        msg = "this node does not support estimate energy"
-        return {
-            "result": {
-                "code": "CONTRACT_VALIDATE_ERROR",
-                "message": msg if visible(params) else msg.encode().hex(),
-            }
-        }
-    sim = _simulate(chain, params)
-    if isinstance(sim, dict):
-        return sim
-    outcome = sim[0]
-    if outcome.reverted:
-        msg = "REVERT opcode executed"
-        return {
-            "result": {
-                "code": "CONTRACT_EXE_ERROR",
-                "message": msg if visible(params) else msg.encode().hex(),
-            }
-        }
-    p = chain.params
-    return {
-        "result": {"result": True},
-        "energy_required": estimate_energy_required(outcome.energy, p.energy_fee, p.max_fee_limit),
-    }
-
-
-def getcontract(chain: DevnodeChain, params: Params, solid: bool) -> dict[str, Any]:
-    """The USDT SmartContract with its ABI, {} for any other address."""
-    try:
-        addr = _address(params, "value")
-    except AddressError as exc:
-        return _error(exc)
-    return contract_json(visible(params)) if addr == USDT_ADDRESS else {}
-
-
 def _int32(params: Params, name: str) -> int | dict[str, Any]:
     """An int32 request field: a JSON number in a POST body, decimal digits in a GET query; else an Error."""
     raw = params.get(name)
@@ -220,21 +81,21 @@ def _int32(params: Params, name: str) -> int | dict[str, Any]:
     if isinstance(raw, int) and not isinstance(raw, bool) and -(2**31) <= raw < 2**31:
         return raw
     if not params.get("_post", True):
-        return _error(f'For input string: "{raw}"', "java.lang.NumberFormatException")
+        return error(f'For input string: "{raw}"', "java.lang.NumberFormatException")
     # JsonFormat.merge reads an int32 token only: "ENERGY", "1", true and 1.5 fail to parse.
     token = json.dumps(raw)
-    return _error(f'Couldn\'t parse integer: For input string: "{token}"', JSON_PARSE_ERROR)
+    return error(f'Couldn\'t parse integer: For input string: "{token}"', JSON_PARSE_ERROR)
 
 
 def getcandelegatedmaxsize(chain: DevnodeChain, params: Params, solid: bool) -> dict[str, Any]:
-    """Stake minus usage converted back to sun; below 1 TRX prints as {} (tron.md §2/§3)."""
-    resource = _int32(params, "type")  # ResourceCode number: 0 BANDWIDTH, 1 ENERGY (tron.md §1)
+    """Stake minus usage converted back to sun; below 1 TRX prints as {} (docs/tron.md#wire-format)."""
+    resource = _int32(params, "type")  # ResourceCode: 0 BANDWIDTH, 1 ENERGY (docs/tron.md#tronpy)
     if isinstance(resource, dict):
         return resource
     try:
-        acc = chain.accounts.get(_address(params, "owner_address"))
+        acc = chain.accounts.get(address(params, "owner_address"))
     except AddressError as exc:
-        return _error(exc)
+        return error(exc)
     if acc is None or resource not in (0, 1):
         return {}
     size = can_delegate_max(chain, acc, ENERGY if resource == 1 else BANDWIDTH)
@@ -262,13 +123,10 @@ HANDLERS: dict[str, Handler] = {
     "getnodeinfo": getnodeinfo,
     "gettransactionbyid": _tx_lookup(shapes_tx.transaction),
     "gettransactioninfobyid": _tx_lookup(shapes_tx.transaction_info),
-    "triggerconstantcontract": triggerconstantcontract,
-    "triggersmartcontract": triggerconstantcontract,
-    "estimateenergy": estimateenergy,
-    "getcontract": getcontract,
     "getsignweight": lambda c, p, s: sign_weight(c, p, shapes_tx.unsigned_tx),
     "broadcasttransaction": lambda c, p, s: broadcast(c, p),
     "getcandelegatedmaxsize": getcandelegatedmaxsize,
+    **routes_contract.HANDLERS,
     **routes_delegation.HANDLERS,
 }
 SOLIDITY = frozenset(
@@ -295,7 +153,7 @@ async def _params(request: web.Request) -> Params | dict[str, Any]:
             try:
                 data = json.loads(body)
             except ValueError as exc:
-                return {"_error": _error(exc, "com.alibaba.fastjson.JSONException")}
+                return {"_error": error(exc, "com.alibaba.fastjson.JSONException")}
             if isinstance(data, dict):
                 params.update(data)
     params["_post"] = request.method == "POST"

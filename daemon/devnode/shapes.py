@@ -1,4 +1,4 @@
-"""java-tron JSON for accounts, resources and chain parameters (tron.md §2): zero fields omitted."""
+"""java-tron JSON of accounts, resources, chain parameters; zero fields omitted (docs/tron.md#wire-format)."""
 
 from __future__ import annotations
 
@@ -112,7 +112,7 @@ def account_net(chain: DevnodeChain, acc: Account) -> dict[str, Any]:
 
 
 def chain_parameters(chain: DevnodeChain) -> dict[str, Any]:
-    """wallet/getchainparameters: a zero value omits "value" (tron.md §2)."""
+    """wallet/getchainparameters: a zero value omits "value" (docs/tron.md#wire-format)."""
     p = chain.params
     values: list[tuple[str, int]] = [
         ("getMaintenanceTimeInterval", 21_600_000),

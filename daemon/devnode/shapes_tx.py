@@ -89,7 +89,7 @@ def transaction_info(tx: StoredTx, visible: bool) -> dict[str, Any]:
     )
     logs = [
         {
-            # The servlet prepends 0x41 to log addresses only when printing base58 (tron.md §2).
+            # 0x41 is prepended to log addresses only when printed as base58 (docs/tron.md#wire-format).
             "address": show(lg.address, True) if visible else lg.address[1:].hex(),
             "topics": [t.hex() for t in lg.topics],
             "data": lg.data.hex(),

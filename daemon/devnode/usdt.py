@@ -1,4 +1,4 @@
-"""The USDT TRC20 contract at its mainnet address: balances, ABI, calls and their energy (tron.md §2/§3)."""
+"""USDT TRC20 at its mainnet address: balances, ABI, calls, their energy (docs/tron.md#usdt-transfer-cost)."""
 
 from __future__ import annotations
 
@@ -12,21 +12,22 @@ USDT_BASE58 = "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t"
 USDT_ADDRESS = to_raw(USDT_BASE58)
 USDT_ORIGIN = to_raw("THPvaUhoh2Qn2y9THCZML3H815hhFhn5YC")  # Tether's deployer account on mainnet
 
-# A transfer to a holder: the mainnet capture in tron.md §2 (energy_used 64,285 incl. penalty 49,635).
+# A transfer to a holder: energy_used 64,285 incl. penalty 49,635, as recorded on mainnet
+# (docs/tron.md#recorded-samples).
 HOLDER_ENERGY = 64_285
 HOLDER_PENALTY = 49_635
-# To an empty balance the base grows by 15,000 (new SSTORE: 29,631 vs 14,631, §3) and the
-# max dynamic factor 3.4 multiplies it by 4.4: 64,285 + 66,000 = 130,285 (§3 "≈130,285").
+# To an empty balance the base grows by 15,000 (new SSTORE: 29,631 vs 14,631) and the
+# max dynamic factor 3.4 multiplies it by 4.4: 64,285 + 66,000 = 130,285 (docs/tron.md#usdt-transfer-cost).
 EMPTY_ENERGY = HOLDER_ENERGY + 15_000 * 44 // 10
 EMPTY_PENALTY = HOLDER_PENALTY + 15_000 * 34 // 10
-# Not in tron.md: a failing `require` reverts early; the devnode charges 1,000 base × 4.4.
+# Not in docs/tron.md: a failing `require` reverts early; the devnode charges 1,000 base × 4.4.
 REVERT_ENERGY = 4_400
 REVERT_PENALTY = 3_400
 VIEW_ENERGY = 935  # balanceOf on Nile: tests/devnode/golden/triggerconstantcontract_nile_docs.json
 # Mainnet USDT's contract settings (docs/devnode-fidelity.md): the origin pays 70 % while its stake lasts.
 CONSUME_USER_RESOURCE_PERCENT = 30
 ORIGIN_ENERGY_LIMIT = 10_000_000
-# Dynamic energy at factor 3.4: an opcode costs base × 4.4, base × 3.4 of it penalty (devnode-fidelity.md, 8).
+# Dynamic factor 3.4: an opcode costs base × 4.4, 3.4 × base of it penalty (docs/devnode-fidelity.md, fact 8).
 FACTOR_TENTHS = 44
 # A transfer's last opcode is the recipient's SSTORE: 5,000 to a holder's slot, 20,000 to an empty one.
 HOLDER_SSTORE = 5_000

@@ -93,7 +93,8 @@ def estimate_energy_required(energy: int, energy_fee: int, max_fee_limit: int) -
     """Wallet.estimateEnergy: binary-search the fee limit to 1 TRX, answer ceil(fee limit / energy fee)."""
 
     def fits(fee_limit: int) -> bool:
-        # A constant call's limit: min(maxEnergyLimitForConstant, fee_limit / fee) (devnode-fidelity.md, 7).
+        # A constant call's limit: min(maxEnergyLimitForConstant, fee_limit / fee)
+        # (docs/devnode-fidelity.md, fact 7).
         return energy <= min(MAX_ENERGY_FOR_CONSTANT, fee_limit // energy_fee)
 
     high = max_fee_limit

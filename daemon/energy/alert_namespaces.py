@@ -59,8 +59,11 @@ ENERGY = Namespace(
         "stale": "bool",
         "data_age_seconds": NUM,
         "shortage_forecast_seconds": NUM,
+        "warning": NUM,
+        "critical": NUM,
+        "emergency": NUM,
     },
-    doc="totals over the enabled pools",
+    doc="totals over the enabled pools; warning/critical/emergency: the configured usage thresholds",
 )
 
 
@@ -128,9 +131,12 @@ def _until(when: datetime | None, p: PoolView, now: float) -> float | None:
 def energy_values(s: EnergySnapshot, now: float) -> Values:
     """`energy.*` from the snapshot's totals; no pools read yet means no data."""
     t = s.totals
+    warning, critical, emergency = s.thresholds
+    levels = {"warning": warning, "critical": critical, "emergency": emergency}
     if not t.pools:
-        return {"pools": 0, "pools_up": 0, "stale": s.stale(now), "level": s.level}
+        return {"pools": 0, "pools_up": 0, "stale": s.stale(now), "level": s.level, **levels}
     return {
+        **levels,
         "available": t.energy_available,
         "limit": t.energy_limit,
         "used": t.energy_used,

@@ -1,4 +1,4 @@
-"""Energy actually spent, from successive usage readings with java-tron's decay model (tron.md §3)."""
+"""Energy actually spent, from successive usage readings, java-tron's decay model (docs/tron.md#recovery)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ def spent_between(
 ) -> int:
     """Energy spent between two readings: used_now − used_before decayed over Δ (never negative).
 
-    Both readings are already decayed to their head slot by the node (§3), and usage recovers
+    Both readings are already decayed to their head slot by the node, and usage recovers
     linearly over the account's window, so whatever exceeds the decayed earlier usage is new spend,
     except usage an UnDelegate moved onto the pool: at most `moved_back` (docs/delegation.md).
     """

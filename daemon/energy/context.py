@@ -13,13 +13,13 @@ import asyncpg
 from aiohttp import web
 
 from daemon import keys
-from daemon.config import EnergySettings
 from daemon.db.lease import LeaderLease
 from daemon.energy import pools_repo as repo
 from daemon.energy.delegations_repo import DelegationSaver
 from daemon.energy.follower import load_snapshot
 from daemon.energy.runtime import energy_runtime
 from daemon.energy.scraper import PoolRow, Scraper, state_row
+from daemon.energy.settings import EnergySettings
 from daemon.energy.snapshot import EnergySnapshot
 from daemon.tasks import stop_tasks
 from daemon.tron.addresses import b58

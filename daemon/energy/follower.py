@@ -6,10 +6,10 @@ import json
 from dataclasses import replace
 from typing import Any
 
-from daemon.config import EnergySettings
 from daemon.energy import pools_repo as repo
 from daemon.energy.delegations_repo import attach
 from daemon.energy.quote import FeeQuote
+from daemon.energy.settings import EnergySettings
 from daemon.energy.snapshot import EnergySnapshot, PoolView, assemble
 from daemon.energy.status import pool_status
 

@@ -138,6 +138,14 @@ def _families(snap: EnergySnapshot) -> list[Metric]:
     for name in LEVELS:
         level.add_metric([name], 1.0 if name == snap.level else 0.0)
     out.append(level)
+    threshold = GaugeMetricFamily(
+        "tronwatch_energy_threshold_ratio",
+        "Configured usage ratio where each level starts (energy.warning, .critical, .emergency)",
+        labels=["level"],
+    )
+    for name, ratio in zip(LEVELS[1:], snap.thresholds, strict=True):
+        threshold.add_metric([name], ratio)
+    out.append(threshold)
     out.append(
         StateSetMetricFamily(
             "tronwatch_energy_state",

@@ -1,4 +1,4 @@
-"""Fee of one USDT transfer paid by burning TRX: estimated energy × getEnergyFee + bandwidth (tron.md §3)."""
+"""Fee of one USDT transfer paid by burning TRX: energy × getEnergyFee + bandwidth (docs/tron.md#burning)."""
 
 from __future__ import annotations
 
@@ -17,9 +17,9 @@ from daemon.tron.errors import TronApiError, TronError
 log = logging.getLogger(__name__)
 
 SUN_PER_TRX = 1_000_000
-# §3: 130,285 energy for a USDT transfer to an address that holds none (dynamic penalty included).
+# 130,285 energy for a USDT transfer to an address that holds none, penalty included (docs/tron.md).
 FALLBACK_ENERGY = 130_285
-# §3: "about 345 bytes of bandwidth" per USDT transfer (tronpy docs net_usage 344); varies slightly.
+# About 345 bytes of bandwidth per USDT transfer (docs/tron.md#burning); varies slightly.
 TRANSFER_BYTES = 345
 # An address nobody holds a key for (hash of a label), so it never holds USDT: the empty-address price.
 EMPTY_RECIPIENT: str = keys.to_base58check_address(
@@ -69,7 +69,7 @@ def price(
     bandwidth_bytes: int = TRANSFER_BYTES,
 ) -> FeeQuote:
     """Energy × getEnergyFee, plus bytes × getTransactionFee unless the sender has that much bandwidth."""
-    # java-tron burns for bandwidth only when neither staked nor free bandwidth covers the bytes (§3).
+    # TRX burns for bandwidth only when neither staked nor free bandwidth covers the bytes (docs/tron.md).
     bandwidth_sun = 0 if bandwidth_available >= bandwidth_bytes else bandwidth_bytes * transaction_fee_sun
     energy_sun = energy * energy_fee_sun
     return FeeQuote(
@@ -114,7 +114,7 @@ async def quote_usdt_transfer(
                 raise TronApiError("getchainparameters: no getEnergyFee")
             energy_fee_sun = params["getEnergyFee"]
         if transaction_fee_sun is None:
-            transaction_fee_sun = params.get("getTransactionFee", 0)  # zero values are omitted (§2)
+            transaction_fee_sun = params.get("getTransactionFee", 0)  # zero values are omitted (docs/tron.md)
     return price(
         energy,
         source,  # type: ignore[arg-type]

@@ -1,4 +1,4 @@
-"""One pool's figures from getaccount + getaccountresource (tron.md §2 wire format)."""
+"""One pool's figures from getaccount + getaccountresource (docs/tron.md#wire-format)."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ class PoolReading:
 
 
 def parse_reading(account: dict[str, Any], resource: dict[str, Any]) -> PoolReading:
-    """Zero fields are omitted by java-tron, so every read defaults to 0 (§2)."""
+    """Zero fields are omitted by java-tron, so every read defaults to 0."""
     res = account.get("account_resource", {})
     # frozenV2 lists BANDWIDTH (type omitted), ENERGY, TRON_POWER; delegated-out energy stake is still ours.
     frozen = sum(int(f.get("amount", 0)) for f in account.get("frozenV2", []) if f.get("type") == "ENERGY")
@@ -38,7 +38,7 @@ def parse_reading(account: dict[str, Any], resource: dict[str, Any]) -> PoolRead
     staked_net = int(resource.get("NetLimit", 0)) - int(resource.get("NetUsed", 0))
     return PoolReading(
         energy_limit=int(resource.get("EnergyLimit", 0)),
-        energy_used=int(resource.get("EnergyUsed", 0)),  # already decayed to the head slot (§3)
+        energy_used=int(resource.get("EnergyUsed", 0)),  # already decayed to the head slot (docs/tron.md)
         window_slots=window if window > 0 else WINDOW_SLOTS,
         frozen_sun=frozen,
         balance_sun=int(account.get("balance", 0)),

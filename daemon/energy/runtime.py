@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from daemon.config import EnergySettings
 from daemon.energy.scraper import Scraper
+from daemon.energy.settings import EnergySettings
 from daemon.energy.snapshot import SnapshotHolder
 
 
@@ -27,7 +27,12 @@ class EnergyRuntime:
 def new_runtime(settings: EnergySettings) -> EnergyRuntime:
     """A new energy runtime, before the app starts (no I/O)."""
     return EnergyRuntime(
-        SnapshotHolder(3 * settings.scrape_interval, settings.transfer_energy, settings.reserve_energy)
+        SnapshotHolder(
+            3 * settings.scrape_interval,
+            settings.transfer_energy,
+            settings.reserve_energy,
+            settings.thresholds,
+        )
     )
 
 

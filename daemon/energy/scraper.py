@@ -12,11 +12,11 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from daemon.config import EnergySettings
 from daemon.energy.consumption import ConsumptionTracker
 from daemon.energy.delegations import DelegationState, refresh
 from daemon.energy.quote import FeeQuote, quote_usdt_transfer
 from daemon.energy.reading import PoolReading, read_pool
+from daemon.energy.settings import EnergySettings
 from daemon.energy.snapshot import EnergySnapshot, PoolView, SnapshotHolder, assemble
 from daemon.energy.status import pool_status
 from daemon.observability.profiler import profiled

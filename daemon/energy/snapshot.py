@@ -16,6 +16,9 @@ from daemon.tron.energy import SECONDS_PER_DAY, WINDOW_SLOTS, runway_seconds
 PoolStatus = Literal["active", "low", "exhausted", "unreachable", "disabled"]
 Level = Literal["ok", "warning", "critical", "emergency"]
 LEVELS: tuple[Level, ...] = ("ok", "warning", "critical", "emergency")
+# energy.warning, .critical, .emergency: the usage ratios where each level starts (the config's defaults).
+Thresholds = tuple[float, float, float]
+DEFAULT_THRESHOLDS: Thresholds = (0.90, 0.95, 0.98)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +51,7 @@ class PoolView:
 
     @property
     def energy_available(self) -> int:
-        """EnergyLimit − EnergyUsed, never negative (tron.md §3)."""
+        """EnergyLimit − EnergyUsed, never negative (docs/tron.md#recovery)."""
         return max(0, self.energy_limit - self.energy_used)
 
     @property
@@ -104,6 +107,7 @@ class EnergySnapshot:
     transfer_energy: int
     reserve_energy: int
     serial: int = 0
+    thresholds: Thresholds = DEFAULT_THRESHOLDS
     cache: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def stale(self, now: float | None = None) -> bool:
@@ -162,7 +166,13 @@ def _total_runway(pools: list[PoolView], limit: int, used: int, daily: int) -> f
 class SnapshotHolder:
     """Holds the current snapshot; writers replace it whole, readers never see a half-built one."""
 
-    def __init__(self, stale_after: float, transfer_energy: int, reserve_energy: int) -> None:
+    def __init__(
+        self,
+        stale_after: float,
+        transfer_energy: int,
+        reserve_energy: int,
+        thresholds: Thresholds = DEFAULT_THRESHOLDS,
+    ) -> None:
         self.current = EnergySnapshot(
             pools=(),
             totals=Totals(),
@@ -174,6 +184,7 @@ class SnapshotHolder:
             stale_after=stale_after,
             transfer_energy=transfer_energy,
             reserve_energy=reserve_energy,
+            thresholds=thresholds,
         )
         self.published_locally_at: float | None = None  # monotonic; set by this replica's scraper
         # Called as (previous, current, local) after each publish; must not block or raise.
@@ -191,7 +202,7 @@ class SnapshotHolder:
 def assemble(
     views: list[PoolView],
     *,
-    thresholds: tuple[float, float, float],
+    thresholds: Thresholds,
     stale_after: float,
     transfer_energy: int,
     reserve_energy: int,
@@ -215,4 +226,5 @@ def assemble(
         transfer_energy=transfer_energy,
         reserve_energy=reserve_energy,
         serial=serial,
+        thresholds=thresholds,
     )

@@ -93,19 +93,19 @@ class TronClient:
         return [r for r in records if isinstance(r, dict)] if isinstance(records, list) else []
 
     async def get_chain_parameters(self) -> dict[str, int]:
-        """wallet/getchainparameters as key -> value; java-tron omits zero values, read as 0 (§2)."""
+        """wallet/getchainparameters as key -> value, omitted values as 0 (docs/tron.md#wire-format)."""
         ret = await self._lookup("wallet/getchainparameters", {"visible": True})
         return {str(p["key"]): int(p.get("value", 0)) for p in ret.get("chainParameter", []) if "key" in p}
 
     async def get_energy_fee(self) -> int:
-        """Current getEnergyFee in sun per energy (changed 420 -> 210 -> 100; never hard-code it, §3)."""
+        """Current getEnergyFee in sun per energy (420 -> 210 -> 100 so far: docs/tron.md#energy-prices)."""
         params = await self.get_chain_parameters()
         if "getEnergyFee" not in params:
             raise TronApiError("getchainparameters: no getEnergyFee")
         return params["getEnergyFee"]
 
     async def get_now_block_number(self) -> int:
-        """Head block number from wallet/getnodeinfo `block: "Num:<n>,ID:<hex>"` (as tronpy, §1)."""
+        """Head block number from wallet/getnodeinfo `block: "Num:<n>,ID:<hex>"` (docs/tron.md#tronpy)."""
         info = await self._lookup("wallet/getnodeinfo", {})
         try:
             return int(str(info["block"]).split(",ID:", 1)[0].removeprefix("Num:"))
@@ -131,11 +131,11 @@ class TronClient:
         return ret or None
 
     async def contract_exists(self, addr: str) -> bool:
-        """wallet/getcontract answers `{}` when no contract lives at `addr` (§1, §2)."""
+        """wallet/getcontract answers `{}` when no contract lives at `addr` (docs/tron.md#tronpy)."""
         return bool(await self._lookup("wallet/getcontract", {"value": _b58(addr), "visible": True}))
 
     async def estimate_usdt_transfer_energy(self, owner: str, to: str, amount: int) -> int:
-        """Energy of a USDT `transfer(to, amount)` from `owner`: triggerconstantcontract energy_used (§2)."""
+        """Energy of a USDT `transfer(to, amount)` from `owner`: triggerconstantcontract (docs/tron.md)."""
         if amount < 0:
             raise ValueError("amount must be >= 0")
         # ABI: address as 32-byte word (20-byte body without the 0x41 prefix), then uint256 amount.

@@ -1,4 +1,4 @@
-"""Stake 2.0 energy math as pure functions with java-tron semantics (tron.md §3).
+"""Stake 2.0 energy math as pure functions with java-tron semantics (docs/tron.md#energy).
 
 Usage values are energy units, stakes are sun, slots are 3 s blocks. The
 functions reproduce java-tron's integer/double mix exactly (ResourceProcessor
@@ -55,7 +55,7 @@ def _ceil_div(a: int, b: int) -> int:
 
 
 def energy_limit(staked_sun: int, total_energy_current_limit: int, total_energy_weight: int) -> int:
-    """EnergyLimit = (long)(staked_sun/1e6 × (TotalEnergyCurrentLimit/TotalEnergyWeight)), doubles (§3)."""
+    """EnergyLimit = (long)(staked_sun/1e6 × (TotalEnergyCurrentLimit/TotalEnergyWeight)) (docs/tron.md)."""
     # Same operation order as calculateGlobalEnergyLimitV2 so double rounding matches java-tron.
     if total_energy_weight <= 0 or staked_sun <= 0:
         return 0
@@ -81,7 +81,7 @@ def window_slots_from_stored(energy_window_size: int, optimized: bool = True) ->
 
 
 def decayed_usage(usage: int, elapsed_slots: int, window_slots: int = WINDOW_SLOTS) -> int:
-    """avg=ceil(u·1e6/W); avg=round(avg·((W−Δ)/W)) if Δ<W else 0; return avg·W//1e6 (§3 recovery)."""
+    """avg=ceil(u·1e6/W); avg=round(avg·((W−Δ)/W)) if Δ<W else 0; avg·W//1e6 (docs/tron.md#recovery)."""
     if elapsed_slots < 0:
         raise ValueError("elapsed_slots must be >= 0")
     if window_slots <= 0:
@@ -146,7 +146,7 @@ def increase_usage(
     """increaseV2: new = decayed + spend; W'×1000 = min(ceil((r·(W×1000−Δ·1000) + u·28.8e6)/new), 28.8e6).
 
     ``window_size_scaled`` is the stored ``energy_window_size`` with ``energy_window_optimized``
-    (×1000; 0 means never set). Returns ``(new_usage, new_window_size_scaled)`` (§3, java-tron#5655).
+    (×1000; 0 means never set). Returns ``(new_usage, new_window_size_scaled)`` (docs/tron.md#recovery).
     """
     if now_slot < last_slot:
         raise ValueError("now_slot must be >= last_slot")
@@ -201,7 +201,7 @@ def runway_seconds(limit: int, usage: int, window_slots: int, spend_per_second: 
 
     R = window_slots·3 s is the remaining window of the current usage and D = 86,400 s: each
     newly spent unit recovers linearly over a full window, which is what increaseV2's
-    usage-weighted window blend converges to (§3). Sustainable when s·D/2 < limit.
+    usage-weighted window blend converges to (docs/tron.md#recovery). Sustainable when s·D/2 < limit.
     """
     if usage >= limit:
         return 0.0

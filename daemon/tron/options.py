@@ -1,4 +1,4 @@
-"""Client options and network resolution (tron.md §1)."""
+"""Client options and network resolution (docs/tron.md#tronpy)."""
 
 from __future__ import annotations
 
@@ -31,7 +31,8 @@ USDT_CONTRACTS = {
     "nile": "TXYZopYRdj2D9XRtbG411XZZ3kM5VkAeBf",
 }
 
-# §3: tronpy's default 10 TRX fee_limit caps a 130k-energy transfer at 100 sun/energy; bitcart uses 30 TRX.
+# tronpy's default 10 TRX fee_limit caps a 130k-energy transfer at 100 sun/energy; bitcart uses 30 TRX
+# (docs/tron.md#fee-limit).
 DEFAULT_FEE_LIMIT_SUN = 30_000_000
 # java-tron's default HTTP ports: /wallet on 8090, /walletsolidity on 8091 (docs/tron-nodes.md).
 FULL_NODE_PORT, SOLIDITY_PORT = 8090, 8091
@@ -133,7 +134,7 @@ def base_url(url: str, what: str = "solidity_url", expected: str = "an http(s) U
         raise ValueError(f"{what} must be {expected}, not {url!r}")
     if parts.query or parts.fragment:
         raise ValueError(f"{what} URL must not carry a query or fragment")
-    # tronpy urljoins "wallet/x" onto this: without the slash, the last path segment is dropped (§1).
+    # tronpy urljoins "wallet/x" onto this: without the slash the last path segment is lost (docs/tron.md).
     return url if url.endswith("/") else url + "/"
 
 

@@ -1,4 +1,4 @@
-"""Queue and emergency metrics on the app's registry (names from DESIGN.md's metric contract)."""
+"""Queue and emergency metrics on the app's registry (names from the README's metric table)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The devnode JSON vs the java-tron samples and rules in reference/tron.md §2 (names, omissions, types)."""
+"""The devnode JSON vs java-tron's samples and rules (docs/tron.md#wire-format): names, omissions, types."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ async def http(node: Devnode) -> AsyncIterator[Any]:
 
 
 async def test_getaccountresource_matches_mainnet_sample(http: Any) -> None:
-    # §2 sample: {"freeNetLimit":600,...,"EnergyLimit":9,"TotalEnergyLimit":180000000000,...}
+    # Mainnet sample: {"freeNetLimit":600,...,"EnergyLimit":9,"TotalEnergyLimit":180000000000,...}
     res = await http("wallet/getaccountresource", {"address": POOL, "visible": True})
     sample_keys = {"freeNetLimit", "TotalNetLimit", "TotalNetWeight", "EnergyLimit", "TotalEnergyLimit"}
     assert sample_keys <= res.keys()
@@ -151,7 +151,7 @@ async def test_not_found_is_empty_object(http: Any) -> None:
 async def test_getcandelegatedmaxsize_type_is_an_int32_and_bad_ones_are_errors(
     node: Devnode, http: Any
 ) -> None:
-    """type is CanDelegatedMaxSizeRequestMessage's int32 (tron.md §1: 1 ENERGY / 0): no enum names."""
+    """type is CanDelegatedMaxSizeRequestMessage's int32 (1 ENERGY, 0: docs/tron.md), no enum names."""
     energy = await http("wallet/getcandelegatedmaxsize", {"owner_address": POOL, "type": 1, "visible": True})
     assert energy["max_size"] > 0
     for bandwidth in ({"type": 0}, {}, {"type": None}, {"type": 2}):  # the pool stakes energy only
@@ -180,7 +180,7 @@ async def test_getcandelegatedmaxsize_type_is_an_int32_and_bad_ones_are_errors(
 async def test_getsignweight_matches_the_transaction_sign_weight_shape(
     tron: AsyncTron, wallets: Any, http: Any
 ) -> None:
-    """§2 getsignweight: permission, approvals, result (ENOUGH_PERMISSION is enum 0: printed as {})."""
+    """getsignweight: permission, approvals, result (ENOUGH_PERMISSION is enum 0: printed as {})."""
     alice, bob = wallets["user-alice"], wallets["user-bob"]
     txn = await tron.trx.transfer(alice.address, bob.address, 1_000_000).build()
     owner = {"permission_name": "owner", "threshold": 1, "keys": [{"address": ALICE_HEX, "weight": 1}]}
@@ -210,7 +210,7 @@ async def test_getsignweight_matches_the_transaction_sign_weight_shape(
 async def test_successful_broadcast_and_its_lookups_match_the_samples(
     node: Devnode, tron: AsyncTron, wallets: Any, http: Any
 ) -> None:
-    """§2: broadcast {"result":true,"txid"}, gettransactionbyid, the TRX transfer gettransactioninfobyid."""
+    """broadcast {"result":true,"txid"}, gettransactionbyid, the TRX transfer gettransactioninfobyid."""
     alice, bob = wallets["user-alice"], wallets["user-bob"]
     txn = (await tron.trx.transfer(alice.address, bob.address, 1_000_000).build()).sign(alice.key)
     ret = await http("wallet/broadcasttransaction", txn.to_json())
@@ -221,7 +221,7 @@ async def test_successful_broadcast_and_its_lookups_match_the_samples(
     assert await http("wallet/gettransactioninfobyid", {"value": txn.txid}) == {}  # pending: not in a block
     node.advance(3)
     info = await http("wallet/gettransactioninfobyid", {"value": txn.txid})
-    # §2: {'id':…,'blockNumber':10163821,'blockTimeStamp':1603368072000,'contractResult':[''],
+    # Recorded: {'id':…,'blockNumber':10163821,'blockTimeStamp':1603368072000,'contractResult':[''],
     #      'receipt':{'net_usage':283}}
     assert list(info) == ["id", "blockNumber", "blockTimeStamp", "contractResult", "receipt"]
     assert info["id"] == txn.txid and info["contractResult"] == [""]
@@ -241,7 +241,7 @@ async def test_successful_broadcast_and_its_lookups_match_the_samples(
 async def test_trc20_info_receipt_matches_the_sample(
     node: Devnode, tron: AsyncTron, wallets: Any, http: Any
 ) -> None:
-    """§2 TRC20 sample receipt: energy_usage, energy_usage_total, net_usage, result 'SUCCESS'; no fee."""
+    """The TRC20 sample receipt: energy_usage, energy_usage_total, net_usage, result 'SUCCESS'; no fee."""
     pool, alice = wallets["pool-alpha"], wallets["user-alice"]
     usdt = await tron.get_contract(USDT)
     txb = await usdt.functions.transfer(alice.address, 1_000_000)
@@ -295,7 +295,7 @@ def test_txid_matches_protobuf_serialisation() -> None:
     recorded = json.loads((Path(__file__).with_name("golden") / "txids_tronpy_offline.json").read_text())
     for vector in recorded["transactions"]:
         assert txid_of(encode_raw(vector["raw_data"])) == vector["txID"]
-    # Vectors computed with tronpy.proto.calculate_txid_from_raw_data (google.protobuf), tron.md §1.
+    # Vectors computed with tronpy.proto.calculate_txid_from_raw_data (docs/tron.md#tronpy).
     trigger = {
         "ref_block_bytes": "001a",
         "ref_block_hash": "e207e7723f1441e6",

@@ -140,7 +140,7 @@ async def test_pool_spends_staked_energy_first(
     assert receipt["energy_usage"] == receipt["energy_usage_total"] == 64_285  # alice already holds USDT
     assert "energy_fee" not in receipt
     after = await tron.get_account_resource(pool.address)
-    # The new spend, less one slot of linear decay (≈2.06M / 28,800 ≈ 72) after the block (§3).
+    # The new spend, less one slot of linear decay (≈2.06M / 28,800 ≈ 72) after the block (docs/tron.md).
     assert before["EnergyUsed"] + 64_285 - 80 <= after["EnergyUsed"] < before["EnergyUsed"] + 64_285
     assert await tron.get_account_balance(pool.address) == Decimal(5000)  # 345 bytes of free bandwidth
 
@@ -157,7 +157,7 @@ async def test_default_fee_limit_fails_130k_transfer_out_of_energy(
         usdt.functions.transfer._prepare_parameter(bob.address, 1),
     )
     assert estimate == 138_428  # estimateenergy rounds up to its 1 TRX fee-limit search (energy_used 130,285)
-    # tronpy's default fee_limit (10 TRX) allows 100,000 energy at 100 sun, even from stake (§3).
+    # tronpy's default fee_limit (10 TRX) allows 100,000 energy at 100 sun, even from stake (docs/tron.md).
     txn = (await (await usdt.functions.transfer(bob.address, 1)).with_owner(pool.address).build()).sign(
         pool.key
     )

@@ -1,4 +1,4 @@
-"""TronClient against a tiny fake java-tron HTTP endpoint (answer shapes from tron.md §2)."""
+"""TronClient against a tiny fake java-tron HTTP endpoint (answer shapes: docs/tron.md#wire-format)."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ USER = PrivateKey(bytes.fromhex("22" * 32)).public_key.to_base58check_address()
 UNKNOWN = PrivateKey(bytes.fromhex("33" * 32)).public_key.to_base58check_address()
 TXID = "ab" * 32
 
-# §2 shapes: zero fields omitted, `{}` for not found, HTTP 200 for business errors.
+# java-tron's shapes: zero fields omitted, `{}` for not found, HTTP 200 for business errors.
 RESOURCE = {
     "freeNetLimit": 600,
     "TotalNetLimit": 43_200_000_000,
@@ -171,7 +171,7 @@ def test_endpoint_resolution_avoids_urljoin_trap() -> None:
     assert resolve_endpoint("mainnet") == "https://api.trongrid.io/"
     assert resolve_endpoint("nile") == "https://nile.trongrid.io/"
     assert resolve_endpoint("shasta") == "https://api.shasta.trongrid.io/"
-    # §1: without the slash urljoin("http://h/prefix", "wallet/x") drops "prefix"
+    # docs/tron.md#tronpy: without the slash urljoin("http://h/prefix", "wallet/x") drops "prefix"
     assert resolve_endpoint("http://127.0.0.1:18090/prefix") == "http://127.0.0.1:18090/prefix/"
     assert resolve_endpoint("http://127.0.0.1:18090/") == "http://127.0.0.1:18090/"
     for bad in ("ropsten", "ftp://x/", "http://", "http://h/?a=1"):
@@ -322,7 +322,7 @@ async def test_raw_tronpy_goes_through_the_same_pipe(
     _, url = node
     async with make_client(url, registry) as client:
         assert await client.raw.get_account_balance(POOL) == Decimal("12.345678")
-        assert client.raw.conf["fee_limit"] == 30_000_000  # §3: not tronpy's 10 TRX
+        assert client.raw.conf["fee_limit"] == 30_000_000  # not tronpy's 10 TRX (docs/tron.md#fee-limit)
     assert count(registry, "getaccount", "ok") == 1
 
 

@@ -1,4 +1,4 @@
-"""Energy math against vectors worked by hand from java-tron's formulas (tron.md §3)."""
+"""Energy math against vectors worked by hand from java-tron's formulas (docs/tron.md#energy)."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ from daemon.tron.energy import (
     window_slots_from_stored,
 )
 
-TOTAL_LIMIT = 180_000_000_000  # §3: mainnet TotalEnergyCurrentLimit
+TOTAL_LIMIT = 180_000_000_000  # mainnet TotalEnergyCurrentLimit (docs/tron.md#energy-limit)
 FULL_SCALED = 28_800_000  # 28,800 slots × 1000 (energy_window_optimized)
 
 
@@ -47,10 +47,10 @@ def test_constants() -> None:
         (10_000_000_000, 18_000_000_000, 100_000),
         # 1.5 TRX: 1.5 × 10.0 = 15.0 -> 15 (V2 uses the fractional TRX weight, no floor to whole TRX)
         (1_500_000, 18_000_000_000, 15),
-        # 1 TRX with the §2 mainnet fixture weight: 180e9 / 18,971,780,957 = 9.4877755... -> 9
+        # 1 TRX with the mainnet sample weight: 180e9 / 18,971,780,957 = 9.4877755... -> 9
         # (the fixture itself reports EnergyLimit 9)
         (1_000_000, 18_971_780_957, 9),
-        # 6,800 TRX (§3's "≈6,800 TRX per 64k transfer"): 6800 × 9.4877755... = 64516.87 -> 64516
+        # 6,800 TRX ("about 6,800 TRX per 64k transfer"): 6800 × 9.4877755... = 64516.87 -> 64516
         (6_800_000_000, 18_971_780_957, 64_516),
         # nothing staked, or weight 0 (calculateGlobalEnergyLimitV2 returns 0)
         (0, 18_000_000_000, 0),

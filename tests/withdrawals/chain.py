@@ -49,5 +49,5 @@ async def send_usdt(node: Any, sender: str, to: str, units: int, fee_limit: int 
 
 
 def solidify(node: Any) -> None:
-    """19 more blocks: everything mined so far is solid (tron.md §5)."""
+    """19 more blocks: everything mined so far is solid (docs/tron.md#finality)."""
     node.advance(60)

@@ -1,4 +1,4 @@
-"""`webhook`: Alertmanager webhook v4 JSON signed per Standard Webhooks 1.0 (alerting.md §2, §5)."""
+"""`webhook`: Alertmanager v4 JSON, Standard Webhooks signature (docs/alerting.md#webhook-payload)."""
 
 from __future__ import annotations
 
