@@ -1,7 +1,8 @@
 """GET /metrics with 1,000 pools in the energy snapshot: median latency (target <= 50 ms).
 
-Serves the app's metric set (AppMetrics + the energy collector) through the same prometheus_client
-aiohttp handler as /metrics; the baseline in the same run is the same endpoint with no pools.
+Serves the app's metric set (AppMetrics + the energy collector) through the daemon's /metrics handler;
+the baseline in the same run is the same endpoint with no pools. "new snapshot each" publishes a scrape
+cycle's snapshot before every request (the energy text is then rendered on that request).
 
     .venv/bin/python bench/metrics_pools.py [--pools 1000] [--requests 100]
 """
@@ -22,11 +23,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from aiohttp import ClientSession, web
 from prometheus_client import CollectorRegistry
-from prometheus_client.aiohttp import make_aiohttp_handler
 
 from daemon.energy import metrics as energy_metrics
 from daemon.energy.quote import price
 from daemon.energy.snapshot import PoolView, SnapshotHolder, assemble
+from daemon.http.core_routes import metrics_handler
 from daemon.metrics import AppMetrics
 
 
@@ -76,7 +77,7 @@ async def _median_ms(n_pools: int, requests: int, fresh_each: bool) -> tuple[flo
     holder = _holder(n_pools, 1)
     energy_metrics.register(registry, holder)
     app = web.Application()
-    app.router.add_get("/metrics", make_aiohttp_handler(registry))
+    app.router.add_get("/metrics", metrics_handler(registry))
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
