@@ -30,6 +30,11 @@ class Format:
     escaping: str
     encoder: Callable[[Collector], bytes] = field(compare=False, repr=False)
 
+    @property
+    def key(self) -> tuple[bool, str]:
+        """What a gauge's text depends on (the version only changes native histograms), a bounded set."""
+        return self.openmetrics, self.escaping
+
     def encode(self, metrics: Iterable[Metric]) -> bytes:
         """prometheus_client's own text for `metrics`, without the OpenMetrics `# EOF` line."""
         out = self.encoder(_Static(list(metrics)))

@@ -48,7 +48,7 @@ class EnergyCollector(Collector):
         self._clock = clock
         self._built: tuple[EnergySnapshot, list[Family]] | None = None
         self._metrics: tuple[EnergySnapshot, list[Metric]] | None = None
-        self._text: tuple[EnergySnapshot, dict[Format, bytes]] | None = None
+        self._text: tuple[EnergySnapshot, dict[tuple[bool, str], bytes]] | None = None
 
     def describe(self) -> list[Metric]:
         """Every family name (from the current, usually empty, snapshot) for the registry's clash check."""
@@ -67,9 +67,9 @@ class EnergyCollector(Collector):
         snap = self._holder.current
         if self._text is None or self._text[0] is not snap:
             self._text = (snap, {})
-        cached = self._text[1].get(fmt)
+        cached = self._text[1].get(fmt.key)  # not the content type: clients choose its version freely
         if cached is None:
-            cached = self._text[1][fmt] = render(self._families(snap), fmt)
+            cached = self._text[1][fmt.key] = render(self._families(snap), fmt)
         return cached + render(_freshness(snap, self._clock()), fmt)
 
     def _families(self, snap: EnergySnapshot) -> list[Family]:

@@ -111,6 +111,18 @@ def test_the_text_is_byte_for_byte_what_prometheus_client_writes(accept: str) ->
     assert second != first and second == encoder(registry)
 
 
+def test_clients_choosing_versions_do_not_multiply_the_cached_text() -> None:
+    """/metrics is public by default: a client must not make it keep a megabyte per Accept header."""
+    holder = _holder(1)
+    registry, collector = _registry(holder)
+    for minor in range(50):
+        for kind in ("application/openmetrics-text", "text/plain"):
+            accept = f"{kind};version=1.{minor}.0"
+            fmt = exposition.negotiate(accept)
+            assert exposition.generate(registry, fmt) == choose_encoder(accept)[0](registry)
+    assert collector._text is not None and len(collector._text[1]) == 2
+
+
 def test_both_formats_parse_with_every_pool_name_and_pass_promtool() -> None:
     registry, _ = _registry(_holder(1))
     text = exposition.generate(registry, exposition.negotiate("")).decode()
