@@ -186,6 +186,8 @@ async def test_metrics_serves_both_formats_and_the_next_snapshot(energy_app: App
     # the text format's counter rules: `_total` in the family name, `_created` a gauge of its own
     assert "# TYPE tronwatch_http_requests_total counter" in text
     assert "# TYPE tronwatch_http_requests_created gauge" in text
+    picked = await client.get("/metrics", params={"name[]": "tronwatch_chain_energy_fee_sun"})
+    assert [f.name for f in parse_text(await picked.text())] == ["tronwatch_chain_energy_fee_sun"]
 
 
 async def test_admin_only_metrics_negotiate_the_same_formats(
