@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable
 
 from prometheus_client import CollectorRegistry
-from prometheus_client.core import GaugeMetricFamily, Metric, StateSetMetricFamily
+from prometheus_client.core import Metric
 from prometheus_client.registry import Collector
 
 from daemon.energy.snapshot import LEVELS, EnergySnapshot, SnapshotHolder
+from daemon.exposition import Family, Format, gauge, render, stateset
 
 SUN_PER_TRX = 1_000_000
 DEPRECATED = "Deprecated, removed in the next release: use "
@@ -40,103 +41,111 @@ _POOL_ALIASES = (
 
 
 class EnergyCollector(Collector):
-    """Yields families built once per snapshot; a /metrics scrape between cycles reuses them."""
+    """Families built once per snapshot, and their /metrics text rendered once per snapshot and format."""
 
-    def __init__(self, holder: SnapshotHolder) -> None:
+    def __init__(self, holder: SnapshotHolder, clock: Callable[[], float] = time.time) -> None:
         self._holder = holder
-        self._built: tuple[EnergySnapshot, list[Metric]] | None = None
+        self._clock = clock
+        self._built: tuple[EnergySnapshot, list[Family]] | None = None
+        self._metrics: tuple[EnergySnapshot, list[Metric]] | None = None
+        self._text: tuple[EnergySnapshot, dict[tuple[bool, str], bytes]] | None = None
 
     def describe(self) -> list[Metric]:
         """Every family name (from the current, usually empty, snapshot) for the registry's clash check."""
-        return [*_families(self._holder.current), *_freshness(self._holder.current, time.time())]
+        snap = self._holder.current
+        return [f.to_metric() for f in (*_families(snap), *_freshness(snap, self._clock()))]
 
-    def collect(self) -> Iterator[Metric]:
+    def collect(self) -> list[Metric]:
         """The current snapshot's families."""
         snap = self._holder.current
-        built = self._built
-        if built is None or built[0] is not snap:
-            built = (snap, _families(snap))
-            self._built = built
-        yield from built[1]
-        yield from _freshness(snap, time.time())
+        if self._metrics is None or self._metrics[0] is not snap:
+            self._metrics = (snap, [f.to_metric() for f in self._families(snap)])
+        return [*self._metrics[1], *(f.to_metric() for f in _freshness(snap, self._clock()))]
+
+    def exposition(self, fmt: Format) -> bytes:
+        """prometheus_client's text for collect(); the snapshot's part is rendered once per format."""
+        snap = self._holder.current
+        if self._text is None or self._text[0] is not snap:
+            self._text = (snap, {})
+        cached = self._text[1].get(fmt.key)  # not the content type: clients choose its version freely
+        if cached is None:
+            cached = self._text[1][fmt.key] = render(self._families(snap), fmt)
+        return cached + render(_freshness(snap, self._clock()), fmt)
+
+    def _families(self, snap: EnergySnapshot) -> list[Family]:
+        if self._built is None or self._built[0] is not snap:
+            self._built = (snap, _families(snap))
+        return self._built[1]
 
 
-def _freshness(snap: EnergySnapshot, now: float) -> list[Metric]:
+def _freshness(snap: EnergySnapshot, now: float) -> list[Family]:
     """What rules read as `energy.*` beyond the totals (rules export: docs/partner-rules-and-export.md)."""
     t = snap.totals
-    age = GaugeMetricFamily(
-        "tronwatch_energy_data_age_seconds", "Seconds since the newest successful pool read"
-    )
+    age = gauge("tronwatch_energy_data_age_seconds", "Seconds since the newest successful pool read")
     if snap.data_time is not None:
-        age.add_metric([], max(0.0, now - snap.data_time.timestamp()))
-    available = GaugeMetricFamily(
+        age.rows.append(((), max(0.0, now - snap.data_time.timestamp())))
+    available = gauge(
         "tronwatch_energy_available_percentage", "Available energy / limit over enabled pools, 0-100"
     )
     if t.pools:
-        available.add_metric([], t.available_percentage)
+        available.rows.append(((), t.available_percentage))
     return [
         age,
-        GaugeMetricFamily(
+        gauge(
             "tronwatch_energy_stale",
             "1 when there is no pool data or the newest is older than three scrape intervals",
             1.0 if snap.stale(now) else 0.0,
         ),
         available,
-        GaugeMetricFamily("tronwatch_energy_pools", "Enabled pools", t.pools),
-        GaugeMetricFamily("tronwatch_energy_pools_up", "Enabled pools whose last read succeeded", t.pools_up),
+        gauge("tronwatch_energy_pools", "Enabled pools", t.pools),
+        gauge("tronwatch_energy_pools_up", "Enabled pools whose last read succeeded", t.pools_up),
     ]
 
 
-def _families(snap: EnergySnapshot) -> list[Metric]:
-    fams = {n: GaugeMetricFamily(f"tronwatch_pool_{n}", h, labels=["pool"]) for n, h in _POOL_METRICS}
-    expiry = GaugeMetricFamily(
+def _families(snap: EnergySnapshot) -> list[Family]:
+    fams = {n: gauge(f"tronwatch_pool_{n}", h, labels=["pool"]) for n, h in _POOL_METRICS}
+    rows = {n: fams[n].rows.append for n, _ in _POOL_METRICS}
+    expiry = gauge(
         "tronwatch_pool_delegation_expiry_timestamp_seconds",
         "Unix time the lock of energy delegated to the pool ends (the delegator may reclaim it then)",
         labels=["pool", "from"],
     )
     for p in snap.enabled_pools():
+        label = (p.name,)
         if not p.has_data:
-            fams["up"].add_metric([p.name], 0.0)
+            rows["up"]((label, 0.0))
             continue
-        label = [p.name]
-        fams["limit_energy"].add_metric(label, p.energy_limit)
-        fams["used_energy"].add_metric(label, p.energy_used)
-        fams["available_energy"].add_metric(label, p.energy_available)
-        fams["usage_ratio"].add_metric(label, p.usage_ratio)
-        fams["frozen_sun"].add_metric(label, p.frozen_sun)
-        fams["balance_sun"].add_metric(label, p.balance_sun)
+        rows["limit_energy"]((label, p.energy_limit))
+        rows["used_energy"]((label, p.energy_used))
+        rows["available_energy"]((label, p.energy_available))
+        rows["usage_ratio"]((label, p.usage_ratio))
+        rows["frozen_sun"]((label, p.frozen_sun))
+        rows["balance_sun"]((label, p.balance_sun))
         if p.daily_consumption is not None:
-            fams["daily_consumption_energy"].add_metric(label, p.daily_consumption)
+            rows["daily_consumption_energy"]((label, p.daily_consumption))
         if p.runway_seconds is not None:
-            fams["runway_seconds"].add_metric(label, p.runway_seconds)
-        fams["energy_acquired"].add_metric(label, p.acquired_energy)
-        fams["energy_delegated_out"].add_metric(label, p.delegated_out_energy)
+            rows["runway_seconds"]((label, p.runway_seconds))
+        rows["energy_acquired"]((label, p.acquired_energy))
+        rows["energy_delegated_out"]((label, p.delegated_out_energy))
         for d in p.delegations:
             if d.direction == "in" and d.expires_at is not None:
-                expiry.add_metric([p.name, d.counterpart], d.expires_at.timestamp())
-        fams["up"].add_metric(label, 1.0 if p.up else 0.0)
+                expiry.rows.append(((p.name, d.counterpart), d.expires_at.timestamp()))
+        rows["up"]((label, 1.0 if p.up else 0.0))
         assert p.last_scraped_at is not None
-        fams["last_scrape_timestamp_seconds"].add_metric(label, p.last_scraped_at.timestamp())
-    out: list[Metric] = [*fams.values(), expiry]
+        rows["last_scrape_timestamp_seconds"]((label, p.last_scraped_at.timestamp()))
+    out: list[Family] = [*fams.values(), expiry]
     for old, new, factor in _POOL_ALIASES:
         out.append(_alias(fams[new], f"tronwatch_pool_{old}", factor))
     t = snap.totals
-    available = GaugeMetricFamily(
-        "tronwatch_available_energy", "Available energy over enabled pools", t.energy_available
-    )
+    available = gauge("tronwatch_available_energy", "Available energy over enabled pools", t.energy_available)
     out += [available, _alias(available, "tronwatch_energy_available")]
-    out.append(
-        GaugeMetricFamily(
-            "tronwatch_energy_usage_ratio", "Energy used / limit over enabled pools", t.usage_ratio
-        )
-    )
-    level = GaugeMetricFamily(
+    out.append(gauge("tronwatch_energy_usage_ratio", "Energy used / limit over enabled pools", t.usage_ratio))
+    level = gauge(
         "tronwatch_energy_level",
         "1 for the threshold level of total usage (ok, warning, critical, emergency), else 0",
         labels=["level"],
     )
-    for name in LEVELS:
-        level.add_metric([name], 1.0 if name == snap.level else 0.0)
+    level.rows.extend(((name,), 1.0 if name == snap.level else 0.0) for name in LEVELS)
     out.append(level)
     threshold = GaugeMetricFamily(
         "tronwatch_energy_threshold_ratio",
@@ -147,36 +156,33 @@ def _families(snap: EnergySnapshot) -> list[Metric]:
         threshold.add_metric([name], ratio)
     out.append(threshold)
     out.append(
-        StateSetMetricFamily(
+        stateset(
             "tronwatch_energy_state",
             DEPRECATED + "tronwatch_energy_level{level}",
             {name: name == snap.level for name in LEVELS},
         )
     )
-    fee = GaugeMetricFamily("tronwatch_chain_energy_fee_sun", "getEnergyFee: sun per energy burned")
+    fee = gauge("tronwatch_chain_energy_fee_sun", "getEnergyFee: sun per energy burned")
     if snap.energy_fee_sun is not None:
-        fee.add_metric([], snap.energy_fee_sun)
+        fee.rows.append(((), snap.energy_fee_sun))
     out.append(fee)
-    quote = GaugeMetricFamily(
-        "tronwatch_emergency_fee_sun", "Quoted fee in sun of one USDT transfer to an empty address"
-    )
+    quote = gauge("tronwatch_emergency_fee_sun", "Quoted fee in sun of one USDT transfer to an empty address")
     if snap.quote is not None:
-        quote.add_metric([], snap.quote.total_sun)
+        quote.rows.append(((), snap.quote.total_sun))
     out += [quote, _alias(quote, "tronwatch_emergency_fee_trx", SUN_PER_TRX)]
     return out
 
 
-def _alias(new: GaugeMetricFamily, old: str, factor: int = 1) -> GaugeMetricFamily:
+def _alias(new: Family, old: str, factor: int = 1) -> Family:
     """The old family under its old name, each value divided by `factor`, its help pointing to `new`."""
-    labels = list(new.samples[0].labels) if new.samples else None
-    family = GaugeMetricFamily(old, DEPRECATED + new.name, labels=labels)
-    for sample in new.samples:
-        family.add_metric(list(sample.labels.values()), sample.value / factor)
-    return family
+    rows = [(values, value / factor) for values, value in new.rows]
+    return Family(old, DEPRECATED + new.name, "gauge", new.labels, rows)
 
 
-def register(registry: CollectorRegistry, holder: SnapshotHolder) -> EnergyCollector:
+def register(
+    registry: CollectorRegistry, holder: SnapshotHolder, clock: Callable[[], float] = time.time
+) -> EnergyCollector:
     """Register the energy collector on the app's registry."""
-    collector = EnergyCollector(holder)
+    collector = EnergyCollector(holder, clock)
     registry.register(collector)
     return collector

@@ -5,14 +5,14 @@ from __future__ import annotations
 import asyncio
 from typing import Literal
 
-from aiohttp import web
+from aiohttp import hdrs, web
 from prometheus_client import CollectorRegistry
 from prometheus_client.aiohttp import make_aiohttp_handler
 from pydantic import BaseModel
 
-from daemon import __version__, keys
+from daemon import __version__, exposition, keys
 from daemon.db import migrate
-from daemon.http.endpoints import Endpoint, json_response
+from daemon.http.endpoints import Endpoint, Handler, json_response
 from daemon.tron.health import MAX_SOLID_LAG_BLOCKS
 from daemon.tron.options import display_url
 
@@ -112,6 +112,24 @@ async def openapi(request: web.Request) -> web.Response:
     return web.json_response(request.app[keys.openapi_document])
 
 
+def metrics_handler(registry: CollectorRegistry) -> Handler:
+    """prometheus_client's aiohttp handler, with collectors that keep their own text spliced in."""
+    restricted = make_aiohttp_handler(registry)  # `?name[]=` filters: rare, served by the library itself
+
+    async def metrics(request: web.Request) -> web.StreamResponse:
+        """The registry in the format the Accept header negotiates."""
+        if "name[]" in request.query:
+            return await restricted(request)
+        fmt = exposition.negotiate(",".join(request.headers.getall(hdrs.ACCEPT, [])))
+        response = web.Response(
+            body=exposition.generate(registry, fmt), headers={"Content-Type": fmt.content_type}
+        )
+        response.enable_compression()
+        return response
+
+    return metrics
+
+
 def core_endpoints(metrics_access: Literal["public", "admin"], registry: CollectorRegistry) -> list[Endpoint]:
     """Routes every instance serves."""
     return [
@@ -130,7 +148,7 @@ def core_endpoints(metrics_access: Literal["public", "admin"], registry: Collect
         Endpoint(
             "GET",
             "/metrics",
-            make_aiohttp_handler(registry),
+            metrics_handler(registry),
             metrics_access,
             "Prometheus exposition",
             "system",
