@@ -147,13 +147,12 @@ def _families(snap: EnergySnapshot) -> list[Family]:
     )
     level.rows.extend(((name,), 1.0 if name == snap.level else 0.0) for name in LEVELS)
     out.append(level)
-    threshold = GaugeMetricFamily(
+    threshold = gauge(
         "tronwatch_energy_threshold_ratio",
         "Configured usage ratio where each level starts (energy.warning, .critical, .emergency)",
         labels=["level"],
     )
-    for name, ratio in zip(LEVELS[1:], snap.thresholds, strict=True):
-        threshold.add_metric([name], ratio)
+    threshold.rows.extend(((name,), ratio) for name, ratio in zip(LEVELS[1:], snap.thresholds, strict=True))
     out.append(threshold)
     out.append(
         stateset(
