@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from functools import partial
 
 import asyncpg
 from aiohttp import web
@@ -24,12 +25,11 @@ from daemon.autopilot.routes import autopilot_endpoints
 from daemon.config import Settings, mask_url
 from daemon.db import migrate
 from daemon.db.connect import connect, create_pool
-from daemon.db.lease import LeaderLease
 from daemon.energy import metrics as energy_metrics
 from daemon.energy.admin_routes import energy_admin_endpoints
 from daemon.energy.context import energy_context, new_runtime
 from daemon.energy.status_routes import status_endpoints
-from daemon.housekeeping import purge_idempotency_forever
+from daemon.housekeeping import purge_idempotency
 from daemon.http.admin_routes import admin_endpoints
 from daemon.http.auth import auth_middleware
 from daemon.http.core_routes import core_endpoints
@@ -37,6 +37,7 @@ from daemon.http.endpoints import Endpoint
 from daemon.http.keycache import KeyCache
 from daemon.http.middlewares import core_middleware
 from daemon.http.openapi import build_document
+from daemon.jobs import Job, JobMetrics, Supervisor
 from daemon.metrics import AppMetrics
 from daemon.monitoring import profiler_wiring, security_context
 from daemon.monitoring.context import install as install_monitoring
@@ -48,9 +49,9 @@ from daemon.runtime import Runtime
 from daemon.support.context import install as install_support
 from daemon.support.context import support_context
 from daemon.support.routes import support_endpoints
-from daemon.tasks import stop_tasks
+from daemon.tasks import STOP_TIMEOUT
 from daemon.tron.client import TronClient
-from daemon.tron.health import ChainHealth, watch_chain
+from daemon.tron.health import ChainHealth, chain_jobs
 from daemon.tron.options import TronClientOptions
 from daemon.web.status_page import install as install_status_page
 from daemon.web.status_page import status_page_endpoints
@@ -83,6 +84,13 @@ def create_app(
     app[keys.database_url] = database_url
     app[keys.key_cache] = KeyCache(settings.auth.key_cache_seconds)
     app[keys.endpoints] = {}
+    app[keys.jobs] = Supervisor(
+        database_url=database_url,
+        lease_interval=settings.jobs.lease_interval,
+        leader_gauge=app[keys.metrics].leader,
+        metrics=JobMetrics(registry),
+        grace=STOP_TIMEOUT,
+    )
     install_support(app)
     install_withdrawals(app)
     install_alerts(app)  # no I/O: rule files are read when the app starts
@@ -117,7 +125,6 @@ def create_app(
     app.cleanup_ctx.append(profiler_wiring.profiler_context)  # first: later contexts' tasks inherit it
     app.cleanup_ctx.append(database_context)
     app.cleanup_ctx.append(tron_context)
-    app.cleanup_ctx.append(jobs_context)
     app.cleanup_ctx.append(energy_context)
     app.cleanup_ctx.append(support_context)
     app.cleanup_ctx.append(withdrawals_context)  # needs the database, the TRON node and energy
@@ -127,6 +134,7 @@ def create_app(
     app.cleanup_ctx.append(security_context.security_context)
     app.cleanup_ctx.append(alerts_context)  # reads every other package's figures
     app.cleanup_ctx.append(monitoring_context)  # streams what the alerts and energy report
+    app.cleanup_ctx.append(jobs_context)  # last: starts every job declared above, stops them first
     return app
 
 
@@ -151,11 +159,15 @@ async def database_context(app: web.Application) -> AsyncIterator[None]:
         max_size=settings.database.pool_max,
         connect_timeout=settings.database.connect_timeout,
     )
-    watcher = asyncio.create_task(_watch_database(app), name="db-watch")
+    jobs = app[keys.jobs]
+    jobs.add(Job("db-watch", partial(_check_database, app), interval=DB_CHECK_INTERVAL))
+    ttl = settings.jobs.idempotency_ttl_hours
+    jobs.add(
+        Job("housekeeping", lambda: purge_idempotency(runtime.pool, ttl_hours=ttl), interval=600.0, leader=True)
+    )
     try:
         yield
     finally:
-        await stop_tasks([watcher])
         try:
             async with asyncio.timeout(settings.server.shutdown_timeout):
                 await runtime.pool.close()
@@ -166,20 +178,19 @@ async def database_context(app: web.Application) -> AsyncIterator[None]:
         runtime.pool = None
 
 
-async def _watch_database(app: web.Application) -> None:
+async def _check_database(app: web.Application) -> float:
     runtime = app[keys.runtime]
     gauge, pool, outage = app[keys.metrics].db_up, runtime.pool, runtime.database
-    while True:
-        try:
-            async with pool.acquire(timeout=DB_CHECK_INTERVAL) as conn:
-                await conn.fetchval("SELECT 1", timeout=DB_CHECK_INTERVAL)
-            outage.succeeded()
-        except Exception as exc:  # any failure is "down"; the reason goes to the log (once per outage)
-            outage.failed(exc)
-        down = outage.down_since is not None
-        gauge.set(0 if down else 1)
-        # While down, look often: the log says "back" (and gauges and alerts recover) soon after it is.
-        await asyncio.sleep(DB_CHECK_INTERVAL / 5 if down else DB_CHECK_INTERVAL)
+    try:
+        async with pool.acquire(timeout=DB_CHECK_INTERVAL) as conn:
+            await conn.fetchval("SELECT 1", timeout=DB_CHECK_INTERVAL)
+        outage.succeeded()
+    except Exception as exc:  # any failure is "down"; the reason goes to the log (once per outage)
+        outage.failed(exc)
+    down = outage.down_since is not None
+    gauge.set(0 if down else 1)
+    # While down, look often: the log says "back" (and gauges and alerts recover) soon after it is.
+    return DB_CHECK_INTERVAL / 5 if down else DB_CHECK_INTERVAL
 
 
 async def tron_context(app: web.Application) -> AsyncIterator[None]:
@@ -213,29 +224,19 @@ async def tron_context(app: web.Application) -> AsyncIterator[None]:
         runtime.tron = TronClient(options, registry=app[keys.metrics].registry)
         stack.push_async_callback(runtime.tron.close)
         runtime.chain_health = ChainHealth(stale_after=3 * tron.health_interval)
-        watcher = asyncio.create_task(
-            watch_chain(runtime.tron, runtime.chain_health, app[keys.metrics].registry, tron.health_interval)
-        )
-        stack.push_async_callback(stop_tasks, [watcher])
+        for job in chain_jobs(
+            runtime.tron, runtime.chain_health, app[keys.metrics].registry, tron.health_interval
+        ):
+            app[keys.jobs].add(job)
         yield
     runtime.tron = runtime.chain_health = runtime.devnode = None
 
 
 async def jobs_context(app: web.Application) -> AsyncIterator[None]:
-    """Start leader-leased background jobs; cancel and await them on shutdown."""
-    settings, runtime = app[keys.settings], app[keys.runtime]
-    leases = [
-        LeaderLease(
-            app[keys.database_url],
-            "housekeeping",
-            lambda: purge_idempotency_forever(runtime.pool, ttl_hours=settings.jobs.idempotency_ttl_hours),
-            interval=settings.jobs.lease_interval,
-            gauge=app[keys.metrics].leader,
-        )
-    ]
-    runtime.tasks = [asyncio.create_task(lease.run(), name=f"lease:{lease.job_name}") for lease in leases]
+    """Start every declared background job; on shutdown stop them before the other contexts close."""
+    jobs = app[keys.jobs]
+    jobs.start()
     try:
         yield
     finally:
-        await stop_tasks(runtime.tasks)
-        runtime.tasks = []
+        await jobs.stop()

@@ -3,25 +3,27 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from functools import partial
 
 import asyncpg
 from aiohttp import web
 
 from daemon import keys
 from daemon.config import EnergySettings
-from daemon.db.lease import LeaderLease
+from daemon.db.errors import DB_ERRORS
 from daemon.energy import pools_repo as repo
 from daemon.energy.delegations_repo import DelegationSaver
 from daemon.energy.follower import load_snapshot
 from daemon.energy.scraper import PoolRow, Scraper, state_row
 from daemon.energy.snapshot import EnergySnapshot, SnapshotHolder
-from daemon.tasks import stop_tasks
+from daemon.jobs import Job
 
 log = logging.getLogger(__name__)
 SEED_HOURS = 25  # a day of history (plus an edge) rebuilds daily consumption after a restart
@@ -36,6 +38,7 @@ class EnergyRuntime:
 
     holder: SnapshotHolder
     scraper: Scraper | None = None
+    persister: Persister | None = None
 
     def wake(self) -> None:
         """Ask the local scraper (if leading) for a cycle now, e.g. after a pool changed."""
@@ -64,7 +67,7 @@ class Persister:
         """Write; a database failure is logged and retried next cycle, never stops the scraper."""
         try:
             await self._save(snap)
-        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError) as exc:
+        except DB_ERRORS as exc:
             log.warning("energy state not saved error=%s", exc)
 
     async def _save(self, snap: EnergySnapshot) -> None:
@@ -144,8 +147,9 @@ async def _sync_declared(app: web.Application) -> None:
             )
 
 
-async def _lead(app: web.Application) -> None:
-    """The leader's job: a fresh scraper seeded from stored history, looping until the lease ends."""
+@contextlib.asynccontextmanager
+async def _leading(app: web.Application, wake: asyncio.Event) -> AsyncIterator[None]:
+    """While this replica leads: a fresh scraper seeded from stored history, its cycles saved."""
     runtime, settings = app[keys.runtime], app[keys.settings].energy
     assert runtime.tron is not None and runtime.energy is not None
     cached: list[PoolRow] = []
@@ -155,7 +159,7 @@ async def _lead(app: web.Application) -> None:
         try:
             async with runtime.pool.acquire() as conn:
                 rows = await repo.list_pools(conn)
-        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError) as exc:
+        except DB_ERRORS as exc:
             log.warning("pool list unavailable, using the last one error=%s", exc)
             return cached
         cached = [
@@ -164,50 +168,59 @@ async def _lead(app: web.Application) -> None:
         return cached
 
     scraper = Scraper(settings, runtime.tron, runtime.energy.holder, pools)
+    scraper.wake = wake  # the job's: a wake while the cycle runs is not lost
     async with runtime.pool.acquire() as conn:
         for r in await repo.snapshots_since(conn, datetime.now(UTC) - timedelta(hours=SEED_HOURS)):
             scraper.seed(
                 r["pool_id"], int(r["chain_time"].timestamp() * 1000), r["energy_used"], r["window_slots"]
             )
-    runtime.energy.scraper = scraper
+    runtime.energy.scraper, runtime.energy.persister = scraper, Persister(runtime.pool, settings)
     try:
-        await scraper.run(after_cycle=Persister(runtime.pool, settings).save)
+        yield
     finally:
-        runtime.energy.scraper = None
+        runtime.energy.scraper = runtime.energy.persister = None
 
 
-async def _follow(app: web.Application) -> None:
-    """Load the leader's figures whenever this replica has not scraped itself lately."""
-    runtime, settings = app[keys.runtime], app[keys.settings].energy
-    assert runtime.energy is not None
-    holder, serial = runtime.energy.holder, 0
-    while True:
+async def _scrape(app: web.Application) -> float:
+    energy = app[keys.runtime].energy
+    assert energy is not None and energy.scraper is not None  # inside the term
+    return await energy.scraper.once(after_cycle=energy.persister.save if energy.persister else None)
+
+
+class _Follower:
+    """Loads the leader's figures whenever this replica has not scraped itself lately."""
+
+    def __init__(self, app: web.Application) -> None:
+        self.app = app
+        self.serial = 0
+
+    async def once(self) -> None:
+        runtime, settings = self.app[keys.runtime], self.app[keys.settings].energy
+        assert runtime.energy is not None
+        holder = runtime.energy.holder
         local = holder.published_locally_at
         if local is None or time.monotonic() - local > 2 * settings.scrape_interval:
-            try:
-                async with runtime.pool.acquire() as conn:
-                    serial += 1
-                    holder.publish(await load_snapshot(conn, settings, -serial), local=False)
-            except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError) as exc:
-                log.warning("energy state not loaded error=%s", exc)
-        await asyncio.sleep(settings.scrape_interval)
+            async with runtime.pool.acquire() as conn:
+                self.serial += 1
+                holder.publish(await load_snapshot(conn, settings, -self.serial), local=False)
 
 
 async def energy_context(app: web.Application) -> AsyncIterator[None]:
     """Declare configured pools, then run the scraper under a leader lease and the follower everywhere."""
     runtime, settings = app[keys.runtime], app[keys.settings]
     await _sync_declared(app)
-    tasks = [asyncio.create_task(_follow(app), name="energy-follow")]
+    jobs, every = app[keys.jobs], settings.energy.scrape_interval
+    jobs.add(Job("energy-follow", _Follower(app).once, interval=every))
     if runtime.tron is not None:
-        lease = LeaderLease(
-            app[keys.database_url],
-            "energy-scraper",
-            lambda: _lead(app),
-            interval=settings.jobs.lease_interval,
-            gauge=app[keys.metrics].leader,
+        wake = asyncio.Event()
+        jobs.add(
+            Job(
+                "energy-scraper",
+                partial(_scrape, app),
+                interval=every,
+                leader=True,
+                wake=wake,
+                term=partial(_leading, app, wake),
+            )
         )
-        tasks.append(asyncio.create_task(lease.run(), name="lease:energy-scraper"))
-    try:
-        yield
-    finally:
-        await stop_tasks(tasks)
+    yield
