@@ -163,7 +163,12 @@ async def database_context(app: web.Application) -> AsyncIterator[None]:
     jobs.add(Job("db-watch", partial(_check_database, app), interval=DB_CHECK_INTERVAL))
     ttl = settings.jobs.idempotency_ttl_hours
     jobs.add(
-        Job("housekeeping", lambda: purge_idempotency(runtime.pool, ttl_hours=ttl), interval=600.0, leader=True)
+        Job(
+            "housekeeping",
+            lambda: purge_idempotency(runtime.pool, ttl_hours=ttl),
+            interval=600.0,
+            leader=True,
+        )
     )
     try:
         yield

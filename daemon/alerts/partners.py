@@ -7,14 +7,12 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-import asyncpg
-
 from daemon.alerts.namespaces import Values
+from daemon.db.errors import DB_ERRORS
 
 log = logging.getLogger(__name__)
 PARTNER_RECEIVER = "partner:"  # + id: the partner's own webhook, resolved from the partners table
 WINDOW = timedelta(minutes=5)
-DB_ERRORS = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError)
 
 _SQL = """
 WITH api AS (

@@ -50,7 +50,9 @@ class ChainHealth:
         return self.head_block - self.solid_block
 
 
-def chain_jobs(client: TronClient, health: ChainHealth, registry: CollectorRegistry, interval: float) -> list[Job]:
+def chain_jobs(
+    client: TronClient, health: ChainHealth, registry: CollectorRegistry, interval: float
+) -> list[Job]:
     """Jobs polling the head and solid blocks every `interval` seconds; node errors never fail them."""
     head = Gauge("tronwatch_chain_head_block", "Head block number of the TRON node", registry=registry)
     # Two jobs: a solidity endpoint that times out must not make the full node look stale.
