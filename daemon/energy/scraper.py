@@ -262,10 +262,10 @@ class Scraper:
     async def once(self, after_cycle: Callable[[EnergySnapshot], Awaitable[None]] | None = None) -> float:
         """One cycle (then `after_cycle`); the seconds until the next is due (sooner if `wake` is set)."""
         started = time.monotonic()
+        self.wake.clear()  # now, not after the cycle: a wake while it runs (a pool changed) gets a cycle
         snapshot = await self.cycle()
         if after_cycle is not None:
             await after_cycle(snapshot)
-        self.wake.clear()
         return max(0.0, self.settings.scrape_interval - (time.monotonic() - started))
 
 

@@ -34,13 +34,17 @@ class Job:
     timeout: float | None = None
     backoff_max: float | None = None  # the longest wait after failures; default BACKOFF_INTERVALS × interval
     wake: asyncio.Event | None = None
-    min_gap: float = 0.0
+    min_gap: float | Callable[[], float] = 0.0
     first_delay: float = 0.0
     term: Term | None = None
 
     def every(self) -> float:
         """The interval now (some jobs' intervals follow their configuration or state)."""
         return self.interval() if callable(self.interval) else self.interval
+
+    def gap(self) -> float:
+        """The minimum gap after a wake, now."""
+        return self.min_gap() if callable(self.min_gap) else self.min_gap
 
     def retry_after(self, failures: int) -> float:
         """The wait after `failures` failures in a row: the interval, doubling up to `backoff_max`."""

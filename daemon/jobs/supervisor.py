@@ -128,8 +128,9 @@ class Supervisor:
             await asyncio.sleep(seconds)
             return
         await wait_event(job.wake, seconds)
-        if job.min_gap > 0:
-            await asyncio.sleep(job.min_gap)
+        gap = job.gap()
+        if gap > 0:
+            await asyncio.sleep(gap)
         job.wake.clear()
 
     def _record(self, job: Job, outcome: str, seconds: float) -> None:

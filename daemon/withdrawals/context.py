@@ -7,14 +7,13 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 
-import asyncpg
 from aiohttp import web
 
 from daemon import keys
-from daemon.db.lease import LeaderLease
 from daemon.energy.status_routes import queue_lookup
-from daemon.tasks import stop_tasks
+from daemon.jobs import Job
 from daemon.withdrawals.estimate import Estimator
 from daemon.withdrawals.inflight import InFlight
 from daemon.withdrawals.metrics import WithdrawalMetrics
@@ -83,55 +82,31 @@ def install(
     return state
 
 
-async def _gauges_forever(app: web.Application) -> None:
+async def _refresh_gauges(app: web.Application) -> None:
     """tronwatch_queue_waiting / _oldest_wait_seconds on every replica (each is scraped on its own)."""
     from daemon.withdrawals import queue_repo
 
     state = app[withdrawal_state]
-    while True:
-        try:
-            async with app[keys.runtime].pool.acquire() as conn:
-                row = await queue_repo.figures(conn)
-            state.metrics.waiting.set(row["waiting"])
-            oldest = row["oldest"]
-            state.metrics.oldest_wait.set((state.clock() - oldest).total_seconds() if oldest else 0)
-        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError) as exc:
-            log.warning("queue gauges not refreshed error=%s", exc)
-        await asyncio.sleep(GAUGE_INTERVAL)
+    async with app[keys.runtime].pool.acquire() as conn:
+        row = await queue_repo.figures(conn)
+    state.metrics.waiting.set(row["waiting"])
+    oldest = row["oldest"]
+    state.metrics.oldest_wait.set((state.clock() - oldest).total_seconds() if oldest else 0)
 
 
 async def withdrawals_context(app: web.Application) -> AsyncIterator[None]:
     """Dispatcher and payment watcher under leader leases; the demo executor while the devnode runs."""
-    from daemon.withdrawals import dispatcher, watcher  # jobs import the services
-    from daemon.withdrawals.executor import run_forever as run_executor
+    from daemon.withdrawals import dispatcher, executor, watcher  # jobs import the services
 
-    state, settings, runtime = app[withdrawal_state], app[keys.settings], app[keys.runtime]
+    state, runtime, jobs = app[withdrawal_state], app[keys.runtime], app[keys.jobs]
     node = runtime.devnode
     if node is not None and state.pay_to is None:
         from daemon.devnode.addresses import b58  # demo and test runs only
 
         state.pay_to = b58(node.add_account(DEMO_HOT_WALLET).address)
-    jobs = {
-        "withdrawal-dispatcher": lambda: dispatcher.run_forever(app),
-        "payment-watcher": lambda: watcher.run_forever(app),
-    }
-    tasks = [
-        asyncio.create_task(
-            LeaderLease(
-                app[keys.database_url],
-                name,
-                job,
-                interval=settings.jobs.lease_interval,
-                gauge=app[keys.metrics].leader,
-            ).run(),
-            name=f"lease:{name}",
-        )
-        for name, job in jobs.items()
-    ]
-    tasks.append(asyncio.create_task(_gauges_forever(app), name="queue-gauges"))
+    jobs.add(dispatcher.job(app))
+    jobs.add(watcher.job(app))
+    jobs.add(Job("queue-gauges", partial(_refresh_gauges, app), interval=GAUGE_INTERVAL))
     if node is not None and state.settings.demo_executor:
-        tasks.append(asyncio.create_task(run_executor(app), name="demo-executor"))
-    try:
-        yield
-    finally:
-        await stop_tasks(tasks)
+        jobs.add(executor.job(app))
+    yield
