@@ -37,6 +37,7 @@ class Job:
     min_gap: float | Callable[[], float] = 0.0
     first_delay: float = 0.0
     term: Term | None = None
+    expected: tuple[type[BaseException], ...] = ()  # failures logged without a traceback (as DB errors)
 
     def every(self) -> float:
         """The interval now (some jobs' intervals follow their configuration or state)."""

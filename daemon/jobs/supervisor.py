@@ -81,7 +81,7 @@ class Supervisor:
 
     async def _body(self, job: Job) -> None:
         """Passes (inside the job's term, entered again after it fails) until cancelled."""
-        streak = _Streak(job.name)
+        streak = _Streak(job.name, job.expected)
         if job.first_delay > 0:
             await asyncio.sleep(job.first_delay)
         if job.term is None:
@@ -145,8 +145,9 @@ class Supervisor:
 class _Streak:
     """Failures in a row of one job: logged when the streak starts and when it ends, not in between."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, expected: tuple[type[BaseException], ...] = ()) -> None:
         self.name = name
+        self.expected = (*DB_ERRORS, *expected)
         self.failures = 0
 
     def failed(self, exc: BaseException, *, timed_out: bool = False) -> None:
@@ -155,7 +156,7 @@ class _Streak:
             log.debug("job still failing job=%s failures=%d error=%r", self.name, self.failures, exc)
         elif timed_out:
             log.warning("job timed out, retrying with backoff job=%s", self.name)
-        elif isinstance(exc, DB_ERRORS):
+        elif isinstance(exc, self.expected):
             log.warning("job failed, retrying with backoff job=%s error=%r", self.name, exc)
         else:  # a bug: the traceback, once
             log.error("job failed, retrying with backoff job=%s", self.name, exc_info=exc)
