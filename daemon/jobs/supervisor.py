@@ -9,8 +9,8 @@ import time
 from prometheus_client import Gauge
 
 from daemon.db.errors import DB_ERRORS
-from daemon.db.lease import LeaderLease
 from daemon.jobs.job import Job
+from daemon.jobs.lease import LeaderLease
 from daemon.jobs.metrics import JobMetrics
 from daemon.tasks import STOP_TIMEOUT, stop_tasks, wait_event
 

@@ -17,9 +17,9 @@ from datetime import timedelta
 from aiohttp import web
 
 from daemon import keys
-from daemon.db.lease import lock_id
 from daemon.energy.snapshot import EnergySnapshot
 from daemon.jobs import Job
+from daemon.jobs.lease import lock_id
 from daemon.withdrawals import queue_repo
 from daemon.withdrawals.context import withdrawal_state
 

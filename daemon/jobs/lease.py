@@ -9,22 +9,14 @@ import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-import asyncpg
 from prometheus_client import Gauge
 
-from daemon.db.connect import DatabaseUnavailable, connect
+from daemon.db.connect import connect
+from daemon.db.errors import DB_ERRORS
 
 log = logging.getLogger(__name__)
 
 Job = Callable[[], Coroutine[Any, Any, None]]
-_DB_ERRORS = (
-    DatabaseUnavailable,
-    OSError,
-    asyncio.TimeoutError,
-    asyncpg.PostgresError,
-    asyncpg.InterfaceError,
-    asyncpg.InternalClientError,  # e.g. a heartbeat cancelled mid-query leaves the connection unusable
-)
 # A busy replica may answer its heartbeat late; that alone must not give up the lease.
 MIN_HEARTBEAT_TIMEOUT = 2.0
 
@@ -51,13 +43,13 @@ class LeaderLease:
         while True:
             try:
                 conn = await connect(self.url, connect_timeout=self.interval)
-            except _DB_ERRORS as exc:
+            except DB_ERRORS as exc:
                 log.warning("lease connect failed job=%s error=%s", self.job_name, exc)
                 await asyncio.sleep(self.interval)
                 continue
             try:
                 await self._hold(conn)
-            except _DB_ERRORS as exc:
+            except DB_ERRORS as exc:
                 log.warning("lease lost job=%s error=%s", self.job_name, exc)
             finally:
                 self._gauge.set(0)
@@ -92,7 +84,7 @@ class LeaderLease:
         try:
             async with asyncio.timeout(2):
                 await conn.close()
-        except _DB_ERRORS:
+        except DB_ERRORS:
             conn.terminate()
         except asyncio.CancelledError:
             conn.terminate()
