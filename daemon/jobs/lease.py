@@ -16,7 +16,7 @@ from daemon.db.errors import DB_ERRORS
 
 log = logging.getLogger(__name__)
 
-Job = Callable[[], Coroutine[Any, Any, None]]
+Body = Callable[[], Coroutine[Any, Any, None]]
 # A busy replica may answer its heartbeat late; that alone must not give up the lease.
 MIN_HEARTBEAT_TIMEOUT = 2.0
 
@@ -30,7 +30,7 @@ def lock_id(job: str) -> int:
 class LeaderLease:
     """Runs `job` only while this process holds the job's lock; retries every `interval`."""
 
-    def __init__(self, url: str, job_name: str, job: Job, *, interval: float, gauge: Gauge) -> None:
+    def __init__(self, url: str, job_name: str, job: Body, *, interval: float, gauge: Gauge) -> None:
         self.url = url
         self.job_name = job_name
         self.job = job

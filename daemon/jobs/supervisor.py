@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Awaitable, Callable
 
 from prometheus_client import Gauge
 
@@ -37,6 +38,7 @@ class Supervisor:
         self.jobs: dict[str, Job] = {}
         self.tasks: dict[str, asyncio.Task[None]] = {}
         self.running = False
+        self.sleep: Callable[[float], Awaitable[None]] = asyncio.sleep  # tests drive waits without time
 
     def add(self, job: Job) -> None:
         """Declare a job; once the supervisor runs, it starts at once."""
@@ -95,7 +97,7 @@ class Supervisor:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # the term's setup failed (e.g. its first query): again after a wait
-                self._record(job, _outcome(exc), 0.0)
+                self._record(job, "error", 0.0)
                 streak.failed(exc)
             await self._wait(job, job.retry_after(streak.failures))
 
@@ -110,7 +112,7 @@ class Supervisor:
             except Exception as exc:
                 took = time.monotonic() - started
                 expired = isinstance(exc, TimeoutError) and deadline.expired()
-                self._record(job, "timeout" if expired else _outcome(exc), took)
+                self._record(job, "timeout" if expired else "error", took)
                 if job.service and took > job.retry_after(streak.failures + 1):
                     streak.failures = 0  # it ran well for a while: this failure starts a new streak
                 streak.failed(exc, timed_out=expired)
@@ -125,7 +127,7 @@ class Supervisor:
 
     async def _wait(self, job: Job, seconds: float) -> None:
         if job.wake is None:
-            await asyncio.sleep(seconds)
+            await self.sleep(seconds)
             return
         await wait_event(job.wake, seconds)
         gap = job.gap()
@@ -165,7 +167,3 @@ class _Streak:
         if self.failures:
             log.info("job recovered job=%s after_failures=%d", self.name, self.failures)
         self.failures = 0
-
-
-def _outcome(exc: BaseException) -> str:
-    return "db_error" if isinstance(exc, DB_ERRORS) else "error"
