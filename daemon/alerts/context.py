@@ -30,7 +30,7 @@ from daemon.alerts.ssrf import guarded_connector
 from daemon.alerts.suppress import Silence
 from daemon.db.errors import DB_ERRORS
 from daemon.jobs import Job
-from daemon.monitoring.profiler import profiled
+from daemon.observability.profiler import profiled
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]

@@ -13,6 +13,7 @@ from daemon.autopilot import forecast_repo as repo
 from daemon.autopilot.forecast import Forecast
 from daemon.autopilot.forecast_metrics import ForecastCollector, register
 from daemon.autopilot.forecast_settings import ForecastSettings
+from daemon.energy.runtime import energy_runtime
 from daemon.energy.snapshot import EnergySnapshot
 from daemon.energy.status_routes import forecast_lookup
 from daemon.jobs import Job
@@ -27,10 +28,10 @@ def install(app: web.Application) -> Forecast:
     forecast = Forecast()
     app[forecast_state] = forecast
     app[forecast_lookup] = forecast.lookup
-    runtime = app[keys.runtime]
 
     def snapshot() -> EnergySnapshot | None:
-        return runtime.energy.holder.current if runtime.energy is not None else None
+        energy = app.get(energy_runtime)
+        return energy.holder.current if energy is not None else None
 
     register(app[keys.metrics].registry, ForecastCollector(forecast, snapshot))
     return forecast
@@ -57,8 +58,9 @@ class ForecastJob:
                     self.cursor = rows[-1]["taken_at"]
                 batch = len(rows)
             queue = await repo.waiting_energy(conn)
-        if runtime.energy is not None:
-            self.forecast.update(runtime.energy.holder.current, queue, self.settings.horizon_hours * 3600)
+        energy = self.app.get(energy_runtime)
+        if energy is not None:
+            self.forecast.update(energy.holder.current, queue, self.settings.horizon_hours * 3600)
 
     async def step(self) -> float:
         """One forecast; the seconds until the next (soon until the first: a pool needs two readings)."""

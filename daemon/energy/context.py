@@ -7,10 +7,8 @@ import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from functools import partial
 
 import asyncpg
 from aiohttp import web
@@ -21,36 +19,17 @@ from daemon.db.errors import DB_ERRORS
 from daemon.energy import pools_repo as repo
 from daemon.energy.delegations_repo import DelegationSaver
 from daemon.energy.follower import load_snapshot
+from daemon.energy.runtime import energy_runtime
 from daemon.energy.scraper import PoolRow, Scraper, state_row
-from daemon.energy.snapshot import EnergySnapshot, SnapshotHolder
+from daemon.energy.snapshot import EnergySnapshot
 from daemon.jobs import Job
+from daemon.tron.addresses import b58
 
 log = logging.getLogger(__name__)
 SEED_HOURS = 25  # a day of history (plus an edge) rebuilds daily consumption after a restart
 PRUNE_EVERY = 3600.0
 THIN_AFTER = timedelta(days=1)
 THIN_BUCKET_S = 900  # history older than a day keeps one snapshot per pool per 15 minutes
-
-
-@dataclass
-class EnergyRuntime:
-    """The snapshot holder (from create_app) and, while this replica leads, its scraper."""
-
-    holder: SnapshotHolder
-    scraper: Scraper | None = None
-    persister: Persister | None = None
-
-    def wake(self) -> None:
-        """Ask the local scraper (if leading) for a cycle now, e.g. after a pool changed."""
-        if self.scraper is not None:
-            self.scraper.wake.set()
-
-
-def new_runtime(settings: EnergySettings) -> EnergyRuntime:
-    """The energy runtime for create_app (no I/O)."""
-    return EnergyRuntime(
-        SnapshotHolder(3 * settings.scrape_interval, settings.transfer_energy, settings.reserve_energy)
-    )
 
 
 class Persister:
@@ -119,8 +98,6 @@ def declared_pools(app: web.Application) -> list[tuple[str, str, Decimal, bool]]
     out = [(p.name, p.wallet_address, p.target_trx, p.enabled) for p in app[keys.settings].energy.pools]
     node = app[keys.runtime].devnode
     if node is not None:
-        from daemon.devnode.addresses import b58  # only in demo/test runs
-
         for acc in node.chain.accounts.values():
             if acc.pool:
                 trx = Decimal(acc.frozen_energy) / 1_000_000
@@ -147,11 +124,31 @@ async def _sync_declared(app: web.Application) -> None:
             )
 
 
+class _Leader:
+    """The `energy-scraper` job's state: the scraper and its persister while this replica leads."""
+
+    def __init__(self, app: web.Application) -> None:
+        self.app = app
+        self.wake = asyncio.Event()  # the job's: a wake while a cycle runs is not lost
+        self.persister: Persister | None = None
+
+    def term(self) -> contextlib.AbstractAsyncContextManager[None]:
+        """A leadership term: see `_leading`."""
+        return _leading(self)
+
+    async def once(self) -> float:
+        """One cycle; the seconds until the next is due."""
+        scraper = self.app[energy_runtime].scraper
+        assert scraper is not None and self.persister is not None  # inside the term
+        return await scraper.once(after_cycle=self.persister.save)
+
+
 @contextlib.asynccontextmanager
-async def _leading(app: web.Application, wake: asyncio.Event) -> AsyncIterator[None]:
+async def _leading(lead: _Leader) -> AsyncIterator[None]:
     """While this replica leads: a fresh scraper seeded from stored history, its cycles saved."""
-    runtime, settings = app[keys.runtime], app[keys.settings].energy
-    assert runtime.tron is not None and runtime.energy is not None
+    app = lead.app
+    runtime, settings, energy = app[keys.runtime], app[keys.settings].energy, app[energy_runtime]
+    assert runtime.tron is not None
     cached: list[PoolRow] = []
 
     async def pools() -> list[PoolRow]:
@@ -167,24 +164,18 @@ async def _leading(app: web.Application, wake: asyncio.Event) -> AsyncIterator[N
         ]
         return cached
 
-    scraper = Scraper(settings, runtime.tron, runtime.energy.holder, pools)
-    scraper.wake = wake  # the job's: a wake while the cycle runs is not lost
+    scraper = Scraper(settings, runtime.tron, energy.holder, pools)
+    scraper.wake = lead.wake
     async with runtime.pool.acquire() as conn:
         for r in await repo.snapshots_since(conn, datetime.now(UTC) - timedelta(hours=SEED_HOURS)):
             scraper.seed(
                 r["pool_id"], int(r["chain_time"].timestamp() * 1000), r["energy_used"], r["window_slots"]
             )
-    runtime.energy.scraper, runtime.energy.persister = scraper, Persister(runtime.pool, settings)
+    energy.scraper, lead.persister = scraper, Persister(runtime.pool, settings)
     try:
         yield
     finally:
-        runtime.energy.scraper = runtime.energy.persister = None
-
-
-async def _scrape(app: web.Application) -> float:
-    energy = app[keys.runtime].energy
-    assert energy is not None and energy.scraper is not None  # inside the term
-    return await energy.scraper.once(after_cycle=energy.persister.save if energy.persister else None)
+        energy.scraper, lead.persister = None, None
 
 
 class _Follower:
@@ -195,9 +186,9 @@ class _Follower:
         self.serial = 0
 
     async def once(self) -> None:
+        """One look (`energy-follow`, every replica)."""
         runtime, settings = self.app[keys.runtime], self.app[keys.settings].energy
-        assert runtime.energy is not None
-        holder = runtime.energy.holder
+        holder = self.app[energy_runtime].holder
         local = holder.published_locally_at
         if local is None or time.monotonic() - local > 2 * settings.scrape_interval:
             async with runtime.pool.acquire() as conn:
@@ -212,15 +203,6 @@ async def energy_context(app: web.Application) -> AsyncIterator[None]:
     jobs, every = app[keys.jobs], settings.energy.scrape_interval
     jobs.add(Job("energy-follow", _Follower(app).once, interval=every))
     if runtime.tron is not None:
-        wake = asyncio.Event()
-        jobs.add(
-            Job(
-                "energy-scraper",
-                partial(_scrape, app),
-                interval=every,
-                leader=True,
-                wake=wake,
-                term=partial(_leading, app, wake),
-            )
-        )
+        lead = _Leader(app)
+        jobs.add(Job("energy-scraper", lead.once, interval=every, leader=True, wake=lead.wake, term=lead.term))
     yield

@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from daemon import keys
 from daemon.alerts.readers import ApiWindow
 from daemon.db.errors import DB_ERRORS
+from daemon.energy.runtime import energy_runtime
 from daemon.jobs import Job
 from daemon.monitoring import repo
 from daemon.monitoring.bus import METRICS_REF, fits
@@ -192,7 +193,7 @@ class Collector:
             await repo.prune_replicas(conn, FORGET_REPLICAS_AFTER)
 
     def _energy(self) -> EnergyFigures | None:
-        energy = self.app[keys.runtime].energy
+        energy = self.app.get(energy_runtime)
         if energy is None:
             return None
         snap = energy.holder.current

@@ -14,7 +14,9 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from daemon import keys
+from daemon.alerts.context import alerts_state
 from daemon.db.errors import DB_ERRORS
+from daemon.energy.runtime import energy_runtime
 from daemon.jobs import Job
 from daemon.monitoring import repo
 from daemon.monitoring.bus import METRICS_REF, Listener, Publisher, fits
@@ -41,11 +43,9 @@ def install(app: web.Application) -> MonitoringState:
     state = MonitoringState(settings, hub, Publisher(hub.broadcast), replica_name())
     app[monitoring_state] = state
     app.on_shutdown.append(_close_streams)
-    energy = app[keys.runtime].energy
+    energy = app.get(energy_runtime)
     if energy is not None:
         energy.holder.listeners.append(partial(energy_changed, state))
-    from daemon.alerts.context import alerts_state  # optional package
-
     if alerts_state in app:
         app[alerts_state].listeners.append(partial(alerts_changed, state))
         app[alerts_state].ack_listeners.append(partial(alert_acked, state))
