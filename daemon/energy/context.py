@@ -204,5 +204,7 @@ async def energy_context(app: web.Application) -> AsyncIterator[None]:
     jobs.add(Job("energy-follow", _Follower(app).once, interval=every))
     if runtime.tron is not None:
         lead = _Leader(app)
-        jobs.add(Job("energy-scraper", lead.once, interval=every, leader=True, wake=lead.wake, term=lead.term))
+        jobs.add(
+            Job("energy-scraper", lead.once, interval=every, leader=True, wake=lead.wake, term=lead.term)
+        )
     yield
