@@ -8,7 +8,6 @@ import logging
 from collections.abc import AsyncIterator
 from functools import partial
 
-import asyncpg
 from aiohttp import web
 from prometheus_client import CollectorRegistry
 
@@ -25,6 +24,7 @@ from daemon.autopilot.routes import autopilot_endpoints
 from daemon.config import Settings, mask_url
 from daemon.db import migrate
 from daemon.db.connect import connect, create_pool
+from daemon.db.errors import DB_ERRORS
 from daemon.demo.context import demo_context
 from daemon.energy import metrics as energy_metrics
 from daemon.energy.admin_routes import energy_admin_endpoints
@@ -180,7 +180,7 @@ async def database_context(app: web.Application) -> AsyncIterator[None]:
         try:
             async with asyncio.timeout(settings.server.shutdown_timeout):
                 await runtime.pool.close()
-        except (TimeoutError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        except DB_ERRORS as exc:
             # A connection that is never released must not keep the pool (and its reconnects) alive.
             log.warning("database pool did not close cleanly, terminating error=%r", exc)
             runtime.pool.terminate()
