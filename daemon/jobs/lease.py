@@ -40,13 +40,19 @@ class LeaderLease:
 
     async def run(self) -> None:
         """Contend for the lease forever (until cancelled)."""
+        failing = False  # the connect failure is logged once per outage, not every interval
         while True:
             try:
                 conn = await connect(self.url, connect_timeout=self.interval)
             except DB_ERRORS as exc:
-                log.warning("lease connect failed job=%s error=%s", self.job_name, exc)
+                if not failing:
+                    log.warning("lease connect failed, retrying job=%s error=%s", self.job_name, exc)
+                failing = True
                 await asyncio.sleep(self.interval)
                 continue
+            if failing:
+                log.info("lease connection back job=%s", self.job_name)
+            failing = False
             try:
                 await self._hold(conn)
             except DB_ERRORS as exc:
