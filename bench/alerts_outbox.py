@@ -32,6 +32,7 @@ from daemon.alerts.channels.webhook import WebhookChannel
 from daemon.alerts.metrics import AlertMetrics
 from daemon.alerts.outbox import Sender
 from daemon.alerts.settings import AlertsSettings
+from daemon.jobs import Supervisor
 
 SECRET = "whsec_MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
 
@@ -121,7 +122,9 @@ async def run(url: str, n: int) -> None:
     received.clear()
     sender = Sender(pool, settings, metrics, sessions, lambda: datetime.now(UTC))
     t0 = time.perf_counter()
-    task = asyncio.create_task(sender.run_forever())
+    jobs = Supervisor()  # as in the daemon: the sender is a job (no lease: every replica sends)
+    jobs.add(sender.job())
+    jobs.start()
     while len(received) < n:
         await asyncio.sleep(0.01)
     rate = n / (time.perf_counter() - t0)
@@ -139,8 +142,8 @@ async def run(url: str, n: int) -> None:
     while len(received) < len(enqueued):
         await asyncio.sleep(0.01)
     lat = sorted((received[i] - t) * 1000 for i, t in enqueued.items())
-    task.cancel()
-    await asyncio.gather(task, return_exceptions=True)
+    await jobs.stop()
+    await sender.close()
     await http.close()
     await pool.close()
     await runner.cleanup()

@@ -12,11 +12,9 @@ from daemon import app_core, keys
 from daemon.alerts import feature as alerts
 from daemon.autopilot import feature as autopilot
 from daemon.config import Settings
-from daemon.db.lease import LeaderLease
 from daemon.demo import feature as demo
 from daemon.energy import feature as energy
 from daemon.feature import install
-from daemon.housekeeping import purge_idempotency_forever
 from daemon.http.auth import auth_middleware
 from daemon.http.middlewares import core_middleware
 from daemon.http.openapi import build_document
@@ -24,7 +22,6 @@ from daemon.monitoring import feature as monitoring
 from daemon.security import feature as security
 from daemon.security.middleware import ratelimit_middleware, security_middleware
 from daemon.support import feature as support
-from daemon.tasks import stop_tasks
 from daemon.web import feature as status_page
 from daemon.withdrawals import feature as withdrawals
 
@@ -56,27 +53,17 @@ def create_app(
     )
     registry = registry if registry is not None else CollectorRegistry()
     app_core.setup(app, settings, database_url=database_url, registry=registry)
-    app.cleanup_ctx.append(jobs_context)
     install(app, FEATURES)
+    app.cleanup_ctx.append(jobs_context)  # last: starts every job declared above, stops them first
     app[keys.openapi_document] = build_document(list(app[keys.endpoints].values()))
     return app
 
 
 async def jobs_context(app: web.Application) -> AsyncIterator[None]:
-    """Start leader-leased background jobs; cancel and await them on shutdown."""
-    settings, runtime = app[keys.settings], app[keys.runtime]
-    leases = [
-        LeaderLease(
-            app[keys.database_url],
-            "housekeeping",
-            lambda: purge_idempotency_forever(runtime.pool, ttl_hours=settings.jobs.idempotency_ttl_hours),
-            interval=settings.jobs.lease_interval,
-            gauge=app[keys.metrics].leader,
-        )
-    ]
-    runtime.tasks = [asyncio.create_task(lease.run(), name=f"lease:{lease.job_name}") for lease in leases]
+    """Start every declared background job; on shutdown stop them before the other contexts close."""
+    jobs = app[keys.jobs]
+    jobs.start()
     try:
         yield
     finally:
-        await stop_tasks(runtime.tasks)
-        runtime.tasks = []
+        await jobs.stop()

@@ -6,9 +6,9 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from functools import partial
 from typing import Literal
 
-import asyncpg
 from aiohttp import web
 from prometheus_client import CollectorRegistry
 
@@ -16,16 +16,19 @@ from daemon import keys
 from daemon.config import Settings, mask_url
 from daemon.db import migrate
 from daemon.db.connect import connect, create_pool
+from daemon.db.errors import DB_ERRORS
 from daemon.feature import add_endpoints
 from daemon.http.admin_routes import admin_endpoints
 from daemon.http.core_routes import core_endpoints
+from daemon.housekeeping import purge_idempotency
 from daemon.http.keycache import KeyCache
+from daemon.jobs import Job, JobMetrics, Supervisor
 from daemon.metrics import AppMetrics
 from daemon.observability import profiling
 from daemon.runtime import Runtime
-from daemon.tasks import stop_tasks
+from daemon.tasks import STOP_TIMEOUT
 from daemon.tron.client import TronClient
-from daemon.tron.health import ChainHealth, watch_chain
+from daemon.tron.health import ChainHealth, chain_jobs
 from daemon.tron.options import TronClientOptions
 
 log = logging.getLogger(__name__)
@@ -43,6 +46,13 @@ def setup(
     app[keys.database_url] = database_url
     app[keys.key_cache] = KeyCache(settings.auth.key_cache_seconds)
     app[keys.endpoints] = {}
+    app[keys.jobs] = Supervisor(
+        database_url=database_url,
+        lease_interval=settings.jobs.lease_interval,
+        leader_gauge=app[keys.metrics].leader,
+        metrics=JobMetrics(registry),
+        grace=STOP_TIMEOUT,
+    )
     profiling.install(app)
     access: Literal["public", "admin"] = "public" if settings.server.metrics_public else "admin"
     add_endpoints(app, [*core_endpoints(access, registry), *admin_endpoints()])
@@ -65,35 +75,43 @@ async def database_context(app: web.Application) -> AsyncIterator[None]:
         max_size=settings.database.pool_max,
         connect_timeout=settings.database.connect_timeout,
     )
-    watcher = asyncio.create_task(_watch_database(app), name="db-watch")
+    jobs = app[keys.jobs]
+    jobs.add(Job("db-watch", partial(_check_database, app), interval=DB_CHECK_INTERVAL))
+    ttl = settings.jobs.idempotency_ttl_hours
+    jobs.add(
+        Job(
+            "housekeeping",
+            lambda: purge_idempotency(runtime.pool, ttl_hours=ttl),
+            interval=600.0,
+            leader=True,
+        )
+    )
     try:
         yield
     finally:
-        await stop_tasks([watcher])
         try:
             async with asyncio.timeout(settings.server.shutdown_timeout):
                 await runtime.pool.close()
-        except (TimeoutError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        except DB_ERRORS as exc:
             # A connection that is never released must not keep the pool (and its reconnects) alive.
             log.warning("database pool did not close cleanly, terminating error=%r", exc)
             runtime.pool.terminate()
         runtime.pool = None
 
 
-async def _watch_database(app: web.Application) -> None:
+async def _check_database(app: web.Application) -> float:
     runtime = app[keys.runtime]
     gauge, pool, outage = app[keys.metrics].db_up, runtime.pool, runtime.database
-    while True:
-        try:
-            async with pool.acquire(timeout=DB_CHECK_INTERVAL) as conn:
-                await conn.fetchval("SELECT 1", timeout=DB_CHECK_INTERVAL)
-            outage.succeeded()
-        except Exception as exc:  # any failure is "down"; the reason goes to the log (once per outage)
-            outage.failed(exc)
-        down = outage.down_since is not None
-        gauge.set(0 if down else 1)
-        # While down, look often: the log says "back" (and gauges and alerts recover) soon after it is.
-        await asyncio.sleep(DB_CHECK_INTERVAL / 5 if down else DB_CHECK_INTERVAL)
+    try:
+        async with pool.acquire(timeout=DB_CHECK_INTERVAL) as conn:
+            await conn.fetchval("SELECT 1", timeout=DB_CHECK_INTERVAL)
+        outage.succeeded()
+    except Exception as exc:  # any failure is "down"; the reason goes to the log (once per outage)
+        outage.failed(exc)
+    down = outage.down_since is not None
+    gauge.set(0 if down else 1)
+    # While down, look often: the log says "back" (and gauges and alerts recover) soon after it is.
+    return DB_CHECK_INTERVAL / 5 if down else DB_CHECK_INTERVAL
 
 
 async def tron_context(app: web.Application) -> AsyncIterator[None]:
@@ -127,9 +145,9 @@ async def tron_context(app: web.Application) -> AsyncIterator[None]:
         runtime.tron = TronClient(options, registry=app[keys.metrics].registry)
         stack.push_async_callback(runtime.tron.close)
         runtime.chain_health = ChainHealth(stale_after=3 * tron.health_interval)
-        watcher = asyncio.create_task(
-            watch_chain(runtime.tron, runtime.chain_health, app[keys.metrics].registry, tron.health_interval)
-        )
-        stack.push_async_callback(stop_tasks, [watcher])
+        for job in chain_jobs(
+            runtime.tron, runtime.chain_health, app[keys.metrics].registry, tron.health_interval
+        ):
+            app[keys.jobs].add(job)
         yield
     runtime.tron = runtime.chain_health = runtime.devnode = None

@@ -10,6 +10,7 @@ from daemon.accounts import Principal
 from daemon.config import Settings
 from daemon.http.endpoints import Endpoint
 from daemon.http.keycache import KeyCache
+from daemon.jobs import Supervisor
 from daemon.metrics import AppMetrics
 from daemon.runtime import Runtime
 
@@ -20,6 +21,7 @@ runtime = web.AppKey("runtime", Runtime)
 key_cache = web.AppKey("key_cache", KeyCache)
 endpoints = web.AppKey("endpoints", dict[web.AbstractRoute, Endpoint])
 openapi_document = web.AppKey("openapi_document", dict[str, Any])
+jobs = web.AppKey("jobs", Supervisor)  # features declare their background jobs here
 
 principal = web.RequestKey("principal", Principal)
 request_id = web.RequestKey("request_id", str)

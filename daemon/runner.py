@@ -15,10 +15,10 @@ from daemon.config import Settings
 from daemon.db.embedded_watch import keep_alive
 from daemon.db.target import DatabaseTarget, open_database
 from daemon.demo.bootstrap import bootstrap as bootstrap_demo
-from daemon.demo.scenario import play
+from daemon.demo.scenario import story_job
 from daemon.http.listener import Runner
+from daemon.jobs import Supervisor
 from daemon.runtime import Runtime
-from daemon.tasks import stop_tasks
 
 log = logging.getLogger(__name__)
 
@@ -65,15 +65,13 @@ def _banner(
     return "\n".join(lines)
 
 
-def _start_story(
-    settings: Settings, app: web.Application, target: DatabaseTarget
-) -> list[asyncio.Task[None]]:
+def _start_story(settings: Settings, app: web.Application, target: DatabaseTarget) -> None:
     """Demo mode's scenario on the in-process devnode (never against a real network or database)."""
     quiet = settings.tron.devnode_traffic_per_hour <= 0  # a devnode asked to stay still stays still
     if quiet or not (target.embedded and settings.demo_scenario.enabled and app[keys.runtime].devnode):
-        return []
+        return
 
-    return [asyncio.create_task(play(app, settings.demo_scenario), name="demo-scenario")]
+    app[keys.jobs].add(story_job(app, settings.demo_scenario))  # the jobs run already: it starts now
 
 
 async def serve(settings: Settings) -> int:
@@ -84,15 +82,14 @@ async def serve(settings: Settings) -> int:
         loop.add_signal_handler(sig, stop.set)
     async with open_database(settings) as target:
         # Started first and stopped last: whatever else runs may need the server back.
-        watch = (
-            [asyncio.create_task(keep_alive(target.server), name="embedded-postgres")]
-            if target.server
-            else []
-        )
+        watch = Supervisor()
+        if target.server:
+            watch.add(keep_alive(target.server))
+        watch.start()
         try:
             code = await _serve(settings, target, stop)
         finally:
-            await stop_tasks(watch)
+            await watch.stop()
     log.info("stopped")
     return code
 
@@ -126,10 +123,9 @@ async def _serve(settings: Settings, target: DatabaseTarget, stop: asyncio.Event
         app[keys.runtime].listen_address = (host, port)
         print(_banner(settings, app[keys.runtime], target, f"{host}:{port}", new_keys), flush=True)
         log.info("ready address=%s:%s", host, port)
-        story = _start_story(settings, app, target)
+        _start_story(settings, app, target)
         await stop.wait()
         log.info("stopping")
-        await stop_tasks(story)
     finally:
         await runner.cleanup()
     return 0

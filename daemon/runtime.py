@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -17,10 +16,9 @@ if TYPE_CHECKING:
 
 @dataclass
 class Runtime:
-    """The database pool, TRON client and background tasks of one running app."""
+    """The database pool and TRON client of one running app (its background jobs: keys.jobs)."""
 
     pool: Any = None  # asyncpg.Pool; asyncpg is untyped
-    tasks: list[asyncio.Task[None]] = field(default_factory=list)
     tron: TronClient | None = None
     chain_health: ChainHealth | None = None
     devnode: Devnode | None = None

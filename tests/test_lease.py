@@ -11,7 +11,7 @@ import asyncpg
 from prometheus_client import CollectorRegistry, Gauge
 
 from daemon.app import create_app
-from daemon.db.lease import LeaderLease, lock_id
+from daemon.jobs.lease import LeaderLease, lock_id
 from tests.conftest import make_settings
 
 INTERVAL = 0.2
@@ -87,7 +87,7 @@ async def test_a_cancel_that_races_the_heartbeat_still_stops_the_lease(
     database_url: str, monkeypatch: Any
 ) -> None:
     """Shutdown arriving as the heartbeat answers must end the lease (3.11's wait_for swallowed it)."""
-    import daemon.db.lease as lease_module
+    import daemon.jobs.lease as lease_module
 
     lease_task: asyncio.Task[None] | None = None
 

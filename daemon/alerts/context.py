@@ -9,6 +9,7 @@ import signal
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 import aiohttp
@@ -21,15 +22,15 @@ from daemon.alerts.evaluator import Evaluator
 from daemon.alerts.maintenance import resolved_windows
 from daemon.alerts.metrics import AlertMetrics
 from daemon.alerts.namespaces import Registry
-from daemon.alerts.outbox import DB_ERRORS, Sender, refresh_depth
+from daemon.alerts.outbox import Sender, depth_job
 from daemon.alerts.platform import AckListener, CycleListener, platform
 from daemon.alerts.rules import Rule, RuleError, RuleSet, load_rules
 from daemon.alerts.settings import AlertsSettings
 from daemon.alerts.ssrf import guarded_connector
 from daemon.alerts.suppress import Silence
-from daemon.db.lease import LeaderLease
+from daemon.db.errors import DB_ERRORS
+from daemon.jobs import Job
 from daemon.observability.profiler import profiled
-from daemon.tasks import stop_tasks
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
@@ -207,27 +208,31 @@ async def _follow_reload_requests(state: AlertsState, conn: Any) -> None:
         reload(state)
 
 
-async def _evaluate_forever(app: web.Application) -> None:
+@contextlib.asynccontextmanager
+async def _leading(app: web.Application) -> AsyncIterator[None]:
+    """Just became the leader: the stored instances and groups, and every group due now."""
     state = app[alerts_state]
     async with app[keys.runtime].pool.acquire() as conn:
         state.evaluator.restore(await repo.load_instances(conn))
         state.evaluator.router.groups.restore(await repo.load_groups(conn))
-    state.due.clear()  # just became the leader: every group is due now
-    while True:
-        try:
-            await evaluate_once(app, all_groups=False)
-            wait = seconds_until_due(state)
-        except DB_ERRORS as exc:
-            log.warning("rule evaluation not stored error=%s", exc)
-            # The groups stay due: retry after the shortest interval, not in a tight loop.
-            rules = state.evaluator.rules.rules
-            wait = min((r.interval_s for r in rules), default=state.settings.evaluation_interval)
-        await asyncio.sleep(wait)
+    state.due.clear()
+    yield
+
+
+async def _evaluate(app: web.Application) -> float:
+    await evaluate_once(app, all_groups=False)
+    return seconds_until_due(app[alerts_state])
+
+
+def _shortest_interval(state: AlertsState) -> float:
+    # After a failure the groups stay due: retry after the shortest interval, not in a tight loop.
+    rules = state.evaluator.rules.rules
+    return min((r.interval_s for r in rules), default=state.settings.evaluation_interval)
 
 
 async def alerts_context(app: web.Application) -> AsyncIterator[None]:
     """Senders and the depth gauge on every replica; the evaluator on the lease holder; SIGHUP reloads."""
-    state, settings, runtime = app[alerts_state], app[keys.settings], app[keys.runtime]
+    state, runtime = app[alerts_state], app[keys.runtime]
     reload(state)  # a broken rule file stops the start, with file, rule and reason (as Prometheus does)
     with contextlib.suppress(*DB_ERRORS):  # unknown: the first evaluation re-reads the files once more
         async with runtime.pool.acquire() as conn:
@@ -238,20 +243,18 @@ async def alerts_context(app: web.Application) -> AsyncIterator[None]:
     plugged = platform(app)
     sender.resolve = plugged.resolve if plugged.resolvers else None
     state.sender = sender
-    lease = LeaderLease(
-        app[keys.database_url],
-        "alerts-evaluator",
-        lambda: _evaluate_forever(app),
-        interval=settings.jobs.lease_interval,
-        gauge=app[keys.metrics].leader,
+    jobs = app[keys.jobs]
+    jobs.add(sender.job())
+    jobs.add(depth_job(runtime.pool, state.metrics, state.settings, state.clock))
+    jobs.add(
+        Job(
+            "alerts-evaluator",
+            partial(_evaluate, app),
+            interval=partial(_shortest_interval, state),
+            leader=True,
+            term=partial(_leading, app),
+        )
     )
-    tasks = [
-        asyncio.create_task(sender.run_forever(), name="alerts-sender"),
-        asyncio.create_task(
-            refresh_depth(runtime.pool, state.metrics, state.settings, state.clock), name="alerts-depth"
-        ),
-        asyncio.create_task(lease.run(), name="lease:alerts-evaluator"),
-    ]
     loop = asyncio.get_running_loop()
     hup = False
     with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
@@ -262,7 +265,7 @@ async def alerts_context(app: web.Application) -> AsyncIterator[None]:
     finally:
         if hup:
             loop.remove_signal_handler(signal.SIGHUP)
-        await stop_tasks(tasks)
+        await sender.close()  # its job stopped first (the supervisor's context is the last one)
         state.sender = None
         await guarded.close()
         await private.close()

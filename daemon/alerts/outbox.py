@@ -9,8 +9,6 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import asyncpg
-
 from daemon.alerts import repo
 from daemon.alerts.channels import Channel, Outcome, Sessions, channel_for
 from daemon.alerts.metrics import AlertMetrics
@@ -18,11 +16,12 @@ from daemon.alerts.platform import Resolver
 from daemon.alerts.ratelimit import Bucket
 from daemon.alerts.settings import AlertsSettings
 from daemon.alerts.ssrf import redact
-from daemon.tasks import wait_event
+from daemon.db.errors import DB_ERRORS
+from daemon.jobs import Job
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
-DB_ERRORS = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError)
+DEPTH_INTERVAL = 5.0
 DYNAMIC_RATE, DYNAMIC_BURST = 5.0, 10  # per URL, for resolved (not configured) receivers
 MAX_INLINE_WAIT = 2.0  # a longer rate-limit wait hands the rows back to the table instead of holding them
 
@@ -48,6 +47,7 @@ class Sender:
         self.channels: dict[str, Channel] = {}
         self.configure(settings)
         self._inflight: set[asyncio.Task[None]] = set()
+        self.sem = asyncio.Semaphore(settings.sender_concurrency)
         self.resolve: Resolver | None = None
         self.sleep: Callable[[float], Awaitable[None]] = asyncio.sleep  # tests drive waits by a fake clock
 
@@ -60,23 +60,20 @@ class Sender:
             if key not in self.buckets:
                 self.buckets[key] = Bucket(r.rate_per_second, r.burst)
 
-    async def run_forever(self) -> None:
-        """Poll the outbox; a notify from the evaluator (wake) cuts the idle wait short."""
-        sem = asyncio.Semaphore(self.settings.sender_concurrency)
-        try:
-            while True:
-                try:
-                    claimed = await self.claim_once(sem)
-                except DB_ERRORS as exc:
-                    log.warning("outbox claim failed error=%s", exc)
-                    claimed = 0
-                if claimed < self.settings.sender_batch:
-                    await wait_event(self.wake, self.settings.sender_idle)
-                    self.wake.clear()
-        finally:
-            for task in list(self._inflight):
-                task.cancel()
-            await asyncio.gather(*self._inflight, return_exceptions=True)
+    def job(self) -> Job:
+        """The `alerts-sender` job (every replica): a notify from the evaluator (wake) cuts the idle wait."""
+        return Job("alerts-sender", self.once, interval=lambda: self.settings.sender_idle, wake=self.wake)
+
+    async def once(self) -> float:
+        """Claim one batch; at once again if it was full, else after the idle wait."""
+        claimed = await self.claim_once(self.sem)
+        return 0.0 if claimed >= self.settings.sender_batch else self.settings.sender_idle
+
+    async def close(self) -> None:
+        """Cancel deliveries in flight (their rows go back when their claim ends) and wait for them."""
+        for task in list(self._inflight):
+            task.cancel()
+        await asyncio.gather(*self._inflight, return_exceptions=True)
 
     async def claim_once(self, sem: asyncio.Semaphore) -> int:
         """Claim one batch and start its deliveries; returns how many rows were claimed."""
@@ -117,7 +114,9 @@ class Sender:
     ) -> None:
         try:
             bucket = self.buckets[channel.rate_key]
-            while True:
+            holds: int | None = None
+            # Again if a 429 for this URL came while we waited: our turn is void, queue behind the hold.
+            while holds != bucket.holds:
                 holds = bucket.holds
                 wait = bucket.reserve(MAX_INLINE_WAIT)  # the token is ours unless the rows go back
                 if wait > MAX_INLINE_WAIT:
@@ -128,12 +127,11 @@ class Sender:
                     return
                 if wait > 0:
                     await self.sleep(wait)
-                if bucket.holds == holds:
-                    break
-                # A 429 for this URL came while we waited: our turn is void, queue behind the hold.
             try:
                 outcome = await channel.send(rows, self.sessions)
-            except (asyncio.CancelledError, *DB_ERRORS):
+            except asyncio.CancelledError:
+                raise
+            except DB_ERRORS:
                 raise
             except Exception as exc:  # a channel bug must not leave rows claimed with no error, forever
                 log.exception("channel failed receiver=%s", name)
@@ -195,18 +193,15 @@ class Sender:
             )
 
 
-async def refresh_depth(
-    pool: Any, metrics: AlertMetrics, settings: AlertsSettings, clock: Clock, interval: float = 5.0
-) -> None:
-    """Keep the queue-depth gauge current and prune old history (every replica; both are cheap)."""
-    while True:
-        try:
-            async with pool.acquire() as conn:
-                metrics.queue_depth.set(await repo.queue_depth(conn))
-                await repo.prune_history(conn, clock() - timedelta(days=settings.history_days))
-        except DB_ERRORS as exc:
-            log.warning("outbox depth not read error=%s", exc)
-        await asyncio.sleep(interval)
+def depth_job(pool: Any, metrics: AlertMetrics, settings: AlertsSettings, clock: Clock) -> Job:
+    """`alerts-depth` (every replica; both parts are cheap): the queue-depth gauge, old history pruned."""
+
+    async def once() -> None:
+        async with pool.acquire() as conn:
+            metrics.queue_depth.set(await repo.queue_depth(conn))
+            await repo.prune_history(conn, clock() - timedelta(days=settings.history_days))
+
+    return Job("alerts-depth", once, interval=DEPTH_INTERVAL)
 
 
 def utc_now() -> datetime:

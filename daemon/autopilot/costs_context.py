@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import asyncpg
 from aiohttp import web
@@ -16,9 +14,8 @@ from daemon.autopilot import costs_repo as repo
 from daemon.autopilot.costs_metrics import CostMetrics
 from daemon.autopilot.costs_model import split
 from daemon.autopilot.costs_settings import CostSettings
-from daemon.db.lease import LeaderLease
 from daemon.energy.runtime import energy_runtime
-from daemon.tasks import stop_tasks
+from daemon.jobs import Job
 from daemon.tron.errors import TronError
 
 log = logging.getLogger(__name__)
@@ -110,32 +107,15 @@ class CostJob:
         self.app[cost_metrics].observe(cost, user_paid=user_paid)
         return 1
 
-    async def run(self) -> None:
-        """Run every `interval` until cancelled; database trouble is logged and retried."""
-        while True:
-            try:
-                await self.once()
-            except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError) as exc:
-                log.warning("cost ledger not updated error=%s", exc)
-            await asyncio.sleep(self.settings.interval)
+    async def step(self) -> None:
+        """One pass of the `cost-ledger` job."""
+        await self.once()
 
 
 async def costs_context(app: web.Application) -> AsyncIterator[None]:
     """Run the ledger job under a leader lease."""
     settings = app[keys.settings]
 
-    def job() -> Coroutine[Any, Any, None]:
-        return CostJob(app, settings.costs).run()
-
-    lease = LeaderLease(
-        app[keys.database_url],
-        "cost-ledger",
-        job,
-        interval=settings.jobs.lease_interval,
-        gauge=app[keys.metrics].leader,
-    )
-    task = asyncio.create_task(lease.run(), name="lease:cost-ledger")
-    try:
-        yield
-    finally:
-        await stop_tasks([task])
+    job = CostJob(app, settings.costs)
+    app[keys.jobs].add(Job("cost-ledger", job.step, interval=lambda: job.settings.interval, leader=True))
+    yield

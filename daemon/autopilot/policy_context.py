@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator
+from functools import partial
 from typing import Any
 
 from aiohttp import web
@@ -16,9 +17,8 @@ from daemon.autopilot.forecast_context import forecast_state
 from daemon.autopilot.policy import AutopilotMetrics, AutopilotState, cycle
 from daemon.autopilot.settings import AutopilotSettings
 from daemon.autopilot.signer import load_signers
-from daemon.db.lease import LeaderLease
 from daemon.energy.runtime import energy_runtime
-from daemon.tasks import stop_tasks
+from daemon.jobs import Job
 from daemon.tron.addresses import b58
 
 log = logging.getLogger(__name__)
@@ -67,21 +67,12 @@ async def run_once(app: web.Application) -> Any:
         return await cycle(state, runtime.pool, runtime.tron, snap)
 
 
-async def _lead(app: web.Application) -> None:
-    state, wake = app[autopilot_state], app[wake_key]
-    while True:
-        try:
-            await run_once(app)
-        except (
-            Exception
-        ) as exc:  # a node or database hiccup: the records hold the state, the next cycle resumes
-            log.warning("autopilot cycle failed, retrying next cycle error=%r", exc)
-        wake.clear()
-        try:
-            async with asyncio.timeout(state.settings.interval):
-                await wake.wait()
-        except TimeoutError:
-            pass
+async def _step(app: web.Application) -> None:
+    # A node or database hiccup fails one pass only: the records hold the state, the next cycle resumes.
+    try:
+        await run_once(app)
+    finally:
+        app[wake_key].clear()
 
 
 async def autopilot_context(app: web.Application) -> AsyncIterator[None]:
@@ -97,17 +88,9 @@ async def autopilot_context(app: web.Application) -> AsyncIterator[None]:
             if a.private_key is not None
         }
     state.signers = load_signers(state.settings.reserves, extra)  # a bad key stops the start, with why
-    tasks = []
     if runtime.tron is not None and state.mode != "off":
-        lease = LeaderLease(
-            app[keys.database_url],
-            "autopilot",
-            lambda: _lead(app),
-            interval=settings.jobs.lease_interval,
-            gauge=app[keys.metrics].leader,
+        every = lambda: state.settings.interval  # noqa: E731
+        app[keys.jobs].add(
+            Job("autopilot", partial(_step, app), interval=every, leader=True, wake=app[wake_key])
         )
-        tasks.append(asyncio.create_task(lease.run(), name="lease:autopilot"))
-    try:
-        yield
-    finally:
-        await stop_tasks(tasks)
+    yield

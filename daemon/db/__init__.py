@@ -1,1 +1,1 @@
-"""PostgreSQL: connections, the embedded server, migrations, leader lease, repositories."""
+"""PostgreSQL: connections, the embedded server, migrations, repositories."""

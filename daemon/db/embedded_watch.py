@@ -6,30 +6,35 @@ import asyncio
 import logging
 
 from daemon.db.embedded import EmbeddedPostgres
+from daemon.jobs import Job
 
 log = logging.getLogger(__name__)
 CHECK_INTERVAL = 1.0  # seconds between looks at the postmaster (a process check, no query)
 MAX_BACKOFF = 30.0
 
 
-async def keep_alive(server: EmbeddedPostgres, interval: float = CHECK_INTERVAL) -> None:
-    """Forever: when the postmaster is gone, start it again (backing off while starting fails)."""
-    wait = interval
+def keep_alive(server: EmbeddedPostgres, interval: float = CHECK_INTERVAL) -> Job:
+    """`embedded-postgres`: when the postmaster is gone, start it again (backing off while starting fails)."""
     failing = False
-    while True:
-        await asyncio.sleep(wait)
+
+    async def check() -> None:
+        nonlocal failing
         if await asyncio.to_thread(server.alive):
-            wait, failing = interval, False
-            continue
+            failing = False
+            return
         if not failing:
             log.warning("embedded postgres is not running, restarting it pgdata=%s", server.pgdata)
-        try:
-            await asyncio.to_thread(server.revive)
-        # pg_ctl failed, or the old postmaster is still a zombie (docs/failure-modes.md): try again.
-        except Exception as exc:
-            if not failing:
-                log.warning("embedded postgres did not start, retrying error=%s", type(exc).__name__)
-            failing = True
-            wait = min(MAX_BACKOFF, max(interval, wait * 2))
-            continue
-        wait, failing = interval, False
+        failing = True
+        # pg_ctl may fail, or the old postmaster still be a zombie (docs/failure-modes.md): the supervisor
+        # tries again with backoff.
+        await asyncio.to_thread(server.revive)
+        failing = False
+
+    return Job(
+        "embedded-postgres",
+        check,
+        interval=interval,
+        backoff_max=MAX_BACKOFF,
+        first_delay=interval,
+        expected=(Exception,),
+    )

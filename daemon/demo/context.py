@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 
 from aiohttp import web
 
 from daemon import keys
-from daemon.demo.executor import run_forever as run_executor
-from daemon.tasks import stop_tasks
+from daemon.demo.executor import job as executor_job
 from daemon.tron.addresses import b58
 from daemon.withdrawals.state import withdrawal_state
 
@@ -30,10 +28,6 @@ async def demo_context(app: web.Application) -> AsyncIterator[None]:
         return
     if state.pay_to is None:
         state.pay_to = b58(node.add_account(DEMO_HOT_WALLET).address)
-    tasks = (
-        [asyncio.create_task(run_executor(app), name="demo-executor")] if state.settings.demo_executor else []
-    )
-    try:
-        yield
-    finally:
-        await stop_tasks(tasks)
+    if state.settings.demo_executor:
+        app[keys.jobs].add(executor_job(app))
+    yield

@@ -7,7 +7,6 @@ calls the same services in-process and signs with the devnode's demo keys.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from decimal import Decimal
 
@@ -17,6 +16,7 @@ from tronpy.exceptions import TransactionNotFound
 from tronpy.keys import PrivateKey
 
 from daemon import keys
+from daemon.jobs import Job
 from daemon.tron.addresses import b58
 from daemon.withdrawals import claims, queue_repo
 from daemon.withdrawals.state import withdrawal_state
@@ -108,12 +108,11 @@ async def cycle(app: web.Application) -> int:
     return done
 
 
-async def run_forever(app: web.Application) -> None:
-    """Poll every `executor_interval` seconds."""
+def job(app: web.Application) -> Job:
+    """`demo-executor` (this replica, while the devnode runs): a pass every `executor_interval` seconds."""
     state = app[withdrawal_state]
-    while True:
-        try:
-            await cycle(app)
-        except Exception as exc:
-            log.warning("demo executor pass failed error=%r", exc)
-        await asyncio.sleep(state.settings.executor_interval)
+
+    async def once() -> None:
+        await cycle(app)
+
+    return Job("demo-executor", once, interval=lambda: state.settings.executor_interval)

@@ -20,6 +20,7 @@ from daemon.devnode.resources import energy_limit_of, energy_used
 from daemon.energy.runtime import energy_runtime
 from daemon.energy.snapshot import EnergySnapshot
 from daemon.energy.status import sufficiency
+from daemon.jobs import Job
 from daemon.support import repo, service
 from daemon.support.models import TicketCreate
 from daemon.support.routes import support_team
@@ -45,10 +46,11 @@ def _snapshot(app: web.Application) -> EnergySnapshot:
 
 
 async def _until(app: web.Application, cfg: DemoSettings, done: Callable[[EnergySnapshot], bool]) -> None:
-    while True:
+    def reached() -> bool:
         snap = _snapshot(app)
-        if snap.pools and not snap.stale() and done(snap):
-            return
+        return bool(snap.pools) and not snap.stale() and done(snap)
+
+    while not reached():
         await asyncio.sleep(cfg.poll_seconds)
 
 
@@ -161,33 +163,48 @@ async def autopilot_covered(app: web.Application, cfg: DemoSettings, limit_s: fl
         await asyncio.sleep(cfg.poll_seconds)
 
 
-async def play(app: web.Application, cfg: DemoSettings) -> None:
-    """Loop the story forever (cancelled at shutdown)."""
+def story_job(app: web.Application, cfg: DemoSettings) -> Job:
+    """`demo-scenario`: a calm prelude once, then the busy spell and the recovery, round after round."""
     node: Any = app[keys.runtime].devnode
+    pools = [a.name for a in node.chain.accounts.values() if a.pool]
+    begun = False
+
+    async def once() -> None:
+        nonlocal begun
+        if not begun:
+            await _prelude(app, cfg, node)
+            begun = True
+        await _round(app, cfg, node, pools)
+
+    return Job("demo-scenario", once, interval=0.0)
+
+
+async def _prelude(app: web.Application, cfg: DemoSettings, node: Any) -> None:
     if any(a.name == "pool-beta" for a in node.chain.accounts.values()):
         rent_energy(node)
-    quiet_rate = app[keys.settings].tron.devnode_traffic_per_hour
-    pools = [a.name for a in node.chain.accounts.values() if a.pool]
     # A calm spell on a fast clock first, so the daily consumption and runway figures have a baseline.
     node.set_speed(cfg.recover_speed)
     await asyncio.sleep(cfg.calm_seconds)
     # pool-gamma starts nearly spent: the autopilot covers it from the reserve before anyone waits.
     await autopilot_covered(app, cfg, limit_s=30.0)
-    while True:
-        await _busy_spell(app, cfg, node, pools)
-        await _until(app, cfg, lambda s: not sufficiency(s).sufficient)
-        log.info("demo: no pool can fund a transfer, withdrawals queue level=%s", _snapshot(app).level)
-        if cfg.queued_withdrawals:
-            await queue_withdrawals(app, node, cfg.queued_withdrawals)
-        if cfg.sample_ticket:
-            await sample_ticket(app)
-        await asyncio.sleep(cfg.hold_seconds)
-        node.set_speed(cfg.recover_speed)  # no traffic: it would scale with the clock and outpace recovery
-        log.info("demo: the busy spell is over, pools recover speed=%s", cfg.recover_speed)
-        await _until(app, cfg, lambda s: s.level == "ok")
-        node.set_speed(1.0)
-        for pool in pools:
-            if quiet_rate > 0:
-                node.start_traffic(pool, quiet_rate)
-        log.info("demo: energy is back to normal")
-        await asyncio.sleep(cfg.hold_seconds)
+
+
+async def _round(app: web.Application, cfg: DemoSettings, node: Any, pools: list[str]) -> None:
+    quiet_rate = app[keys.settings].tron.devnode_traffic_per_hour
+    await _busy_spell(app, cfg, node, pools)
+    await _until(app, cfg, lambda s: not sufficiency(s).sufficient)
+    log.info("demo: no pool can fund a transfer, withdrawals queue level=%s", _snapshot(app).level)
+    if cfg.queued_withdrawals:
+        await queue_withdrawals(app, node, cfg.queued_withdrawals)
+    if cfg.sample_ticket:
+        await sample_ticket(app)
+    await asyncio.sleep(cfg.hold_seconds)
+    node.set_speed(cfg.recover_speed)  # no traffic: it would scale with the clock and outpace recovery
+    log.info("demo: the busy spell is over, pools recover speed=%s", cfg.recover_speed)
+    await _until(app, cfg, lambda s: s.level == "ok")
+    node.set_speed(1.0)
+    for pool in pools:
+        if quiet_rate > 0:
+            node.start_traffic(pool, quiet_rate)
+    log.info("demo: energy is back to normal")
+    await asyncio.sleep(cfg.hold_seconds)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -13,7 +14,7 @@ import asyncpg
 from aiohttp import web
 
 from daemon import keys
-from daemon.db.lease import LeaderLease
+from daemon.db.errors import DB_ERRORS
 from daemon.energy import pools_repo as repo
 from daemon.energy.delegations_repo import DelegationSaver
 from daemon.energy.follower import load_snapshot
@@ -21,7 +22,7 @@ from daemon.energy.runtime import energy_runtime
 from daemon.energy.scraper import PoolRow, Scraper, state_row
 from daemon.energy.settings import EnergySettings
 from daemon.energy.snapshot import EnergySnapshot
-from daemon.tasks import stop_tasks
+from daemon.jobs import Job
 from daemon.tron.addresses import b58
 
 log = logging.getLogger(__name__)
@@ -45,7 +46,7 @@ class Persister:
         """Write; a database failure is logged and retried next cycle, never stops the scraper."""
         try:
             await self._save(snap)
-        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError) as exc:
+        except DB_ERRORS as exc:
             log.warning("energy state not saved error=%s", exc)
 
     async def _save(self, snap: EnergySnapshot) -> None:
@@ -123,8 +124,29 @@ async def _sync_declared(app: web.Application) -> None:
             )
 
 
-async def _lead(app: web.Application) -> None:
-    """The leader's job: a fresh scraper seeded from stored history, looping until the lease ends."""
+class _Leader:
+    """The `energy-scraper` job's state: the scraper and its persister while this replica leads."""
+
+    def __init__(self, app: web.Application) -> None:
+        self.app = app
+        self.wake = asyncio.Event()  # the job's: a wake while a cycle runs is not lost
+        self.persister: Persister | None = None
+
+    def term(self) -> contextlib.AbstractAsyncContextManager[None]:
+        """A leadership term: see `_leading`."""
+        return _leading(self)
+
+    async def once(self) -> float:
+        """One cycle; the seconds until the next is due."""
+        scraper = self.app[energy_runtime].scraper
+        assert scraper is not None and self.persister is not None  # inside the term
+        return await scraper.once(after_cycle=self.persister.save)
+
+
+@contextlib.asynccontextmanager
+async def _leading(lead: _Leader) -> AsyncIterator[None]:
+    """While this replica leads: a fresh scraper seeded from stored history, its cycles saved."""
+    app = lead.app
     runtime, settings, energy = app[keys.runtime], app[keys.settings].energy, app[energy_runtime]
     assert runtime.tron is not None
     cached: list[PoolRow] = []
@@ -134,7 +156,7 @@ async def _lead(app: web.Application) -> None:
         try:
             async with runtime.pool.acquire() as conn:
                 rows = await repo.list_pools(conn)
-        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError) as exc:
+        except DB_ERRORS as exc:
             log.warning("pool list unavailable, using the last one error=%s", exc)
             return cached
         cached = [
@@ -143,49 +165,46 @@ async def _lead(app: web.Application) -> None:
         return cached
 
     scraper = Scraper(settings, runtime.tron, energy.holder, pools)
+    scraper.wake = lead.wake
     async with runtime.pool.acquire() as conn:
         for r in await repo.snapshots_since(conn, datetime.now(UTC) - timedelta(hours=SEED_HOURS)):
             scraper.seed(
                 r["pool_id"], int(r["chain_time"].timestamp() * 1000), r["energy_used"], r["window_slots"]
             )
-    energy.scraper = scraper
+    energy.scraper, lead.persister = scraper, Persister(runtime.pool, settings)
     try:
-        await scraper.run(after_cycle=Persister(runtime.pool, settings).save)
+        yield
     finally:
-        energy.scraper = None
+        energy.scraper, lead.persister = None, None
 
 
-async def _follow(app: web.Application) -> None:
-    """Load the leader's figures whenever this replica has not scraped itself lately."""
-    runtime, settings = app[keys.runtime], app[keys.settings].energy
-    holder, serial = app[energy_runtime].holder, 0
-    while True:
+class _Follower:
+    """Loads the leader's figures whenever this replica has not scraped itself lately."""
+
+    def __init__(self, app: web.Application) -> None:
+        self.app = app
+        self.serial = 0
+
+    async def once(self) -> None:
+        """One look (`energy-follow`, every replica)."""
+        runtime, settings = self.app[keys.runtime], self.app[keys.settings].energy
+        holder = self.app[energy_runtime].holder
         local = holder.published_locally_at
         if local is None or time.monotonic() - local > 2 * settings.scrape_interval:
-            try:
-                async with runtime.pool.acquire() as conn:
-                    serial += 1
-                    holder.publish(await load_snapshot(conn, settings, -serial), local=False)
-            except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError) as exc:
-                log.warning("energy state not loaded error=%s", exc)
-        await asyncio.sleep(settings.scrape_interval)
+            async with runtime.pool.acquire() as conn:
+                self.serial += 1
+                holder.publish(await load_snapshot(conn, settings, -self.serial), local=False)
 
 
 async def energy_context(app: web.Application) -> AsyncIterator[None]:
     """Declare configured pools, then run the scraper under a leader lease and the follower everywhere."""
     runtime, settings = app[keys.runtime], app[keys.settings]
     await _sync_declared(app)
-    tasks = [asyncio.create_task(_follow(app), name="energy-follow")]
+    jobs, every = app[keys.jobs], settings.energy.scrape_interval
+    jobs.add(Job("energy-follow", _Follower(app).once, interval=every))
     if runtime.tron is not None:
-        lease = LeaderLease(
-            app[keys.database_url],
-            "energy-scraper",
-            lambda: _lead(app),
-            interval=settings.jobs.lease_interval,
-            gauge=app[keys.metrics].leader,
+        lead = _Leader(app)
+        jobs.add(
+            Job("energy-scraper", lead.once, interval=every, leader=True, wake=lead.wake, term=lead.term)
         )
-        tasks.append(asyncio.create_task(lease.run(), name="lease:energy-scraper"))
-    try:
-        yield
-    finally:
-        await stop_tasks(tasks)
+    yield

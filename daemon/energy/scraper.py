@@ -20,7 +20,6 @@ from daemon.energy.settings import EnergySettings
 from daemon.energy.snapshot import EnergySnapshot, PoolView, SnapshotHolder, assemble
 from daemon.energy.status import pool_status
 from daemon.observability.profiler import profiled
-from daemon.tasks import wait_event
 from daemon.tron.client import TronClient
 from daemon.tron.energy import SECONDS_PER_DAY, runway_seconds
 from daemon.tron.errors import TronApiError, TronError
@@ -260,16 +259,14 @@ class Scraper:
         self.holder.publish(snapshot, local=True)
         return snapshot
 
-    async def run(self, after_cycle: Callable[[EnergySnapshot], Awaitable[None]] | None = None) -> None:
-        """Scrape every `scrape_interval` (or sooner when woken) until cancelled."""
-        while True:
-            started = time.monotonic()
-            snapshot = await self.cycle()
-            if after_cycle is not None:
-                await after_cycle(snapshot)
-            self.wake.clear()
-            wait = max(0.0, self.settings.scrape_interval - (time.monotonic() - started))
-            await wait_event(self.wake, wait)
+    async def once(self, after_cycle: Callable[[EnergySnapshot], Awaitable[None]] | None = None) -> float:
+        """One cycle (then `after_cycle`); the seconds until the next is due (sooner if `wake` is set)."""
+        started = time.monotonic()
+        self.wake.clear()  # now, not after the cycle: a wake while it runs (a pool changed) gets a cycle
+        snapshot = await self.cycle()
+        if after_cycle is not None:
+            await after_cycle(snapshot)
+        return max(0.0, self.settings.scrape_interval - (time.monotonic() - started))
 
 
 def runway_hours(seconds: float | None) -> float | None:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any
 
-import asyncpg
-
-from daemon.db.connect import DatabaseUnavailable, connect
+from daemon.db.connect import connect
+from daemon.db.errors import DB_ERRORS
+from daemon.jobs import Job
 from daemon.monitoring import repo
 from daemon.tasks import wait_event
 
@@ -17,7 +18,6 @@ log = logging.getLogger(__name__)
 NOTIFY_LIMIT = 7900  # PostgreSQL refuses payloads of 8000 bytes and more
 METRICS_REF = '{"type":"metrics_ref"}'  # "the snapshot was too big for NOTIFY: read the table"
 OUTBOX_SIZE = 1000
-DB_ERRORS = (DatabaseUnavailable, asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError)
 
 
 def fits(text: str) -> bool:
@@ -48,29 +48,25 @@ class Listener:
         except Exception:  # one bad message must not end the listener
             log.exception("monitoring message not handled")
 
-    async def run(self) -> None:
-        """Until cancelled."""
-        while True:
-            try:
-                conn = await connect(self.url, connect_timeout=self.check_every)
-            except DB_ERRORS as exc:
-                log.warning("monitoring listener cannot connect error=%s", exc)
-                await asyncio.sleep(self.check_every)
-                continue
-            lost = asyncio.Event()
-            conn.add_termination_listener(lambda _conn, lost=lost: lost.set())
-            try:
-                await conn.add_listener(repo.CHANNEL, self._notified)
-                self.connected.set()
-                await self.on_connect()
-                while not await wait_event(lost, self.check_every):
-                    await conn.fetchval("SELECT 1", timeout=self.check_every)
-            except DB_ERRORS as exc:
-                log.warning("monitoring listener lost its connection error=%s", exc)
-            finally:
-                self.connected.clear()
-                conn.terminate()
-            await asyncio.sleep(self.check_every)
+    def job(self) -> Job:
+        """`monitoring-listen`, a service job: a lost session is opened again after `check_every`."""
+        return Job("monitoring-listen", self.session, interval=self.check_every, service=True)
+
+    async def session(self) -> None:
+        """LISTEN on one connection, catching up first, until the connection is lost (then raise)."""
+        conn = await connect(self.url, connect_timeout=self.check_every)
+        lost = asyncio.Event()
+        conn.add_termination_listener(lambda _conn: lost.set())
+        try:
+            await conn.add_listener(repo.CHANNEL, self._notified)
+            self.connected.set()
+            await self.on_connect()
+            while not await wait_event(lost, self.check_every):
+                await conn.fetchval("SELECT 1", timeout=self.check_every)
+            raise ConnectionResetError("the monitoring listener's connection was closed")
+        finally:
+            self.connected.clear()
+            conn.terminate()
 
 
 class Publisher:
@@ -87,10 +83,16 @@ class Publisher:
         except asyncio.QueueFull:
             log.warning("monitoring outbox full, event dropped")
 
-    async def run(self, pool: Any) -> None:
-        """Send queued messages until cancelled."""
-        while True:
-            text = await self.outbox.get()
+    def job(self, pool: Any) -> Job:
+        """`monitoring-publish` (every replica): each pass waits for queued messages and sends them."""
+        return Job("monitoring-publish", partial(self.send_queued, pool), interval=0.0)
+
+    async def send_queued(self, pool: Any) -> None:
+        """Wait for a message, then send it and whatever else is queued by now."""
+        texts = [await self.outbox.get()]
+        while not self.outbox.empty():
+            texts.append(self.outbox.get_nowait())
+        for text in texts:
             try:
                 async with pool.acquire(timeout=5) as conn:
                     await repo.notify(conn, text)

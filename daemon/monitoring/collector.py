@@ -14,10 +14,12 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from daemon import keys
+from daemon.db.errors import DB_ERRORS
 from daemon.energy.runtime import energy_runtime
+from daemon.jobs import Job
 from daemon.monitoring import repo
 from daemon.monitoring.api_window import ApiWindow
-from daemon.monitoring.bus import DB_ERRORS, METRICS_REF, fits
+from daemon.monitoring.bus import METRICS_REF, fits
 from daemon.monitoring.snapshot import (
     ApiFigures,
     DbFigures,
@@ -31,7 +33,6 @@ from daemon.monitoring.snapshot import (
     metrics_message,
 )
 from daemon.monitoring.state import monitoring_state
-from daemon.tasks import wait_event
 
 log = logging.getLogger(__name__)
 PRUNE_EVERY = 240  # cycles
@@ -61,18 +62,11 @@ class Collector:
         self.wake = asyncio.Event()
         self.cycles = 0
 
-    async def run(self) -> None:
-        """Until cancelled."""
+    def job(self) -> Job:
+        """`monitoring-collect` (every replica); no backoff: without the database its clients still
+        get this replica's own figures every interval."""
         interval = self.state.settings.collect_interval
-        while True:
-            try:
-                await self.cycle()
-            except DB_ERRORS as exc:
-                log.warning("monitoring figures not stored error=%s", exc)
-            except Exception:  # a bug in one cycle must not end live monitoring for good
-                log.exception("monitoring cycle failed")
-            await wait_event(self.wake, interval)
-            self.wake.clear()
+        return Job("monitoring-collect", self.cycle, interval=interval, backoff_max=interval, wake=self.wake)
 
     async def cycle(self) -> None:
         """Measure this replica, store its figures, and publish the snapshot if this replica leads."""

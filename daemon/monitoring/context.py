@@ -15,10 +15,11 @@ from pydantic import ValidationError
 
 from daemon import keys
 from daemon.alerts.platform import on_ack, on_cycle
-from daemon.db.lease import LeaderLease
+from daemon.db.errors import DB_ERRORS
 from daemon.energy.runtime import energy_runtime
+from daemon.jobs import Job
 from daemon.monitoring import alert_namespaces, repo
-from daemon.monitoring.bus import DB_ERRORS, METRICS_REF, Listener, Publisher, fits
+from daemon.monitoring.bus import METRICS_REF, Listener, Publisher, fits
 from daemon.monitoring.collector import Collector
 from daemon.monitoring.hub import Hub
 from daemon.monitoring.snapshot import MonitoringSnapshot, message
@@ -126,21 +127,15 @@ def alert_acked(state: MonitoringState, kind: str, data: dict[str, Any]) -> None
 
 async def recheck_keys(state: MonitoringState, pool: Any, every: float) -> None:
     """Close streams whose key was revoked (as HTTP requests stop within the key cache's lifetime)."""
-    while True:
-        await asyncio.sleep(every)
-        hashes = list({c.key_hash for c in state.hub.clients})
-        if not hashes:
-            continue
-        try:
-            async with pool.acquire(timeout=every) as conn:
-                live = await repo.live_keys(conn, hashes)
-        except DB_ERRORS as exc:
-            log.warning("stream keys not rechecked error=%s", exc)
-            continue
-        for client in list(state.hub.clients):
-            if client.key_hash not in live:
-                log.info("ws client closed: key revoked client=%s", client.name)
-                state.hub.close(client, UNAUTHORIZED, b"the API key was revoked")
+    hashes = list({c.key_hash for c in state.hub.clients})
+    if not hashes:
+        return
+    async with pool.acquire(timeout=every) as conn:
+        live = await repo.live_keys(conn, hashes)
+    for client in list(state.hub.clients):
+        if client.key_hash not in live:
+            log.info("ws client closed: key revoked client=%s", client.name)
+            state.hub.close(client, UNAUTHORIZED, b"the API key was revoked")
 
 
 async def _lead(state: MonitoringState, collector: Collector) -> None:
@@ -155,7 +150,6 @@ async def _lead(state: MonitoringState, collector: Collector) -> None:
 async def monitoring_context(app: web.Application) -> AsyncIterator[None]:
     """Listener, publisher and collector on every replica; the shared snapshot on the lease holder."""
     state, settings, runtime = app[monitoring_state], app[keys.settings], app[keys.runtime]
-    url = app[keys.database_url]
     session = aiohttp.ClientSession(trust_env=False)
     collector = Collector(app, session)
     refs: set[asyncio.Task[None]] = set()
@@ -169,29 +163,26 @@ async def monitoring_context(app: web.Application) -> AsyncIterator[None]:
         task.add_done_callback(refs.discard)
 
     listener = Listener(
-        url, on_message, partial(_catch_up_logged, app), check_every=min(5.0, state.settings.collect_interval)
+        app[keys.database_url],
+        on_message,
+        partial(_catch_up_logged, app),
+        check_every=min(5.0, state.settings.collect_interval),
     )
-    lease = LeaderLease(
-        url,
-        "monitoring-collector",
-        lambda: _lead(state, collector),
-        interval=settings.jobs.lease_interval,
-        gauge=app[keys.metrics].leader,
+    jobs, every = app[keys.jobs], max(1.0, settings.auth.key_cache_seconds)
+    jobs.add(listener.job())
+    jobs.add(state.publisher.job(runtime.pool))
+    jobs.add(collector.job())
+    # Leading only marks this replica as the one that publishes the shared snapshot.
+    lead = partial(_lead, state, collector)
+    jobs.add(
+        Job("monitoring-collector", lead, interval=settings.jobs.lease_interval, leader=True, service=True)
     )
-    tasks = [
-        asyncio.create_task(listener.run(), name="monitoring-listen"),
-        asyncio.create_task(state.publisher.run(runtime.pool), name="monitoring-publish"),
-        asyncio.create_task(collector.run(), name="monitoring-collect"),
-        asyncio.create_task(lease.run(), name="lease:monitoring-collector"),
-        asyncio.create_task(
-            recheck_keys(state, runtime.pool, max(1.0, settings.auth.key_cache_seconds)),
-            name="monitoring-keys",
-        ),
-    ]
+    keys_job = partial(recheck_keys, state, runtime.pool, every)
+    jobs.add(Job("monitoring-keys", keys_job, interval=every, first_delay=every))
     try:
         yield
     finally:
-        await stop_tasks([*tasks, *refs])
+        await stop_tasks(refs)
         await session.close()
 
 

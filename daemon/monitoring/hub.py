@@ -119,13 +119,10 @@ class Hub:
     async def _write(self, client: Client) -> None:
         ws, queue = client.ws, client.queue
         try:
-            while True:
-                data = await queue.get()
-                if data is None:
-                    async with asyncio.timeout(CLOSE_GRACE):
-                        await ws.close(code=client.close_code, message=client.close_reason)
-                    return
+            while (data := await queue.get()) is not None:  # None: close after what was queued
                 await ws.send_frame(data, WSMsgType.TEXT)
+            async with asyncio.timeout(CLOSE_GRACE):
+                await ws.close(code=client.close_code, message=client.close_reason)
         except (ConnectionError, RuntimeError, TimeoutError) as exc:
             log.debug("ws writer ended client=%s error=%r", client.name, exc)
         finally:

@@ -7,9 +7,9 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-import asyncpg
 from aiohttp import web
 
+from daemon.db.errors import DB_ERRORS
 from daemon.alerts.namespaces import NUM, Namespace, Values
 from daemon.alerts.platform import register_namespace
 
@@ -36,7 +36,6 @@ PARTNER = Namespace(
     doc="one partner (use with for_each: partner; read from the database before each evaluation; "
     "requests/errors: its API calls and 5xx answers on every live replica)",
 )
-DB_ERRORS = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError)
 
 _SQL = """
 WITH api AS (

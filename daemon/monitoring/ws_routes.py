@@ -13,10 +13,10 @@ from aiohttp import WSMsgType, web
 
 from daemon import accounts
 from daemon.accounts import Principal
+from daemon.db.errors import DB_ERRORS
 from daemon.errors import Forbidden, ProblemError, TooManyRequests
 from daemon.http.auth import lookup_principal
 from daemon.http.endpoints import Endpoint
-from daemon.monitoring.bus import DB_ERRORS
 from daemon.monitoring.hub import CLOSE_GRACE, Client
 from daemon.monitoring.settings import MonitoringSettings
 from daemon.monitoring.snapshot import message

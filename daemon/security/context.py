@@ -10,24 +10,23 @@ from datetime import UTC, datetime, timedelta
 from ipaddress import IPv4Address, IPv6Address
 from typing import Any
 
-import asyncpg
 from aiohttp import web
 from prometheus_client import CollectorRegistry
 
 from daemon import keys
 from daemon.alerts.platform import register_namespace
 from daemon.db.connect import create_pool
+from daemon.db.errors import DB_ERRORS
 from daemon.db.outage import RETRY_AFTER, Outage
 from daemon.errors import ServiceUnavailable, TooManyRequests
+from daemon.jobs import Job
 from daemon.security import events as security_events
 from daemon.security import ratelimit, repo
 from daemon.security.events import SEVERE, SEVERITY, SecurityMetrics, dedup_hash, figures, redact
 from daemon.security.settings import RateLimit, SecuritySettings
-from daemon.tasks import stop_tasks
 
 log = logging.getLogger(__name__)
 IP = IPv4Address | IPv6Address
-DB_ERRORS = (OSError, asyncio.TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError)
 MAX_LOCAL = 10_000  # bounded per-replica memories (blocks, refusals already recorded)
 
 
@@ -240,17 +239,18 @@ class SecurityState:
 security_state = web.AppKey("security_state", SecurityState)
 
 
-async def _refresh_forever(state: SecurityState) -> None:
+def _refresh_job(state: SecurityState) -> Job:
+    """`security-refresh` (every replica): blocks and figures each pass, old rows purged every 240th."""
     passes = 0
-    while True:
-        try:
-            await state.refresh()
-            if passes % 240 == 0:
-                await state.purge()
-        except DB_ERRORS as exc:
-            log.warning("security figures not refreshed error=%s", type(exc).__name__)
+
+    async def once() -> None:
+        nonlocal passes
         passes += 1
-        await asyncio.sleep(state.settings.figures_interval)
+        await state.refresh()
+        if passes % 240 == 1:
+            await state.purge()
+
+    return Job("security-refresh", once, interval=lambda: state.settings.figures_interval)
 
 
 async def security_context(app: web.Application) -> AsyncIterator[None]:
@@ -264,16 +264,15 @@ async def security_context(app: web.Application) -> AsyncIterator[None]:
         max_size=state.settings.pool_max,
         connect_timeout=settings.database.connect_timeout,
     )
-    task = asyncio.create_task(_refresh_forever(state), name="security-refresh")
+    app[keys.jobs].add(_refresh_job(state))
     try:
         yield
     finally:
-        await stop_tasks([task])
         pool, state.own_pool = state.own_pool, None
         try:
             async with asyncio.timeout(settings.server.shutdown_timeout):
                 await pool.close()
-        except (*DB_ERRORS, TimeoutError):
+        except DB_ERRORS:
             pool.terminate()
 
 

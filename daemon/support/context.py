@@ -5,13 +5,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator
+from functools import partial
 
-import asyncpg
 from aiohttp import web
 
 from daemon import keys
 from daemon.alerts.platform import register_receivers
-from daemon.db.lease import LeaderLease
+from daemon.jobs import Job
 from daemon.support import alert_namespace, notify_outbox, sla
 from daemon.support.classify import Rules, default_rules
 from daemon.support.figures import FiguresHolder, ticket_figures
@@ -19,11 +19,9 @@ from daemon.support.metrics import SupportMetrics
 from daemon.support.notify import LogNotifier, Notifier
 from daemon.support.settings import SupportSettings
 from daemon.support.state import Clock, SupportState, support_state, utc_now
-from daemon.tasks import stop_tasks, wait_event
 
 log = logging.getLogger(__name__)
 MIN_REFRESH_GAP = 1.0  # seconds: a burst of writes costs one aggregate query, not one each
-DB_ERRORS = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError)
 
 
 def install(
@@ -62,33 +60,28 @@ async def refresh_figures(app: web.Application) -> None:
         state.figures.current = await ticket_figures(conn, state.clock())
 
 
-async def _refresh_forever(app: web.Application) -> None:
-    state = app[support_state]
-    while True:
-        try:
-            await refresh_figures(app)
-        except DB_ERRORS as exc:
-            log.warning("ticket figures not refreshed error=%s", exc)
-        await wait_event(state.changed, state.settings.figures_interval)
-        state.changed.clear()
-        await asyncio.sleep(MIN_REFRESH_GAP)
-
-
 async def support_context(app: web.Application) -> AsyncIterator[None]:
     """Refresh the ticket figures on every replica; run the SLA job on the lease holder."""
-    state, settings = app[support_state], app[keys.settings]
-    lease = LeaderLease(
-        app[keys.database_url],
-        "support-sla",
-        lambda: sla.run_forever(app[keys.runtime].pool, state),
-        interval=settings.jobs.lease_interval,
-        gauge=app[keys.metrics].leader,
+    state, jobs = app[support_state], app[keys.jobs]
+
+    async def sla_pass() -> None:
+        await sla.run_once(app[keys.runtime].pool, state)
+
+    jobs.add(
+        Job(
+            "support-figures",
+            partial(refresh_figures, app),
+            interval=lambda: state.settings.figures_interval,
+            wake=state.changed,
+            min_gap=MIN_REFRESH_GAP,
+        )
     )
-    tasks = [
-        asyncio.create_task(_refresh_forever(app), name="support-figures"),
-        asyncio.create_task(lease.run(), name="lease:support-sla"),
-    ]
-    try:
-        yield
-    finally:
-        await stop_tasks(tasks)
+    jobs.add(
+        Job(
+            "support-sla",
+            sla_pass,
+            interval=lambda: state.settings.sla_interval,
+            leader=True,
+        )
+    )
+    yield

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
-
-import asyncpg
 
 from daemon.support import lifecycle, repo
 
@@ -17,7 +14,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 CLOSE_BATCH = 500
-_DB_ERRORS = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError)
 
 
 @dataclass(frozen=True)
@@ -59,13 +55,3 @@ async def run_once(pool: Any, state: SupportState) -> SlaRun:
     if breached or closed:
         state.touched()
     return SlaRun(breached, closed)
-
-
-async def run_forever(pool: Any, state: SupportState) -> None:
-    """Run passes every `support.sla_interval` seconds; a database error waits for the next pass."""
-    while True:
-        try:
-            await run_once(pool, state)
-        except _DB_ERRORS as exc:
-            log.warning("SLA pass failed error=%s", exc)
-        await asyncio.sleep(state.settings.sla_interval)

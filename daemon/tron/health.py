@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from dataclasses import dataclass
+from functools import partial
 
 from prometheus_client import CollectorRegistry, Gauge
 
+from daemon.jobs import Job
 from daemon.tron.client import TronClient
 from daemon.tron.errors import TronError
 from daemon.tron.options import display_url
@@ -49,39 +50,32 @@ class ChainHealth:
         return self.head_block - self.solid_block
 
 
-async def watch_chain(
+def chain_jobs(
     client: TronClient, health: ChainHealth, registry: CollectorRegistry, interval: float
-) -> None:
-    """Poll the head and solid blocks every `interval` seconds; never raises on node errors."""
+) -> list[Job]:
+    """Jobs polling the head and solid blocks every `interval` seconds; node errors never fail them."""
     head = Gauge("tronwatch_chain_head_block", "Head block number of the TRON node", registry=registry)
-    # Two loops: a solidity endpoint that times out must not make the full node look stale.
-    async with asyncio.TaskGroup() as group:
-        group.create_task(_watch_head(client, health, head, interval))
-        group.create_task(_watch_solidity(client, health, interval))
+    # Two jobs: a solidity endpoint that times out must not make the full node look stale.
+    return [
+        Job("chain-head", partial(_check_head, client, health, head), interval=interval),
+        Job("chain-solidity", partial(_check_solidity, client, health), interval=interval),
+    ]
 
 
-async def _watch_head(client: TronClient, health: ChainHealth, head: Gauge, interval: float) -> None:
-    while True:
-        try:
-            health.head_block = await client.get_now_block_number()
-            health.last_ok = time.monotonic()
-            if health.last_error is not None:
-                log.info("tron node answering again head=%d", health.head_block)
-            health.last_error = None
-            head.set(health.head_block)
-            if health.usdt_contract_found is None:
-                await _check_usdt_contract(client, health)
-        except (TimeoutError, TronError, OSError) as exc:
-            if health.last_error is None:
-                log.warning("tron node check failed error=%s", exc)
-            health.last_error = str(exc) or type(exc).__name__
-        await asyncio.sleep(interval)
-
-
-async def _watch_solidity(client: TronClient, health: ChainHealth, interval: float) -> None:
-    while True:
-        await _check_solidity(client, health)
-        await asyncio.sleep(interval)
+async def _check_head(client: TronClient, health: ChainHealth, head: Gauge) -> None:
+    try:
+        health.head_block = await client.get_now_block_number()
+        health.last_ok = time.monotonic()
+        if health.last_error is not None:
+            log.info("tron node answering again head=%d", health.head_block)
+        health.last_error = None
+        head.set(health.head_block)
+        if health.usdt_contract_found is None:
+            await _check_usdt_contract(client, health)
+    except (TimeoutError, TronError, OSError) as exc:
+        if health.last_error is None:
+            log.warning("tron node check failed error=%s", exc)
+        health.last_error = str(exc) or type(exc).__name__
 
 
 async def _check_solidity(client: TronClient, health: ChainHealth) -> None:

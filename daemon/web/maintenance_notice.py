@@ -6,12 +6,12 @@ import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-import asyncpg
 from aiohttp import web
 
 from daemon import keys
 from daemon.alerts import maintenance_repo
 from daemon.alerts.context import alerts_state
+from daemon.db.errors import DB_ERRORS
 
 log = logging.getLogger(__name__)
 HORIZON = timedelta(days=7)  # announced this far ahead
@@ -55,7 +55,7 @@ async def notices(app: web.Application) -> list[Notice]:
     try:
         async with pool.acquire() as conn:
             rows = await maintenance_repo.upcoming_for_withdrawals(conn, now, now + HORIZON)
-    except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError) as exc:
+    except DB_ERRORS as exc:
         log.warning("status page maintenance notice not read error=%s", exc)
         return []
     items = [

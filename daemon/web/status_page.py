@@ -9,12 +9,12 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Literal
 
-import asyncpg
 import jinja2
 from aiohttp import web
 from pydantic import Field
 
 from daemon import keys
+from daemon.db.errors import DB_ERRORS
 from daemon.energy.runtime import energy_runtime
 from daemon.energy.snapshot import EnergySnapshot
 from daemon.energy.status import SUPPORTED, pick_language, sufficiency
@@ -92,7 +92,7 @@ async def status_view(app: web.Application) -> StatusView:
     else:
         try:
             wait = await back_of_queue_wait(app, snap)
-        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError) as exc:
+        except DB_ERRORS as exc:
             log.warning("status page wait estimate failed, using recovery only error=%s", exc)
             wait = sufficiency(snap, speed=app[keys.runtime].chain_speed()).wait_minutes
         ps.cached = (id(snap), now, wait)

@@ -10,19 +10,17 @@ than every pool's limit never hold a pool (they would block it forever); their w
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
-import asyncpg
 from aiohttp import web
 
 from daemon import keys
-from daemon.db.lease import lock_id
 from daemon.energy.runtime import energy_runtime
 from daemon.energy.snapshot import EnergySnapshot
-from daemon.tasks import wait_event
+from daemon.jobs import Job
+from daemon.jobs.lease import lock_id
 from daemon.withdrawals import queue_repo
 from daemon.withdrawals.state import withdrawal_state
 
@@ -31,7 +29,6 @@ log = logging.getLogger(__name__)
 # only the lease holder dispatches, but a lease can change hands mid-run).
 DISPATCH_LOCK = lock_id("withdrawal-dispatch-run")
 POKE_GAP = 0.1  # seconds
-DB_ERRORS = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError)
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,15 +104,18 @@ async def cycle(app: web.Application) -> int:
     return released
 
 
-async def run_forever(app: web.Application) -> None:
-    """Dispatch every `dispatch_interval`, or sooner when poked (enqueue, new snapshot)."""
+def job(app: web.Application) -> Job:
+    """`withdrawal-dispatcher` (leader): every `dispatch_interval`, or sooner when poked (enqueue, snapshot).
+
+    Pokes within POKE_GAP share one run: under an enqueue burst, a run per request would hog the database.
+    """
     state = app[withdrawal_state]
-    while True:
-        try:
-            await cycle(app)
-        except DB_ERRORS as exc:
-            log.warning("dispatch failed, retrying error=%s", exc)
-        await wait_event(state.dispatch_now, state.settings.dispatch_interval)
-        # Pokes within this gap share one run: under an enqueue burst, a run per request would hog the DB.
-        await asyncio.sleep(min(POKE_GAP, state.settings.dispatch_interval))
-        state.dispatch_now.clear()
+
+    async def once() -> None:
+        await cycle(app)
+
+    gap = min(POKE_GAP, state.settings.dispatch_interval)
+    every = state.settings.dispatch_interval
+    return Job(
+        "withdrawal-dispatcher", once, interval=every, leader=True, wake=state.dispatch_now, min_gap=gap
+    )

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import timedelta
 
-import asyncpg
 from aiohttp import web
 
 from daemon import keys
+from daemon.jobs import Job
 from daemon.withdrawals import emergency_repo, payments_repo, queue_repo, scanner
 from daemon.withdrawals.binding import Quote
 from daemon.withdrawals.payment import payment_row, verify
@@ -17,7 +16,6 @@ from daemon.withdrawals.state import withdrawal_state
 
 log = logging.getLogger(__name__)
 BATCH = 100
-DB_ERRORS = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError)
 
 
 async def cycle(app: web.Application) -> None:
@@ -57,12 +55,11 @@ async def cycle(app: web.Application) -> None:
         log.warning("stale claims returned queue=%d emergency=%d", returned, returned_em)
 
 
-async def run_forever(app: web.Application) -> None:
-    """Every `watcher_interval` seconds while this replica leads."""
+def job(app: web.Application) -> Job:
+    """`payment-watcher` (leader): a pass every `watcher_interval` seconds."""
     state = app[withdrawal_state]
-    while True:
-        try:
-            await cycle(app)
-        except DB_ERRORS as exc:
-            log.warning("payment watcher pass failed error=%s", exc)
-        await asyncio.sleep(state.settings.watcher_interval)
+
+    async def once() -> None:
+        await cycle(app)
+
+    return Job("payment-watcher", once, interval=lambda: state.settings.watcher_interval, leader=True)

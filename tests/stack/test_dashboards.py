@@ -54,6 +54,9 @@ MUST_CHART = {
         "tronwatch_tron_requests_total",
         "tronwatch_ws_clients",
         "tronwatch_task_leader",
+        "tronwatch_job_runs_total",
+        "tronwatch_job_duration_seconds_bucket",
+        "tronwatch_job_last_success_timestamp_seconds",
     },
     "alerts.json": {
         "tronwatch_alerts",

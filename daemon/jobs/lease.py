@@ -9,22 +9,14 @@ import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-import asyncpg
 from prometheus_client import Gauge
 
-from daemon.db.connect import DatabaseUnavailable, connect
+from daemon.db.connect import connect
+from daemon.db.errors import DB_ERRORS
 
 log = logging.getLogger(__name__)
 
-Job = Callable[[], Coroutine[Any, Any, None]]
-_DB_ERRORS = (
-    DatabaseUnavailable,
-    OSError,
-    asyncio.TimeoutError,
-    asyncpg.PostgresError,
-    asyncpg.InterfaceError,
-    asyncpg.InternalClientError,  # e.g. a heartbeat cancelled mid-query leaves the connection unusable
-)
+Body = Callable[[], Coroutine[Any, Any, None]]
 # A busy replica may answer its heartbeat late; that alone must not give up the lease.
 MIN_HEARTBEAT_TIMEOUT = 2.0
 
@@ -38,7 +30,7 @@ def lock_id(job: str) -> int:
 class LeaderLease:
     """Runs `job` only while this process holds the job's lock; retries every `interval`."""
 
-    def __init__(self, url: str, job_name: str, job: Job, *, interval: float, gauge: Gauge) -> None:
+    def __init__(self, url: str, job_name: str, job: Body, *, interval: float, gauge: Gauge) -> None:
         self.url = url
         self.job_name = job_name
         self.job = job
@@ -48,16 +40,22 @@ class LeaderLease:
 
     async def run(self) -> None:
         """Contend for the lease forever (until cancelled)."""
+        failing = False  # the connect failure is logged once per outage, not every interval
         while True:
             try:
                 conn = await connect(self.url, connect_timeout=self.interval)
-            except _DB_ERRORS as exc:
-                log.warning("lease connect failed job=%s error=%s", self.job_name, exc)
+            except DB_ERRORS as exc:
+                if not failing:
+                    log.warning("lease connect failed, retrying job=%s error=%s", self.job_name, exc)
+                failing = True
                 await asyncio.sleep(self.interval)
                 continue
+            if failing:
+                log.info("lease connection back job=%s", self.job_name)
+            failing = False
             try:
                 await self._hold(conn)
-            except _DB_ERRORS as exc:
+            except DB_ERRORS as exc:
                 log.warning("lease lost job=%s error=%s", self.job_name, exc)
             finally:
                 self._gauge.set(0)
@@ -92,7 +90,7 @@ class LeaderLease:
         try:
             async with asyncio.timeout(2):
                 await conn.close()
-        except _DB_ERRORS:
+        except DB_ERRORS:
             conn.terminate()
         except asyncio.CancelledError:
             conn.terminate()
