@@ -31,7 +31,6 @@ from daemon.energy.context import energy_context, new_runtime
 from daemon.energy.status_routes import status_endpoints
 from daemon.housekeeping import purge_idempotency_forever
 from daemon.http.admin_routes import admin_endpoints
-from daemon.http.auth import auth_middleware
 from daemon.http.core_routes import core_endpoints
 from daemon.http.endpoints import Endpoint
 from daemon.http.keycache import KeyCache
@@ -44,7 +43,7 @@ from daemon.monitoring.context import monitoring_context
 from daemon.monitoring.routes import monitoring_endpoints
 from daemon.runtime import Runtime
 from daemon.security import context as security_context
-from daemon.security.middleware import ratelimit_middleware, security_middleware
+from daemon.security.access import access_middleware
 from daemon.security.routes import security_endpoints
 from daemon.support.context import install as install_support
 from daemon.support.context import support_context
@@ -70,9 +69,7 @@ def create_app(
     app = web.Application(
         middlewares=[
             core_middleware,  # request id, metrics, problem+json
-            security_middleware,  # before auth: sees unauthenticated attacks and refused keys
-            auth_middleware,
-            ratelimit_middleware,  # after auth: limits per key
+            access_middleware(),  # scan, IP blocks, key and role, per-key limit
         ],
         client_max_size=settings.server.max_body_bytes,
     )
