@@ -15,12 +15,11 @@ from daemon.config import Settings
 from daemon.demo import feature as demo
 from daemon.energy import feature as energy
 from daemon.feature import install
-from daemon.http.auth import auth_middleware
 from daemon.http.middlewares import core_middleware
 from daemon.http.openapi import build_document
 from daemon.monitoring import feature as monitoring
 from daemon.security import feature as security
-from daemon.security.middleware import ratelimit_middleware, security_middleware
+from daemon.security.access import access_middleware
 from daemon.support import feature as support
 from daemon.web import feature as status_page
 from daemon.withdrawals import feature as withdrawals
@@ -45,9 +44,7 @@ def create_app(
     app = web.Application(
         middlewares=[
             core_middleware,  # request id, metrics, problem+json
-            security_middleware,  # before auth: sees unauthenticated attacks and refused keys
-            auth_middleware,
-            ratelimit_middleware,  # after auth: limits per key
+            access_middleware(),  # scan, IP blocks, key and role, per-key limit
         ],
         client_max_size=settings.server.max_body_bytes,
     )

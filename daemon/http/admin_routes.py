@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from typing import Any, Literal
 
@@ -9,6 +10,7 @@ from aiohttp import web
 from pydantic import BaseModel, Field
 
 from daemon import accounts, keys
+from daemon.accounts import Principal
 from daemon.db import accounts_repo as repo
 from daemon.errors import NotFound
 from daemon.http.body import RequestModel, read_json, read_query
@@ -145,10 +147,16 @@ async def revoke_key(request: web.Request) -> web.Response:
     return json_response(ApiKey(**record))
 
 
+@functools.lru_cache(maxsize=1024)
+def _me_body(p: Principal) -> bytes:
+    """A key's answer is the same on every call: made once per principal."""
+    return Me(key_id=p.key_id, role=p.role, partner_id=p.partner_id).model_dump_json().encode()
+
+
 async def me(request: web.Request) -> web.Response:
     """The caller's own identity."""
-    p = request[keys.principal]
-    return json_response(Me(key_id=p.key_id, role=p.role, partner_id=p.partner_id))
+    body = _me_body(request[keys.principal])
+    return web.Response(body=body, content_type="application/json", charset="utf-8")
 
 
 def admin_endpoints() -> list[Endpoint]:

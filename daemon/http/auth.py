@@ -7,7 +7,7 @@ from aiohttp import web
 from daemon import accounts, keys
 from daemon.accounts import Principal
 from daemon.errors import Forbidden, Unauthorized
-from daemon.http.endpoints import Handler
+from daemon.http.endpoints import Access
 
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="tronwatch"'}
 
@@ -25,21 +25,15 @@ async def lookup_principal(app: web.Application, secret: str) -> Principal | Non
     return principal
 
 
-@web.middleware
-async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """401 without a live key, 403 with the wrong role; public and unmatched routes pass."""
-    endpoint = request.app[keys.endpoints].get(request.match_info.route)
-    if endpoint is None or endpoint.access == "public":
-        return await handler(request)
-    if endpoint.websocket and request.headers.get("Upgrade", "").strip().lower() == "websocket":
-        return await handler(request)  # browsers cannot send headers: the handler authenticates
+async def authenticate(request: web.Request, access: Access) -> Principal:
+    """The caller's principal for a keyed route: 401 without a live key, 403 with the wrong role."""
     scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not secret.strip():
+    secret = secret.strip()
+    if not secret or scheme.lower() != "bearer":
         raise Unauthorized("an API key is required: Authorization: Bearer <key>", headers=_CHALLENGE)
-    principal = await lookup_principal(request.app, secret.strip())
+    principal = await lookup_principal(request.app, secret)
     if principal is None:
         raise Unauthorized("the API key is invalid or revoked", headers=_CHALLENGE)
-    if endpoint.access != "any_key" and principal.role != endpoint.access:
-        raise Forbidden(f"this endpoint needs a {endpoint.access} key")
-    request[keys.principal] = principal
-    return await handler(request)
+    if access != "any_key" and principal.role != access:
+        raise Forbidden(f"this endpoint needs a {access} key")
+    return principal

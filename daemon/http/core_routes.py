@@ -38,9 +38,12 @@ class Readiness(BaseModel):
     checks: dict[str, Check]
 
 
+_HEALTH = Health(status="ok", version=__version__).model_dump_json().encode()
+
+
 async def healthz(request: web.Request) -> web.Response:
     """Liveness: the event loop answers."""
-    return json_response(Health(status="ok", version=__version__))
+    return web.Response(body=_HEALTH, content_type="application/json", charset="utf-8")
 
 
 async def _database_checks(request: web.Request) -> dict[str, Check]:

@@ -45,8 +45,11 @@ def json_response(payload: BaseModel | dict[str, Any] | None, status: int = 200)
     """Serialise a model (or dict) as the response body; None means 204."""
     if payload is None:
         return web.Response(status=204)
-    text = payload.model_dump_json() if isinstance(payload, BaseModel) else json.dumps(payload, default=str)
-    return web.Response(text=text, status=status, content_type="application/json")
+    if isinstance(payload, BaseModel):  # pydantic's bytes as they are: no decode to str and encode back
+        body = payload.__pydantic_serializer__.to_json(payload)
+    else:
+        body = json.dumps(payload, default=str).encode()
+    return web.Response(body=body, status=status, content_type="application/json", charset="utf-8")
 
 
 def path_id(request: web.Request, name: str = "id") -> int:

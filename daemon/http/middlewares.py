@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-import os
+import random
 import re
 import time
 from typing import Any
@@ -49,18 +49,30 @@ def problem_response(
 async def core_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Request id, metrics by route template and problem+json errors, in one frame per request."""
     incoming = request.headers.get("X-Request-Id", "")
-    rid = incoming if incoming and _REQUEST_ID.match(incoming) else os.urandom(16).hex()
+    # Ids only correlate logs and answers, so they need not be secret: no urandom system call per request.
+    rid = incoming if incoming and _REQUEST_ID.match(incoming) else f"{random.getrandbits(128):032x}"
     request[keys.request_id] = rid
+    metrics = request.app[keys.metrics]
     start = time.perf_counter()
     try:
-        response = await _problems(request, handler, rid)
+        try:
+            response = await handler(request)
+        except ProblemError as exc:
+            response = problem_response(
+                exc.status, exc.title, exc.detail, errors=exc.errors, headers=exc.headers, request_id=rid
+            )
+        except web.HTTPException as exc:
+            if exc.status < 400:
+                raise
+            response = _http_problem(exc, request, rid)
+        except Exception as exc:
+            response = _unexpected(exc, request, rid)
     except BaseException as exc:
         # A redirect the problem layer passes on, or a cancel (the client went away): count it too.
         status = exc.status if isinstance(exc, web.HTTPException) else 500
-        request.app[keys.metrics].observe_http(request, status, time.perf_counter() - start)
+        metrics.observe_http(request, status, time.perf_counter() - start)
         raise
     response.headers["X-Request-Id"] = rid
-    metrics = request.app[keys.metrics]
     metrics.observe_http(request, response.status, time.perf_counter() - start)
     principal = request.get(keys.principal)
     if principal is not None and principal.partner_id is not None:
@@ -68,33 +80,29 @@ async def core_middleware(request: web.Request, handler: Handler) -> web.StreamR
     return response
 
 
-async def _problems(request: web.Request, handler: Handler, rid: str) -> web.StreamResponse:
-    """Turn every error into problem+json; unexpected ones are logged and hidden behind a 500."""
-    try:
-        return await handler(request)
-    except ProblemError as exc:
+def _http_problem(exc: web.HTTPException, request: web.Request, rid: str) -> web.Response:
+    headers = {h: exc.headers[h] for h in _PASSED_HEADERS if h in exc.headers}
+    detail = _http_detail(exc, request)
+    return problem_response(exc.status, exc.reason, detail, headers=headers, request_id=rid)
+
+
+def _unexpected(exc: Exception, request: web.Request, rid: str) -> web.Response:
+    """A database outage is a 503 with a retry hint; anything else is logged and hidden behind a 500.
+
+    Called inside the `except` block, so the log line carries the traceback.
+    """
+    if outage.is_outage(exc):
+        # Not the client's fault and not a bug: one log line per outage, a retry hint per request.
+        request.app[keys.runtime].database.failed(exc)
         return problem_response(
-            exc.status, exc.title, exc.detail, errors=exc.errors, headers=exc.headers, request_id=rid
+            503,
+            "Service Unavailable",
+            "the database is unavailable; retry shortly",
+            headers={"Retry-After": str(outage.RETRY_AFTER)},
+            request_id=rid,
         )
-    except web.HTTPException as exc:
-        if exc.status < 400:
-            raise
-        headers = {h: exc.headers[h] for h in _PASSED_HEADERS if h in exc.headers}
-        detail = _http_detail(exc, request)
-        return problem_response(exc.status, exc.reason, detail, headers=headers, request_id=rid)
-    except Exception as exc:
-        if outage.is_outage(exc):
-            # Not the client's fault and not a bug: one log line per outage, a retry hint per request.
-            request.app[keys.runtime].database.failed(exc)
-            return problem_response(
-                503,
-                "Service Unavailable",
-                "the database is unavailable; retry shortly",
-                headers={"Retry-After": str(outage.RETRY_AFTER)},
-                request_id=rid,
-            )
-        log.exception("unhandled error method=%s route=%s request_id=%s", request.method, request.path, rid)
-        return problem_response(500, "Internal Server Error", "an unexpected error occurred", request_id=rid)
+    log.exception("unhandled error method=%s route=%s request_id=%s", request.method, request.path, rid)
+    return problem_response(500, "Internal Server Error", "an unexpected error occurred", request_id=rid)
 
 
 def _http_detail(exc: web.HTTPException, request: web.Request) -> str:

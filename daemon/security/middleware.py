@@ -1,21 +1,21 @@
-"""Security middlewares: scan requests, track bad keys and blocks (outside auth), rate-limit keys (inside)."""
+"""Request pieces the access middleware uses (client IP, values to scan, events) and the withdrawal limit."""
 
 from __future__ import annotations
 
 import functools
 import ipaddress
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from aiohttp import web
 
 from daemon import accounts, keys
-from daemon.errors import BadRequest, Forbidden, ProblemError, TooManyRequests, Unauthorized
+from daemon.errors import BadRequest
 from daemon.http.body import MAX_JSON_DEPTH, parse_json
 from daemon.http.endpoints import Handler
 from daemon.observability import profiler
 from daemon.observability.profiling import profiler_key
 from daemon.security.context import IP, SecurityState, security_state
-from daemon.security.scan import Finding, json_strings, scan
+from daemon.security.scan import Finding, json_strings
 from daemon.security.settings import IPNetwork, SecuritySettings
 
 client_ip_key = web.RequestKey("client_ip", object)
@@ -51,13 +51,14 @@ def client_ip(peer: str | None, forwarded: Sequence[str], trusted: Sequence[IPNe
     return ip
 
 
-def _route(request: web.Request) -> str:
+def route_name(request: web.Request) -> str:
+    """The route template of the request ("unmatched" when none)."""
     resource = request.match_info.route.resource
     return resource.canonical if resource is not None else "unmatched"
 
 
-async def _values(request: web.Request, cfg: SecuritySettings) -> Iterator[tuple[str, str]]:
-    """(location, value) pairs to scan: path, query, selected headers, JSON string values."""
+def head_values(request: web.Request, cfg: SecuritySettings) -> list[tuple[str, str]]:
+    """(location, value) pairs to scan outside the body: path, query, selected headers."""
     out = [("path", request.raw_path)]
     if request.raw_path != request.path:
         out.append(("path", request.path))
@@ -66,28 +67,35 @@ async def _values(request: web.Request, cfg: SecuritySettings) -> Iterator[tuple
         out += [(f"query:{k[:64]}", k) for k in request.query]
     headers = request.headers
     out += [(f"header:{h}", headers[h]) for h in cfg.scan_headers if h in headers]
-    length = request.content_length
-    ctype = request.content_type
+    return out
+
+
+def scans_body(request: web.Request, cfg: SecuritySettings) -> bool:
+    """Whether the body is JSON small enough to scan."""
     # What is scanned is what the handler stores: the parsed values, however much whitespace pads
     # the raw body, and chunked bodies (no Content-Length) too; read() stops at client_max_size.
-    if (
-        request.body_exists
-        and (
-            length is None
-            or 0 < length <= min(cfg.max_scan_body_bytes, request.app[keys.settings].server.max_body_bytes)
-        )
-        and (ctype == "application/json" or ctype.endswith("+json"))
-    ):
-        raw = await request.read()  # aiohttp keeps it: the handler reads the same bytes
-        try:
-            body = request[keys.parsed_body] = parse_json(raw)
-        except BadRequest:
-            body = None  # the handler answers 400 (after auth: a request without a key gets 401)
-        return iter(out + list(json_strings(body, max_depth=MAX_JSON_DEPTH)))
-    return iter(out)
+    if not request.body_exists:
+        return False
+    length = request.content_length
+    ctype = request.content_type
+    return (
+        length is None
+        or 0 < length <= min(cfg.max_scan_body_bytes, request.app[keys.settings].server.max_body_bytes)
+    ) and (ctype == "application/json" or ctype.endswith("+json"))
 
 
-def _partner_hint(request: web.Request) -> int | None:
+async def body_values(request: web.Request) -> list[tuple[str, str]]:
+    """(location, value) for every JSON string in the body, which is parsed once for the handler too."""
+    raw = await request.read()  # aiohttp keeps it: the handler reads the same bytes
+    try:
+        body = request[keys.parsed_body] = parse_json(raw)
+    except BadRequest:
+        return []  # the handler answers 400 (after auth: a request without a key gets 401)
+    return list(json_strings(body, max_depth=MAX_JSON_DEPTH))
+
+
+def partner_hint(request: web.Request) -> int | None:
+    """The partner behind the request's key when it is known without a query."""
     principal = request.get(keys.principal)
     if principal is None:  # not authenticated yet (block mode): a cached key lookup, never a query
         scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
@@ -96,7 +104,10 @@ def _partner_hint(request: web.Request) -> int | None:
     return principal.partner_id if principal is not None else None
 
 
-async def _record(state: SecurityState, request: web.Request, ip: IP | None, findings: list[Finding]) -> None:
+async def record_findings(
+    state: SecurityState, request: web.Request, ip: IP | None, findings: list[Finding]
+) -> None:
+    """One event per finding of the scan."""
     for f in findings:
         details = {
             "pattern": f.pattern,
@@ -107,81 +118,12 @@ async def _record(state: SecurityState, request: web.Request, ip: IP | None, fin
         await state.record(
             f.type,
             ip=ip,
-            partner_id=_partner_hint(request),
+            partner_id=partner_hint(request),
             method=request.method,
-            route=_route(request),
+            route=route_name(request),
             location=f.location,
             details=details,
         )
-
-
-@web.middleware
-async def security_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Scan (record; 403 in block mode), refuse blocked IPs on keyed routes, and note auth failures."""
-    app = request.app
-    state = app[security_state]
-    profiler.current.set(app[profiler_key])  # this request's operations go to this app's profiler
-    cfg = state.settings
-    forwarded = request.headers.getall("X-Forwarded-For", ()) if cfg.trusted_proxies else ()
-    ip = client_ip(request.remote, forwarded, cfg.trusted_proxies)
-    request[client_ip_key] = ip
-    findings: list[Finding] = []
-    if cfg.scan_enabled:
-        findings = scan(
-            await _values(request, cfg), max_length=cfg.max_value_length, max_values=cfg.max_values
-        )
-        if findings and cfg.block:
-            await _record(state, request, ip, findings)
-            f = findings[0]
-            raise Forbidden(f"request refused: {f.type.lower()} pattern in {f.location}")
-    try:
-        if state.blocks and (wait := state.blocked_for(ip)) > 0:
-            endpoint = app[keys.endpoints].get(request.match_info.route)
-            if endpoint is not None and endpoint.access != "public":
-                state.metrics.rate_limited.labels("failed_auth_block").inc()
-                raise TooManyRequests(
-                    "too many failed authentications from this address; retry later",
-                    headers={"Retry-After": str(max(1, round(wait)))},
-                )
-        return await handler(request)
-    except Unauthorized:
-        if (
-            "Authorization" in request.headers
-        ):  # a key was offered and refused; a missing key is not an attack
-            await state.failed_auth(ip, request.method, _route(request))
-        raise
-    except ProblemError as exc:
-        if exc.status == 403:
-            await state.record(
-                "UNAUTHORIZED_ACCESS",
-                ip=ip,
-                partner_id=_partner_hint(request),
-                method=request.method,
-                route=_route(request),
-                location="role",
-                details={"detail": exc.detail},
-            )
-        raise
-    finally:
-        if findings:
-            await _record(state, request, ip, findings)
-
-
-@web.middleware
-async def ratelimit_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """The `api_call` limit per API key (after auth: only authenticated requests count)."""
-    principal = request.get(keys.principal)
-    if principal is not None:
-        ip = request.get(client_ip_key)
-        await request.app[security_state].limit(
-            "api_call",
-            f"key:{principal.key_id}",
-            ip=ip if isinstance(ip, ipaddress.IPv4Address | ipaddress.IPv6Address) else None,
-            partner_id=principal.partner_id,
-            method=request.method,
-            route=_route(request),
-        )
-    return await handler(request)
 
 
 async def limit_withdrawal(
@@ -201,7 +143,7 @@ async def limit_withdrawal(
         ip=ip if isinstance(ip, ipaddress.IPv4Address | ipaddress.IPv6Address) else None,
         partner_id=partner_id,
         method=request.method,
-        route=_route(request),
+        route=route_name(request),
         exempt=retry,
         fail_closed=True,
     )
