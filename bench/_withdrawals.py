@@ -13,10 +13,10 @@ from prometheus_client import CollectorRegistry
 from served import NO_RATE_LIMITS
 from tronpy.keys import PrivateKey
 
-from daemon import keys as app_keys
 from daemon.app import create_app
 from daemon.config import load_settings
 from daemon.energy import pools_repo
+from daemon.energy.runtime import energy_runtime
 from daemon.energy.snapshot import PoolView, assemble
 
 POOL_MAX = 10
@@ -66,6 +66,6 @@ async def publish_pools(url: str, app: web.Application, available: list[int], li
         quote=None,
         serial=1,
     )
-    energy = app[app_keys.runtime].energy
+    energy = app[energy_runtime]
     assert energy is not None
     energy.holder.publish(snap, local=True)

@@ -18,10 +18,10 @@ from aiohttp.test_utils import TestClient, TestServer
 from prometheus_client import CollectorRegistry
 from ticket_create import bench_database
 
-from daemon import keys as app_keys
 from daemon.app import create_app
 from daemon.autopilot.forecast import Forecast
 from daemon.config import load_settings
+from daemon.energy.runtime import energy_runtime
 from daemon.energy.snapshot import PoolView, assemble
 from daemon.tron.energy import runway_seconds
 from tests.autopilot import scenario
@@ -49,7 +49,7 @@ async def measure_accuracy(url: str, tmp: Path) -> scenario.Outcome:
     app = create_app(settings, database_url=url, registry=CollectorRegistry())
     async with TestClient(TestServer(app)):
         for _ in range(500):
-            energy = app[app_keys.runtime].energy
+            energy = app[energy_runtime]
             if energy is not None and energy.scraper is not None and energy.holder.current.pools:
                 break
             await asyncio.sleep(0.02)

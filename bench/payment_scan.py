@@ -38,7 +38,7 @@ from daemon import keys as app_keys
 from daemon.tron.client import TronClient
 from daemon.tron.options import TronClientOptions
 from daemon.withdrawals import scanner
-from daemon.withdrawals.context import withdrawal_state
+from daemon.withdrawals.state import withdrawal_state
 
 PAY_TO = "TLsV52sRDL79HXGGm9yzwKibb6BeruhUzy"
 PAY_TO_HEX = keys.to_hex_address(PAY_TO)

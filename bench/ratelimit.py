@@ -32,7 +32,7 @@ from ticket_create import bench_database, partner_key, verdict
 
 from daemon.app import create_app
 from daemon.config import load_settings
-from daemon.monitoring.profiler_wiring import profiler_key
+from daemon.observability.profiling import profiler_key
 
 MAX_ADDED_P99_MS = 2.0
 PATH = "/api/v1/me"

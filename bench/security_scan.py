@@ -30,7 +30,7 @@ from ticket_create import bench_database, partner_key, verdict
 
 from daemon.app import create_app
 from daemon.config import load_settings
-from daemon.monitoring.security_scan import json_strings, scan
+from daemon.security.scan import json_strings, scan
 
 MIN_RATIO = 0.90
 UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36"

@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from daemon.db import accounts_repo as repo
 from daemon.errors import Conflict, NotFound
-from daemon.monitoring.profiler import profiled
+from daemon.observability.profiler import profiled
 
 Role = Literal["partner", "admin"]
 KEY_PREFIX = "tw_"

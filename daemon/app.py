@@ -25,9 +25,11 @@ from daemon.config import Settings, mask_url
 from daemon.db import migrate
 from daemon.db.connect import connect, create_pool
 from daemon.db.lease import LeaderLease
+from daemon.demo.context import demo_context
 from daemon.energy import metrics as energy_metrics
 from daemon.energy.admin_routes import energy_admin_endpoints
-from daemon.energy.context import energy_context, new_runtime
+from daemon.energy.context import energy_context
+from daemon.energy.runtime import energy_runtime, new_runtime
 from daemon.energy.status_routes import status_endpoints
 from daemon.housekeeping import purge_idempotency_forever
 from daemon.http.admin_routes import admin_endpoints
@@ -38,13 +40,14 @@ from daemon.http.keycache import KeyCache
 from daemon.http.middlewares import core_middleware
 from daemon.http.openapi import build_document
 from daemon.metrics import AppMetrics
-from daemon.monitoring import profiler_wiring, security_context
 from daemon.monitoring.context import install as install_monitoring
 from daemon.monitoring.context import monitoring_context
 from daemon.monitoring.routes import monitoring_endpoints
-from daemon.monitoring.security_middleware import ratelimit_middleware, security_middleware
-from daemon.monitoring.security_routes import security_endpoints
+from daemon.observability import profiling as profiler_wiring
 from daemon.runtime import Runtime
+from daemon.security import context as security_context
+from daemon.security.middleware import ratelimit_middleware, security_middleware
+from daemon.security.routes import security_endpoints
 from daemon.support.context import install as install_support
 from daemon.support.context import support_context
 from daemon.support.routes import support_endpoints
@@ -91,8 +94,8 @@ def create_app(
     install_status_page(app, settings.status_page)
     profiler_wiring.install(app)
     security_context.install(app)  # after alerts: declares security.* for the rules
-    runtime.energy = new_runtime(settings.energy)
-    energy_metrics.register(registry, runtime.energy.holder)
+    app[energy_runtime] = new_runtime(settings.energy)
+    energy_metrics.register(registry, app[energy_runtime].holder)
     install_monitoring(app)  # hooks into the alerts and energy runtimes made above
     costs_context.install(app)
     endpoints = [
@@ -120,6 +123,7 @@ def create_app(
     app.cleanup_ctx.append(jobs_context)
     app.cleanup_ctx.append(energy_context)
     app.cleanup_ctx.append(support_context)
+    app.cleanup_ctx.append(demo_context)
     app.cleanup_ctx.append(withdrawals_context)  # needs the database, the TRON node and energy
     app.cleanup_ctx.append(forecast_context.forecast_context)
     app.cleanup_ctx.append(costs_context.costs_context)

@@ -25,10 +25,10 @@ from daemon.autopilot.costs_settings import CostSettings
 from daemon.autopilot.forecast_settings import ForecastSettings
 from daemon.autopilot.settings import AutopilotSettings
 from daemon.config_hints import suggestion
-from daemon.demo_settings import DemoSettings
-from daemon.monitoring.profiler import ProfilerSettings
-from daemon.monitoring.security_settings import SecuritySettings
+from daemon.demo.settings import DemoSettings
 from daemon.monitoring.settings import MonitoringSettings
+from daemon.observability.profiler import ProfilerSettings
+from daemon.security.settings import SecuritySettings
 from daemon.support.settings import SupportSettings
 from daemon.web.settings import StatusPageSettings
 from daemon.withdrawals.settings import WithdrawalSettings

@@ -9,11 +9,12 @@ import sys
 
 from aiohttp import web
 
-from daemon import __version__, demo, keys
+from daemon import __version__, keys
 from daemon.app import create_app
 from daemon.config import Settings
 from daemon.db.embedded_watch import keep_alive
 from daemon.db.target import DatabaseTarget, open_database
+from daemon.demo.bootstrap import bootstrap as bootstrap_demo
 from daemon.http.listener import Runner
 from daemon.runtime import Runtime
 from daemon.tasks import stop_tasks
@@ -70,7 +71,7 @@ def _start_story(
     quiet = settings.tron.devnode_traffic_per_hour <= 0  # a devnode asked to stay still stays still
     if quiet or not (target.embedded and settings.demo_scenario.enabled and app[keys.runtime].devnode):
         return []
-    from daemon.demo_scenario import play
+    from daemon.demo.scenario import play
 
     return [asyncio.create_task(play(app, settings.demo_scenario), name="demo-scenario")]
 
@@ -111,7 +112,7 @@ async def _serve(settings: Settings, target: DatabaseTarget, stop: asyncio.Event
         new_keys = None
         if target.embedded:
             async with app[keys.runtime].pool.acquire() as conn:
-                new_keys = await demo.bootstrap(conn)
+                new_keys = await bootstrap_demo(conn)
         site = web.TCPSite(runner, settings.server.host, settings.server.port)
         try:
             await site.start()

@@ -11,7 +11,6 @@ from daemon.db.outage import Outage
 
 if TYPE_CHECKING:
     from daemon.devnode.app import Devnode
-    from daemon.energy.context import EnergyRuntime
     from daemon.tron.client import TronClient
     from daemon.tron.health import ChainHealth
 
@@ -25,7 +24,6 @@ class Runtime:
     tron: TronClient | None = None
     chain_health: ChainHealth | None = None
     devnode: Devnode | None = None
-    energy: EnergyRuntime | None = None  # set by create_app; its scraper only while this replica leads
     listen_address: tuple[str, int] | None = None  # set once the server listens (the self-probe's target)
     database: Outage = field(
         default_factory=lambda: Outage(logging.getLogger("daemon.db"), "requests that need it get 503")

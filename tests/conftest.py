@@ -98,7 +98,7 @@ def make_settings(database_url: str, tmp_path: Path, **sections: Any) -> Setting
         "database": {"url": database_url, "run_migrations": False, "pool_min": 1, "pool_max": 5},
         "jobs": {"lease_interval": 0.2},
         "data_dir": str(tmp_path),
-        # Tests make thousands of calls with one key and one user; tests/monitoring sets real limits.
+        # Tests make thousands of calls with one key and one user; tests/security sets real limits.
         "security": {"rate_limits": {"withdrawal": {"limit": 10**9}, "api_call": {"limit": 10**9}}},
     }
     for name, values in sections.items():

@@ -28,7 +28,7 @@ from daemon.alerts.settings import AlertsSettings
 from daemon.alerts.ssrf import guarded_connector
 from daemon.alerts.suppress import Silence
 from daemon.db.lease import LeaderLease
-from daemon.monitoring.profiler import profiled
+from daemon.observability.profiler import profiled
 from daemon.tasks import stop_tasks
 
 log = logging.getLogger(__name__)

@@ -25,6 +25,7 @@ from daemon.alerts.namespaces import (
     pool_values,
 )
 from daemon.alerts.partners import PartnerFigures
+from daemon.energy.runtime import energy_runtime
 from daemon.energy.status_routes import forecast_lookup
 
 
@@ -38,7 +39,7 @@ def app_registry(app: web.Application) -> Registry:
         return lookup(pool_id) if lookup is not None else None
 
     def pools() -> list[Values] | None:
-        energy, now = runtime.energy, time.time()
+        energy, now = app.get(energy_runtime), time.time()
         if energy is None:
             return []
         current = energy.holder.current
@@ -51,9 +52,10 @@ def app_registry(app: web.Application) -> Registry:
         ]
 
     def energy() -> Values | None:
-        if runtime.energy is None:
+        rt = app.get(energy_runtime)
+        if rt is None:
             return None
-        values = energy_values(runtime.energy.holder.current, time.time())
+        values = energy_values(rt.holder.current, time.time())
         return values | {"shortage_forecast_seconds": forecast(None)} if "limit" in values else values
 
     def db() -> Values:

@@ -17,6 +17,7 @@ from daemon.autopilot.costs_metrics import CostMetrics
 from daemon.autopilot.costs_model import split
 from daemon.autopilot.costs_settings import CostSettings
 from daemon.db.lease import LeaderLease
+from daemon.energy.runtime import energy_runtime
 from daemon.tasks import stop_tasks
 from daemon.tron.errors import TronError
 
@@ -42,7 +43,7 @@ class CostJob:
 
     def _price_and_share(self, pool_id: int | None) -> tuple[int | None, float]:
         """The energy fee now and the pool's own share of its limit (the rest is delegated to it)."""
-        energy = self.app[keys.runtime].energy
+        energy = self.app.get(energy_runtime)
         if energy is None:
             return None, 1.0
         snap = energy.holder.current

@@ -17,6 +17,7 @@ from daemon.autopilot.forecast import Forecast
 from daemon.autopilot.forecast_metrics import ForecastCollector, register
 from daemon.autopilot.forecast_settings import ForecastSettings
 from daemon.db.lease import LeaderLease
+from daemon.energy.runtime import energy_runtime
 from daemon.energy.snapshot import EnergySnapshot
 from daemon.energy.status_routes import forecast_lookup
 from daemon.tasks import stop_tasks
@@ -31,10 +32,10 @@ def install(app: web.Application) -> Forecast:
     forecast = Forecast()
     app[forecast_state] = forecast
     app[forecast_lookup] = forecast.lookup
-    runtime = app[keys.runtime]
 
     def snapshot() -> EnergySnapshot | None:
-        return runtime.energy.holder.current if runtime.energy is not None else None
+        energy = app.get(energy_runtime)
+        return energy.holder.current if energy is not None else None
 
     register(app[keys.metrics].registry, ForecastCollector(forecast, snapshot))
     return forecast
@@ -61,8 +62,9 @@ class ForecastJob:
                 if len(rows) < repo.BATCH:
                     break
             queue = await repo.waiting_energy(conn)
-        if runtime.energy is not None:
-            self.forecast.update(runtime.energy.holder.current, queue, self.settings.horizon_hours * 3600)
+        energy = self.app.get(energy_runtime)
+        if energy is not None:
+            self.forecast.update(energy.holder.current, queue, self.settings.horizon_hours * 3600)
 
     async def run(self) -> None:
         """Forecast every `interval` until cancelled; database trouble is logged and retried."""

@@ -8,15 +8,19 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from aiohttp import web
+from tronpy.keys import PrivateKey
 
 from daemon import keys
+from daemon.alerts.context import alerts_state
 from daemon.alerts.namespaces import AUTOPILOT
 from daemon.autopilot.forecast_context import forecast_state
 from daemon.autopilot.policy import AutopilotMetrics, AutopilotState, cycle
 from daemon.autopilot.settings import AutopilotSettings
 from daemon.autopilot.signer import load_signers
 from daemon.db.lease import LeaderLease
+from daemon.energy.runtime import energy_runtime
 from daemon.tasks import stop_tasks
+from daemon.tron.addresses import b58
 
 log = logging.getLogger(__name__)
 autopilot_state = web.AppKey("autopilot_state", AutopilotState)
@@ -36,8 +40,6 @@ DEMO_POLICY = {"interval": 2.0, "daily_delegate_energy": 2_500_000, "cooldown_se
 
 def install(app: web.Application) -> AutopilotState:
     """Attach the state and metrics and declare `autopilot.*` to the alert rules (no I/O)."""
-    from daemon.alerts.context import alerts_state
-
     settings = app[keys.settings]
     policy = settings.autopilot
     if settings.demo and policy == AutopilotSettings():
@@ -59,8 +61,8 @@ def install(app: web.Application) -> AutopilotState:
 async def run_once(app: web.Application) -> Any:
     """One cycle on the current snapshot; None while the pools were never read (or are stale)."""
     runtime, state = app[keys.runtime], app[autopilot_state]
-    assert runtime.tron is not None and runtime.energy is not None
-    snap = runtime.energy.holder.current
+    assert runtime.tron is not None
+    snap = app[energy_runtime].holder.current
     if snap.stale():
         return None
     async with state.lock:
@@ -89,10 +91,6 @@ async def autopilot_context(app: web.Application) -> AsyncIterator[None]:
     runtime, settings, state = app[keys.runtime], app[keys.settings], app[autopilot_state]
     node, extra = runtime.devnode, {}
     if node is not None and settings.demo:
-        from tronpy.keys import PrivateKey
-
-        from daemon.devnode.addresses import b58  # demo and test runs only
-
         if not state.settings.reserves:
             state.extra_reserves = [b58(node.add_account(DEMO_RESERVE).address)]
         extra = {

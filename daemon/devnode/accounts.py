@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from daemon.devnode.addresses import AddressError, address_of_key, b58, key_from_seed, to_raw
+from daemon.tron.addresses import AddressError, address_of_key, b58, key_from_seed, to_raw
 
 SUN = 1_000_000
 USDT_UNIT = 1_000_000  # USDT has 6 decimals

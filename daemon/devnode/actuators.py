@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from daemon.devnode.accounts import Account
-from daemon.devnode.addresses import to_raw
 from daemon.devnode.chain import DevnodeChain, Receipt, StoredTx
 from daemon.devnode.resources import RESULT_BYTES, NetCharge, apply_bandwidth, plan_bandwidth
 from daemon.devnode.usdt import (
@@ -17,6 +16,7 @@ from daemon.devnode.usdt import (
     out_of_energy,
 )
 from daemon.devnode.vm_energy import call_limits, pay_energy_bill
+from daemon.tron.addresses import to_raw
 
 SUN = 1_000_000
 

@@ -13,7 +13,6 @@ from typing import Any
 from aiohttp import web
 
 from daemon.devnode.accounts import Account, AccountSpec, demo_accounts, load_accounts, spec_from_mapping
-from daemon.devnode.addresses import sign_hash
 from daemon.devnode.chain import DevnodeChain
 from daemon.devnode.faults import Fault, Faults, fault_middleware
 from daemon.devnode.keys import CHAIN, FAULTS, TRAFFIC
@@ -23,6 +22,7 @@ from daemon.devnode.routes_control import routes as control_routes
 from daemon.devnode.routes_wallet import add_routes
 from daemon.devnode.traffic import Traffic
 from daemon.devnode.transactions import broadcast
+from daemon.tron.addresses import sign_hash
 
 log = logging.getLogger(__name__)
 

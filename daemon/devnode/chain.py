@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from daemon.devnode.accounts import Account, AccountSpec
-from daemon.devnode.addresses import address_of_key, key_from_seed
 from daemon.devnode.delegated import DelegationStore, PriceHistory
 from daemon.devnode.proto import block_header_raw, block_id, merkle_root
 from daemon.devnode.resources import ChainParams, spend_energy, total_energy_weight, total_net_weight
 from daemon.devnode.usdt import Usdt
+from daemon.tron.addresses import address_of_key, key_from_seed
 from daemon.tron.energy import SLOT_MS
 
 log = logging.getLogger(__name__)

@@ -10,9 +10,9 @@ from typing import Any
 
 from daemon.devnode.accounts import Account
 from daemon.devnode.actuators import ParsedTx, _charge_bandwidth, _int, _stored, invalid
-from daemon.devnode.addresses import AddressError, to_raw
 from daemon.devnode.chain import DevnodeChain, Receipt, StoredTx
 from daemon.devnode.resources import apply_bandwidth
+from daemon.tron.addresses import AddressError, to_raw
 from daemon.tron.energy import WINDOW_OPTIMIZED_SCALE, WINDOW_SLOTS, increase_usage
 
 SUN = 1_000_000

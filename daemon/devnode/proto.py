@@ -6,7 +6,7 @@ import hashlib
 from collections.abc import Callable
 from typing import Any
 
-from daemon.devnode.addresses import to_raw
+from daemon.tron.addresses import to_raw
 
 # Transaction.Contract.ContractType numbers (Tron.proto; tronpy/proto/tron.proto).
 CONTRACT_TYPES: dict[str, int] = {

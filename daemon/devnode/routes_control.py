@@ -8,11 +8,11 @@ from typing import Any
 from aiohttp import web
 
 from daemon.devnode.accounts import AccountsFileError, spec_from_mapping
-from daemon.devnode.addresses import AddressError, b58, to_raw
 from daemon.devnode.chain import DevnodeChain
 from daemon.devnode.faults import Fault
 from daemon.devnode.keys import CHAIN, FAULTS, TRAFFIC
 from daemon.devnode.resources import energy_limit_of, energy_used
+from daemon.tron.addresses import AddressError, b58, to_raw
 
 routes = web.RouteTableDef()
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from daemon.devnode.addresses import AddressError, show, to_raw
 from daemon.devnode.chain import DevnodeChain
 from daemon.devnode.delegated import DelegatedResource
 from daemon.devnode.shapes import nonzero
+from daemon.tron.addresses import AddressError, show, to_raw
 
 Params = dict[str, Any]
 Handler = Callable[[DevnodeChain, Params, bool], dict[str, Any]]

@@ -11,7 +11,6 @@ from typing import Any
 from aiohttp import web
 
 from daemon.devnode import routes_delegation, shapes, shapes_tx
-from daemon.devnode.addresses import AddressError, to_raw
 from daemon.devnode.chain import DevnodeChain
 from daemon.devnode.delegation import BANDWIDTH, ENERGY, can_delegate_max
 from daemon.devnode.keys import CHAIN
@@ -19,6 +18,7 @@ from daemon.devnode.proto import encode_raw, txid_of
 from daemon.devnode.transactions import broadcast, sign_weight
 from daemon.devnode.usdt import USDT_ADDRESS, contract_json, selector
 from daemon.devnode.vm_energy import estimate_energy_required
+from daemon.tron.addresses import AddressError, to_raw
 
 Params = dict[str, Any]
 Handler = Callable[[DevnodeChain, Params, bool], dict[str, Any]]

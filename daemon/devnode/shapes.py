@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from daemon.devnode.accounts import Account
-from daemon.devnode.addresses import show
 from daemon.devnode.chain import DevnodeChain
 from daemon.devnode.resources import (
     energy_limit_of,
@@ -16,6 +15,7 @@ from daemon.devnode.resources import (
     net_used,
     net_view,
 )
+from daemon.tron.addresses import show
 from daemon.tron.energy import SLOT_MS
 
 ACTIVE_OPERATIONS = "7fff1fc0033efb0f000000000000000000000000000000000000000000000000"

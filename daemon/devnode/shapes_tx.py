@@ -6,10 +6,10 @@ import hashlib
 from typing import Any
 
 from daemon.devnode.actuators import ParsedTx
-from daemon.devnode.addresses import show, sign_hash, to_raw
 from daemon.devnode.chain import BLOCK_VERSION, WITNESS, WITNESS_KEY, Block, DevnodeChain, StoredTx
 from daemon.devnode.proto import block_header_raw
 from daemon.devnode.shapes import nonzero
+from daemon.tron.addresses import show, sign_hash, to_raw
 
 _ADDRESS_FIELDS = ("owner_address", "to_address", "contract_address", "receiver_address")
 # Field-number order of Transaction.raw, so printed JSON follows JsonFormat's order.

@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from daemon.devnode.accounts import Account
-from daemon.devnode.addresses import address_of_key, b58, key_from_seed, sign_hash
 from daemon.devnode.chain import DevnodeChain
 from daemon.devnode.proto import encode_raw, txid_of
 from daemon.devnode.transactions import broadcast
 from daemon.devnode.usdt import USDT_ADDRESS, selector, word
+from daemon.tron.addresses import address_of_key, b58, key_from_seed, sign_hash
 from daemon.tron.energy import SLOT_MS
 
 log = logging.getLogger(__name__)

@@ -8,9 +8,9 @@ from typing import Any
 
 from daemon.devnode import delegation, unstake
 from daemon.devnode.actuators import ACTUATORS, ParsedTx, Refusal, invalid
-from daemon.devnode.addresses import AddressError, b58, recover_address, show, to_raw
 from daemon.devnode.chain import DAY_MS, DevnodeChain
 from daemon.devnode.proto import ProtoError, encode_raw, transaction_size, txid_of
+from daemon.tron.addresses import AddressError, b58, recover_address, show, to_raw
 from daemon.tron.energy import SLOT_MS
 
 log = logging.getLogger(__name__)

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from daemon.devnode.addresses import keccak256, show, to_raw
+from daemon.tron.addresses import keccak256, show, to_raw
 
 USDT_BASE58 = "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t"
 USDT_ADDRESS = to_raw(USDT_BASE58)

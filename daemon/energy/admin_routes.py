@@ -15,6 +15,7 @@ from daemon.energy import pools_repo as repo
 from daemon.energy import service
 from daemon.energy.delegation_models import DelegationStatus, delegation_status
 from daemon.energy.delegations import next_expiry
+from daemon.energy.runtime import energy_runtime
 from daemon.energy.scraper import runway_hours
 from daemon.energy.snapshot import PoolView
 from daemon.energy.status_routes import forecast_hours
@@ -179,8 +180,7 @@ async def create_pool(request: web.Request) -> web.Response:
         return 201, _pool(row)
 
     response = await idempotent(request, work)
-    if runtime.energy is not None:
-        runtime.energy.wake()
+    request.app[energy_runtime].wake()
     return response
 
 
@@ -195,8 +195,7 @@ async def update_pool(request: web.Request) -> web.Response:
         row = await service.update_pool(
             conn, pool_id, name=body.name, target_trx=body.trx_amount, enabled=body.enabled
         )
-    if runtime.energy is not None:
-        runtime.energy.wake()
+    request.app[energy_runtime].wake()
     return json_response(_pool(row))
 
 
@@ -206,8 +205,7 @@ async def delete_pool(request: web.Request) -> web.Response:
     runtime = request.app[keys.runtime]
     async with runtime.pool.acquire() as conn:
         await service.delete_pool(conn, pool_id)
-    if runtime.energy is not None:
-        runtime.energy.wake()
+    request.app[energy_runtime].wake()
     return json_response(None)
 
 
@@ -238,9 +236,7 @@ def _pool_status(p: PoolView, app: web.Application) -> PoolStatus:
 
 async def admin_status(request: web.Request) -> web.Response:
     """Every pool's figures from memory, with totals."""
-    energy = request.app[keys.runtime].energy
-    assert energy is not None
-    snap = energy.holder.current
+    snap = request.app[energy_runtime].holder.current
     t = snap.totals
     return json_response(
         AdminStatus(

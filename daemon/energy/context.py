@@ -6,7 +6,6 @@ import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -19,35 +18,17 @@ from daemon.db.lease import LeaderLease
 from daemon.energy import pools_repo as repo
 from daemon.energy.delegations_repo import DelegationSaver
 from daemon.energy.follower import load_snapshot
+from daemon.energy.runtime import energy_runtime
 from daemon.energy.scraper import PoolRow, Scraper, state_row
-from daemon.energy.snapshot import EnergySnapshot, SnapshotHolder
+from daemon.energy.snapshot import EnergySnapshot
 from daemon.tasks import stop_tasks
+from daemon.tron.addresses import b58
 
 log = logging.getLogger(__name__)
 SEED_HOURS = 25  # a day of history (plus an edge) rebuilds daily consumption after a restart
 PRUNE_EVERY = 3600.0
 THIN_AFTER = timedelta(days=1)
 THIN_BUCKET_S = 900  # history older than a day keeps one snapshot per pool per 15 minutes
-
-
-@dataclass
-class EnergyRuntime:
-    """The snapshot holder (from create_app) and, while this replica leads, its scraper."""
-
-    holder: SnapshotHolder
-    scraper: Scraper | None = None
-
-    def wake(self) -> None:
-        """Ask the local scraper (if leading) for a cycle now, e.g. after a pool changed."""
-        if self.scraper is not None:
-            self.scraper.wake.set()
-
-
-def new_runtime(settings: EnergySettings) -> EnergyRuntime:
-    """The energy runtime for create_app (no I/O)."""
-    return EnergyRuntime(
-        SnapshotHolder(3 * settings.scrape_interval, settings.transfer_energy, settings.reserve_energy)
-    )
 
 
 class Persister:
@@ -116,8 +97,6 @@ def declared_pools(app: web.Application) -> list[tuple[str, str, Decimal, bool]]
     out = [(p.name, p.wallet_address, p.target_trx, p.enabled) for p in app[keys.settings].energy.pools]
     node = app[keys.runtime].devnode
     if node is not None:
-        from daemon.devnode.addresses import b58  # only in demo/test runs
-
         for acc in node.chain.accounts.values():
             if acc.pool:
                 trx = Decimal(acc.frozen_energy) / 1_000_000
@@ -146,8 +125,8 @@ async def _sync_declared(app: web.Application) -> None:
 
 async def _lead(app: web.Application) -> None:
     """The leader's job: a fresh scraper seeded from stored history, looping until the lease ends."""
-    runtime, settings = app[keys.runtime], app[keys.settings].energy
-    assert runtime.tron is not None and runtime.energy is not None
+    runtime, settings, energy = app[keys.runtime], app[keys.settings].energy, app[energy_runtime]
+    assert runtime.tron is not None
     cached: list[PoolRow] = []
 
     async def pools() -> list[PoolRow]:
@@ -163,24 +142,23 @@ async def _lead(app: web.Application) -> None:
         ]
         return cached
 
-    scraper = Scraper(settings, runtime.tron, runtime.energy.holder, pools)
+    scraper = Scraper(settings, runtime.tron, energy.holder, pools)
     async with runtime.pool.acquire() as conn:
         for r in await repo.snapshots_since(conn, datetime.now(UTC) - timedelta(hours=SEED_HOURS)):
             scraper.seed(
                 r["pool_id"], int(r["chain_time"].timestamp() * 1000), r["energy_used"], r["window_slots"]
             )
-    runtime.energy.scraper = scraper
+    energy.scraper = scraper
     try:
         await scraper.run(after_cycle=Persister(runtime.pool, settings).save)
     finally:
-        runtime.energy.scraper = None
+        energy.scraper = None
 
 
 async def _follow(app: web.Application) -> None:
     """Load the leader's figures whenever this replica has not scraped itself lately."""
     runtime, settings = app[keys.runtime], app[keys.settings].energy
-    assert runtime.energy is not None
-    holder, serial = runtime.energy.holder, 0
+    holder, serial = app[energy_runtime].holder, 0
     while True:
         local = holder.published_locally_at
         if local is None or time.monotonic() - local > 2 * settings.scrape_interval:

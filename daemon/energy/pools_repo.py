@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from daemon.monitoring.profiler import profiled
+from daemon.observability.profiler import profiled
 
 Record = Any  # asyncpg.Record; asyncpg is untyped
 

@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from tronpy import keys
 
-from daemon.monitoring.profiler import profiled
+from daemon.observability.profiler import profiled
 from daemon.tron.client import TronClient
 from daemon.tron.errors import TronApiError, TronError
 

@@ -19,7 +19,7 @@ from daemon.energy.quote import FeeQuote, quote_usdt_transfer
 from daemon.energy.reading import PoolReading, read_pool
 from daemon.energy.snapshot import EnergySnapshot, PoolView, SnapshotHolder, assemble
 from daemon.energy.status import pool_status
-from daemon.monitoring.profiler import profiled
+from daemon.observability.profiler import profiled
 from daemon.tasks import wait_event
 from daemon.tron.client import TronClient
 from daemon.tron.energy import SECONDS_PER_DAY, runway_seconds

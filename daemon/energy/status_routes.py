@@ -13,6 +13,7 @@ from aiohttp import web
 from pydantic import BaseModel, Field
 
 from daemon import keys
+from daemon.energy.runtime import energy_runtime
 from daemon.energy.snapshot import EnergySnapshot
 from daemon.energy.status import alert_message, pick_language, sufficiency
 from daemon.http.body import RequestModel, read_query
@@ -100,9 +101,7 @@ def render(
 async def energy_status(request: web.Request) -> web.Response:
     """Energy status for the withdrawal page; never calls the chain."""
     query = read_query(request, StatusQuery)
-    energy = request.app[keys.runtime].energy
-    assert energy is not None
-    snap = energy.holder.current
+    snap = request.app[energy_runtime].holder.current
     lang = pick_language(request.headers.get("Accept-Language"))
     speed = request.app[keys.runtime].chain_speed()
     body = render(snap, lang, snap.stale(), speed, forecast_hours(request.app, None))

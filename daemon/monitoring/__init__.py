@@ -1,1 +1,1 @@
-"""Live monitoring: system collector, WebSocket hub, profiler, security monitor and rate limits."""
+"""Live monitoring: system collector, WebSocket hub and profiler."""

@@ -15,6 +15,7 @@ from pydantic import ValidationError
 
 from daemon import keys
 from daemon.alerts.readers import ApiWindow
+from daemon.energy.runtime import energy_runtime
 from daemon.monitoring import repo
 from daemon.monitoring.bus import DB_ERRORS, METRICS_REF, fits
 from daemon.monitoring.snapshot import (
@@ -198,7 +199,7 @@ class Collector:
             await repo.prune_replicas(conn, FORGET_REPLICAS_AFTER)
 
     def _energy(self) -> EnergyFigures | None:
-        energy = self.app[keys.runtime].energy
+        energy = self.app.get(energy_runtime)
         if energy is None:
             return None
         snap = energy.holder.current

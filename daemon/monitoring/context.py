@@ -14,7 +14,9 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from daemon import keys
+from daemon.alerts.context import alerts_state
 from daemon.db.lease import LeaderLease
+from daemon.energy.runtime import energy_runtime
 from daemon.monitoring import repo
 from daemon.monitoring.bus import DB_ERRORS, METRICS_REF, Listener, Publisher, fits
 from daemon.monitoring.collector import Collector
@@ -40,11 +42,9 @@ def install(app: web.Application) -> MonitoringState:
     state = MonitoringState(settings, hub, Publisher(hub.broadcast), replica_name())
     app[monitoring_state] = state
     app.on_shutdown.append(_close_streams)
-    energy = app[keys.runtime].energy
+    energy = app.get(energy_runtime)
     if energy is not None:
         energy.holder.listeners.append(partial(energy_changed, state))
-    from daemon.alerts.context import alerts_state  # optional package
-
     if alerts_state in app:
         app[alerts_state].listeners.append(partial(alerts_changed, state))
         app[alerts_state].ack_listeners.append(partial(alert_acked, state))

@@ -18,11 +18,11 @@ from daemon.http.auth import lookup_principal
 from daemon.http.endpoints import Endpoint
 from daemon.monitoring.bus import DB_ERRORS
 from daemon.monitoring.hub import CLOSE_GRACE, Client
-from daemon.monitoring.security_context import security_state
-from daemon.monitoring.security_middleware import client_ip_key
 from daemon.monitoring.settings import MonitoringSettings
 from daemon.monitoring.snapshot import message
 from daemon.monitoring.state import monitoring_state
+from daemon.security.context import security_state
+from daemon.security.middleware import client_ip_key
 
 log = logging.getLogger(__name__)
 PATH = "/ws/monitoring"

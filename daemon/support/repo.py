@@ -6,7 +6,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from daemon.monitoring.profiler import profiled
+from daemon.observability.profiler import profiled
 
 # Every column a ticket update may change, in the order save_ticket binds them ($2..$19).
 MUTABLE = (

@@ -10,6 +10,8 @@ import asyncpg
 from aiohttp import web
 
 from daemon import keys
+from daemon.alerts import maintenance_repo
+from daemon.alerts.context import alerts_state
 
 log = logging.getLogger(__name__)
 HORIZON = timedelta(days=7)  # announced this far ahead
@@ -37,16 +39,12 @@ notice_cache = web.AppKey("status_page_notice_cache", NoticeCache)
 
 
 def _now(app: web.Application) -> datetime:
-    from daemon.alerts.context import alerts_state
-
     state = app.get(alerts_state)
     return state.clock() if state is not None else datetime.now(UTC)
 
 
 async def notices(app: web.Application) -> list[Notice]:
     """Active and upcoming windows affecting withdrawals, soonest first; none when the database is away."""
-    from daemon.alerts import maintenance_repo
-
     pool = app[keys.runtime].pool
     if pool is None:
         return []

@@ -15,6 +15,7 @@ from aiohttp import web
 from pydantic import Field
 
 from daemon import keys
+from daemon.energy.runtime import energy_runtime
 from daemon.energy.snapshot import EnergySnapshot
 from daemon.energy.status import SUPPORTED, pick_language, sufficiency
 from daemon.http.body import RequestModel, read_query
@@ -22,6 +23,9 @@ from daemon.http.endpoints import Endpoint
 from daemon.web.maintenance_notice import NoticeCache, notice_cache, notices, when
 from daemon.web.settings import StatusPageSettings
 from daemon.web.texts import TEXTS, fee_text, wait_text
+from daemon.withdrawals import queue_repo, queue_service
+from daemon.withdrawals.estimate import minutes
+from daemon.withdrawals.state import withdrawal_state
 
 log = logging.getLogger(__name__)
 State = Literal["sufficient", "congested", "unknown"]
@@ -65,10 +69,6 @@ def _environment() -> jinja2.Environment:
 
 async def back_of_queue_wait(app: web.Application, snap: EnergySnapshot) -> int | None:
     """Minutes until a withdrawal joining the queue now would be released (the queue's own estimator)."""
-    from daemon.withdrawals import queue_repo, queue_service
-    from daemon.withdrawals.context import withdrawal_state
-    from daemon.withdrawals.estimate import minutes
-
     runtime = app[keys.runtime]
     if app.get(withdrawal_state) is None or runtime.pool is None:
         return sufficiency(snap, speed=runtime.chain_speed()).wait_minutes
@@ -79,9 +79,7 @@ async def back_of_queue_wait(app: web.Application, snap: EnergySnapshot) -> int 
 
 async def status_view(app: web.Application) -> StatusView:
     """The banner's figures from the current snapshot; the wait is re-estimated at most every few seconds."""
-    energy = app[keys.runtime].energy
-    assert energy is not None  # create_app always sets it
-    snap = energy.holder.current
+    snap = app[energy_runtime].holder.current
     fee = snap.quote.total_trx if snap.quote is not None else None
     if snap.stale():
         return StatusView("unknown", None, fee, snap.data_time)

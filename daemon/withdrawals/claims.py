@@ -10,9 +10,10 @@ from aiohttp import web
 
 from daemon import keys
 from daemon.energy.quote import FALLBACK_ENERGY
+from daemon.energy.runtime import energy_runtime
 from daemon.withdrawals import emergency_repo, emergency_service, queue_repo, queue_service
-from daemon.withdrawals.context import withdrawal_state
 from daemon.withdrawals.models import ClaimedItem
+from daemon.withdrawals.state import withdrawal_state
 
 QUEUE = "/api/v1/energy/queue"
 EMERGENCY = "/api/v1/energy/emergency-withdrawal"
@@ -33,14 +34,14 @@ def fee_limit(energy: int, energy_fee_sun: int | None, margin: float, cold_energ
 
 def cold_recipient_energy(app: web.Application) -> int:
     """Energy of a USDT transfer to an address holding none: the scraper's chain estimate, else 130,285."""
-    energy = app[keys.runtime].energy
+    energy = app.get(energy_runtime)
     quote = energy.holder.current.quote if energy is not None else None
     return quote.energy if quote is not None else FALLBACK_ENERGY
 
 
 async def claim(app: web.Application, partner_id: int, limit: int) -> list[ClaimedItem]:
     """Claim this partner's paid emergencies, then released entries, up to `limit` in all."""
-    state, energy = app[withdrawal_state], app[keys.runtime].energy
+    state, energy = app[withdrawal_state], app.get(energy_runtime)
     fee = energy.holder.current.energy_fee_sun if energy is not None else None
     now, margin, cold = state.clock(), state.settings.fee_limit_margin, cold_recipient_energy(app)
     expires = now + timedelta(seconds=state.settings.claim_timeout)

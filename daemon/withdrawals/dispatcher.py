@@ -20,10 +20,11 @@ from aiohttp import web
 
 from daemon import keys
 from daemon.db.lease import lock_id
+from daemon.energy.runtime import energy_runtime
 from daemon.energy.snapshot import EnergySnapshot
 from daemon.tasks import wait_event
 from daemon.withdrawals import queue_repo
-from daemon.withdrawals.context import withdrawal_state
+from daemon.withdrawals.state import withdrawal_state
 
 log = logging.getLogger(__name__)
 # Serialises dispatch runs across replicas, so two runs never count the same energy (belt and braces:
@@ -78,8 +79,7 @@ def rooms_of(snap: EnergySnapshot, inflight: dict[int, int]) -> list[PoolRoom]:
 async def cycle(app: web.Application) -> int:
     """One dispatch run; returns how many entries were released."""
     state, runtime = app[withdrawal_state], app[keys.runtime]
-    assert runtime.energy is not None
-    snap = runtime.energy.holder.current
+    snap = app[energy_runtime].holder.current
     if snap.stale():
         return 0  # old figures could promise energy that is gone; wait for a fresh scrape
     usable = [p for p in snap.pools if p.enabled and p.up and p.has_data and p.last_scraped_at is not None]

@@ -13,11 +13,11 @@ from daemon.errors import NotFound
 from daemon.http import idempotency
 from daemon.http.body import read_json
 from daemon.http.endpoints import Endpoint, json_response, path_id
-from daemon.monitoring.security_middleware import limit_withdrawal
+from daemon.security.middleware import limit_withdrawal
 from daemon.withdrawals import claims, emergency_repo, emergency_service, payments_repo
 from daemon.withdrawals.claims import EMERGENCY
-from daemon.withdrawals.context import withdrawal_state
 from daemon.withdrawals.models import CompleteRequest, Emergency, EmergencyRequest, PaymentRequest
+from daemon.withdrawals.state import withdrawal_state
 
 
 def _partner(request: web.Request) -> int:

@@ -17,10 +17,10 @@ from daemon.errors import Conflict, NotFound, ProblemError, ValidationFailed
 from daemon.tron.errors import TronError
 from daemon.withdrawals import emergency_repo, payments_repo, queue_repo
 from daemon.withdrawals.binding import Quote, pick_amount, search_range
-from daemon.withdrawals.context import withdrawal_state
 from daemon.withdrawals.models import Emergency, EmergencyRequest, FeeBreakdown, RecordedPayment
 from daemon.withdrawals.payment import payment_row, verify
 from daemon.withdrawals.scanner import own_addresses
+from daemon.withdrawals.state import withdrawal_state
 
 SUN_PER_TRX = Decimal(1_000_000)
 QUOTE_TIMEOUT = 10.0

@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from daemon.monitoring.profiler import profiled
+from daemon.observability.profiler import profiled
 from daemon.tron.blocks import hex_address
 from daemon.tron.client import TronClient
 from daemon.tron.errors import TronError

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from daemon.monitoring.profiler import profiled
+from daemon.observability.profiler import profiled
 
 Record = Any  # asyncpg.Record; asyncpg is untyped
 PAYMENT_COLUMNS = (

@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from daemon.monitoring.profiler import profiled
+from daemon.observability.profiler import profiled
 from daemon.withdrawals.waiting import WaitingBase
 
 Record = Any  # asyncpg.Record; asyncpg is untyped

@@ -11,13 +11,14 @@ from typing import Any
 from aiohttp import web
 
 from daemon import keys
+from daemon.energy.runtime import energy_runtime
 from daemon.energy.snapshot import EnergySnapshot
 from daemon.errors import Conflict, NotFound
 from daemon.tron.errors import TronError
 from daemon.withdrawals import emergency_repo, queue_repo
-from daemon.withdrawals.context import WithdrawalState, withdrawal_state
 from daemon.withdrawals.estimate import minutes
 from daemon.withdrawals.models import QueueEntry, WithdrawalRequest
+from daemon.withdrawals.state import WithdrawalState, withdrawal_state
 
 log = logging.getLogger(__name__)
 INFLIGHT_TTL = 1.0  # seconds: estimates may lag the dispatcher by this much, saving a query per request
@@ -50,9 +51,7 @@ async def required_energy(app: web.Application, to_address: str) -> int:
 
 
 def _snapshot(app: web.Application) -> EnergySnapshot:
-    energy = app[keys.runtime].energy
-    assert energy is not None  # create_app always sets it
-    return energy.holder.current
+    return app[energy_runtime].holder.current
 
 
 async def inflight(conn: Any, state: WithdrawalState, snap: EnergySnapshot) -> dict[int, int]:

@@ -11,10 +11,9 @@ from daemon import keys
 from daemon.http import idempotency
 from daemon.http.body import read_json
 from daemon.http.endpoints import Endpoint, json_response, path_id
-from daemon.monitoring.security_middleware import limit_withdrawal
+from daemon.security.middleware import limit_withdrawal
 from daemon.withdrawals import claims, queue_service
 from daemon.withdrawals.claims import QUEUE
-from daemon.withdrawals.context import withdrawal_state
 from daemon.withdrawals.emergency_routes import emergency_endpoints
 from daemon.withdrawals.models import (
     ClaimRequest,
@@ -24,6 +23,7 @@ from daemon.withdrawals.models import (
     WithdrawalRequest,
 )
 from daemon.withdrawals.payments_routes import payments_endpoints
+from daemon.withdrawals.state import withdrawal_state
 
 
 def partner_of(request: web.Request) -> int:

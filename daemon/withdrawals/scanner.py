@@ -15,7 +15,7 @@ from daemon.tron.client import TronClient
 from daemon.tron.errors import TronError
 from daemon.withdrawals import payments_repo
 from daemon.withdrawals.binding import STEP, Decision, Matcher, Quote, b58
-from daemon.withdrawals.context import WithdrawalState, withdrawal_state
+from daemon.withdrawals.state import WithdrawalState, withdrawal_state
 
 log = logging.getLogger(__name__)
 FETCH_AHEAD = 8  # blocks fetched at once while catching up

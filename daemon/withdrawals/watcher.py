@@ -12,8 +12,8 @@ from aiohttp import web
 from daemon import keys
 from daemon.withdrawals import emergency_repo, payments_repo, queue_repo, scanner
 from daemon.withdrawals.binding import Quote
-from daemon.withdrawals.context import withdrawal_state
 from daemon.withdrawals.payment import payment_row, verify
+from daemon.withdrawals.state import withdrawal_state
 
 log = logging.getLogger(__name__)
 BATCH = 100

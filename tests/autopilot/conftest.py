@@ -16,7 +16,8 @@ from tronpy.keys import PrivateKey
 from daemon import keys as app_keys
 from daemon.app import create_app
 from daemon.autopilot.policy_context import autopilot_state, run_once
-from daemon.devnode.addresses import key_from_seed
+from daemon.energy.runtime import energy_runtime
+from daemon.tron.addresses import key_from_seed
 from daemon.withdrawals.settings import WithdrawalSettings
 from tests.conftest import make_settings
 from tests.energy.conftest import node_of, scraper_of
@@ -57,7 +58,7 @@ class Pilot:
         return sum(int(r.get("frozen_balance_for_energy", 0)) for r in records)
 
     def address(self, name: str) -> str:
-        from daemon.devnode.addresses import b58
+        from daemon.tron.addresses import b58
 
         return b58(self.node.account(name).address)
 
@@ -99,7 +100,7 @@ def pilot(
             create_app(cfg, database_url=database_url, registry=CollectorRegistry())
         )
         for _ in range(200):
-            if scraper_of(client) is not None and client.app[app_keys.runtime].energy.holder.current.pools:
+            if scraper_of(client) is not None and client.app[energy_runtime].holder.current.pools:
                 break
             await asyncio.sleep(0.02)
         else:
@@ -107,7 +108,7 @@ def pilot(
         acc = node_of(client).add_account(
             {"name": "reserve", "seed": RESERVE_SEED, "trx": 1000, "staked_energy_trx": stake_trx}
         )
-        from daemon.devnode.addresses import b58
+        from daemon.tron.addresses import b58
 
         assert b58(acc.address) == RESERVE
         return Pilot(client)
@@ -143,7 +144,7 @@ def auto_app(aiohttp_client: Any, database_url: str, tmp_path: Path) -> AppFacto
             create_app(cfg, database_url=database_url, registry=CollectorRegistry())
         )
         for _ in range(250):
-            energy = client.app[app_keys.runtime].energy
+            energy = client.app[energy_runtime]
             if energy.scraper is not None and energy.holder.current.pools:
                 return client
             await asyncio.sleep(0.02)

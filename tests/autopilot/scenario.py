@@ -18,6 +18,7 @@ from daemon import keys as app_keys
 from daemon.autopilot.forecast_context import ForecastJob, forecast_state
 from daemon.devnode.resources import energy_limit_of, energy_used
 from daemon.energy.context import Persister
+from daemon.energy.runtime import energy_runtime
 
 HOUR_S = 3600
 BASE, PEAK = 4, 20  # transfers per hour (64,285 energy each: the recipients hold USDT)
@@ -52,7 +53,7 @@ def schedule_from(start_hour: int) -> list[float]:
 
 
 async def _scrape(app: web.Application, persister: Persister) -> None:
-    energy = app[app_keys.runtime].energy
+    energy = app[energy_runtime]
     assert energy is not None and energy.scraper is not None
     await persister.save(await energy.scraper.cycle())
 
@@ -90,7 +91,7 @@ async def run(app: web.Application, admin_key: str = "", http: Any = None, step_
     await _scrape(app, persister)
     job = ForecastJob(app, app[forecast_state], settings.forecast)
     await job.once()
-    alpha = next(p for p in runtime.energy.holder.current.pools if p.name == "pool-alpha")
+    alpha = next(p for p in app[energy_runtime].holder.current.pools if p.name == "pool-alpha")
     forecast = app[forecast_state].pool_seconds(alpha.id)
     assert forecast is not None
     hours = None

@@ -10,6 +10,7 @@ from tronpy.keys import PrivateKey
 from daemon import keys as app_keys
 from daemon.autopilot.costs_context import CostJob
 from daemon.autopilot.costs_model import split
+from daemon.energy.runtime import energy_runtime
 from tests.autopilot.conftest import AppFactory
 from tests.conftest import Keys, bearer
 from tests.energy.conftest import metric
@@ -45,7 +46,7 @@ async def test_a_completed_withdrawal_is_split_into_staked_and_delegated_energy(
     for pool in ("pool-alpha", "pool-beta", "pool-gamma"):  # whichever the dispatcher picks has some
         node.delegate_energy("renter", pool, 100_000)
     node.advance(3)
-    await runtime.energy.scraper.cycle()
+    await app[energy_runtime].scraper.cycle()
     partner, _ = await keys.partner("acme")
     admin, _ = await keys.admin()
     sent = await _send_one(client, partner)
@@ -58,7 +59,7 @@ async def test_a_completed_withdrawal_is_split_into_staked_and_delegated_energy(
     assert await job.once() == 1
     assert await job.once() == 0  # recorded once only
     receipt = (await runtime.tron.get_solid_transaction_info(sent["tx_hash"]))["receipt"]
-    pool = next(p for p in runtime.energy.holder.current.pools if p.name == sent["pool"])
+    pool = next(p for p in app[energy_runtime].holder.current.pools if p.name == sent["pool"])
     costs = await (await client.get(COSTS, headers=bearer(admin))).json()
     day = costs["total"]
     assert costs["pending"] == 0 and day["payouts"] == 1
@@ -66,7 +67,7 @@ async def test_a_completed_withdrawal_is_split_into_staked_and_delegated_energy(
     share = pool.acquired_energy / pool.energy_limit
     assert abs(day["delegated_energy"] - receipt["energy_usage"] * share) <= 1
     assert day["delegated_energy"] > 0 and day["trx_burned"] == "0"
-    fee = runtime.energy.holder.current.energy_fee_sun
+    fee = app[energy_runtime].holder.current.energy_fee_sun
     assert float(day["cost_trx"]) == receipt["energy_usage"] * fee / 1e6
     assert float(day["cost_per_payout_trx"]) == float(day["cost_trx"])
     spent = await metric(client, "tronwatch_energy_spent_total", source="delegated")

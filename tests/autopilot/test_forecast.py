@@ -9,6 +9,7 @@ import aiohttp
 from daemon import keys as app_keys
 from daemon.autopilot.forecast_context import ForecastJob, forecast_state
 from daemon.devnode.keys import TRAFFIC
+from daemon.energy.runtime import energy_runtime
 from tests.autopilot import scenario
 from tests.autopilot.conftest import AppFactory
 from tests.conftest import Keys, bearer
@@ -45,7 +46,7 @@ async def test_no_traffic_is_no_shortage_and_the_waiting_queue_brings_it_forward
     app = client.app
     node = app[app_keys.runtime].devnode
     job = ForecastJob(app, app[forecast_state], app[app_keys.settings].forecast)
-    energy = app[app_keys.runtime].energy
+    energy = app[energy_runtime]
     persister = scenario.Persister(app[app_keys.runtime].pool, app[app_keys.settings].energy)
     for _ in range(8):  # two chain hours of readings, no traffic at all
         node.advance(900)

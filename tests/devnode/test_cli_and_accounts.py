@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from daemon.devnode.accounts import AccountsFileError, demo_accounts, load_accounts
-from daemon.devnode.addresses import address_of_key, b58
 from daemon.devnode.cli import add_parser
+from daemon.tron.addresses import address_of_key, b58
 
 RUN_DEVNODE = (
     "import argparse, sys\n"

@@ -19,8 +19,8 @@ from tronpy import AsyncTron
 from tronpy.keys import PrivateKey
 
 from daemon.devnode import Devnode
-from daemon.devnode.addresses import b58
 from daemon.devnode.usdt import USDT_ORIGIN
+from daemon.tron.addresses import b58
 
 from .conftest import USDT
 

@@ -13,6 +13,7 @@ from prometheus_client import CollectorRegistry
 
 from daemon import keys as app_keys
 from daemon.app import create_app
+from daemon.energy.runtime import energy_runtime
 from daemon.energy.scraper import Scraper
 from tests.conftest import make_settings
 
@@ -41,7 +42,7 @@ def energy_app(aiohttp_client: Any, database_url: str, tmp_path: Path) -> AppFac
             create_app(cfg, database_url=database_url, registry=CollectorRegistry())
         )
         for _ in range(200):
-            if scraper_of(client) is not None and client.app[app_keys.runtime].energy.holder.current.pools:
+            if scraper_of(client) is not None and client.app[energy_runtime].holder.current.pools:
                 return client
             await asyncio.sleep(0.02)
         raise AssertionError("the energy scraper never started")
@@ -51,7 +52,7 @@ def energy_app(aiohttp_client: Any, database_url: str, tmp_path: Path) -> AppFac
 
 def scraper_of(client: TestClient[Any, Any]) -> Scraper | None:
     """The scraper of this app while it leads."""
-    energy = client.app[app_keys.runtime].energy
+    energy = client.app[energy_runtime]
     return energy.scraper if energy is not None else None
 
 

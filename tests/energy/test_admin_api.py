@@ -129,7 +129,8 @@ async def _wait_for_pool(client: Any, h: dict[str, str], pool_id: int) -> dict[s
 async def _persist(client: Any) -> None:
     from daemon import keys as app_keys
     from daemon.energy.context import Persister
+    from daemon.energy.runtime import energy_runtime
 
     runtime = client.app[app_keys.runtime]
     persister = Persister(runtime.pool, client.app[app_keys.settings].energy)
-    await persister.save(runtime.energy.holder.current)
+    await persister.save(client.app[energy_runtime].holder.current)

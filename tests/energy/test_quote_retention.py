@@ -10,6 +10,7 @@ from daemon import keys as app_keys
 from daemon.energy import pools_repo as repo
 from daemon.energy.context import Persister
 from daemon.energy.quote import quote_usdt_transfer
+from daemon.energy.runtime import energy_runtime
 from tests.conftest import Keys, bearer
 from tests.energy.conftest import AppFactory, node_of, scraper_of
 
@@ -66,7 +67,9 @@ async def test_persister_drops_history_past_retention_and_thins_history_older_th
             "recent, same bucket": (a, now - timedelta(hours=1) + timedelta(seconds=1)),
         }
         await repo.insert_snapshots(conn, [_row(p, at) for p, at in rows.values()])
-    await Persister(runtime.pool, client.app[app_keys.settings].energy).save(runtime.energy.holder.current)
+    await Persister(runtime.pool, client.app[app_keys.settings].energy).save(
+        client.app[energy_runtime].holder.current
+    )
     async with runtime.pool.acquire() as conn:
         left = {
             (r["pool_id"], r["taken_at"])

@@ -11,9 +11,9 @@ import asyncpg
 import pytest
 from prometheus_client import CollectorRegistry
 
-from daemon.monitoring import profiler
-from daemon.monitoring.profiler import Profiler, ProfilerSettings, profiled
-from daemon.monitoring.profiler_wiring import profiler_key
+from daemon.observability import profiler
+from daemon.observability.profiler import Profiler, ProfilerSettings, profiled
+from daemon.observability.profiling import profiler_key
 from daemon.withdrawals import queue_repo
 from tests.conftest import Keys, bearer
 from tests.monitoring.conftest import AppFactory
@@ -82,7 +82,7 @@ async def test_async_operations_errors_and_slow_warnings(prof: Any, caplog: pyte
             raise ValueError("boom")
         return 7
 
-    with caplog.at_level(logging.WARNING, logger="daemon.monitoring.profiler"):
+    with caplog.at_level(logging.WARNING, logger="daemon.observability.profiler"):
         assert await work(0.2) == 7
         with pytest.raises(ValueError, match="boom"):
             await work(0.4, fail=True)

@@ -15,8 +15,9 @@ from prometheus_client import CollectorRegistry
 from daemon import keys as app_keys
 from daemon.app import create_app
 from daemon.config import Settings
-from daemon.withdrawals.context import utc_now, withdrawal_state
+from daemon.energy.runtime import energy_runtime
 from daemon.withdrawals.settings import WithdrawalSettings
+from daemon.withdrawals.state import utc_now, withdrawal_state
 from tests.conftest import make_settings
 
 AppFactory = Callable[..., Awaitable[TestClient[Any, Any]]]
@@ -68,7 +69,7 @@ def wd_app(aiohttp_client: Any, database_url: str, tmp_path: Path) -> AppFactory
         )
         if devnode:
             for _ in range(250):
-                energy_rt = client.app[app_keys.runtime].energy
+                energy_rt = client.app[energy_runtime]
                 if energy_rt.scraper is not None and energy_rt.holder.current.pools:
                     break
                 await asyncio.sleep(0.02)
@@ -102,7 +103,7 @@ class Clock:
 
 def scraper_of(client: Any) -> Any:
     """The app's energy scraper."""
-    return client.app[app_keys.runtime].energy.scraper
+    return client.app[energy_runtime].scraper
 
 
 async def squeeze(client: Any, spare: int) -> None:

@@ -9,8 +9,8 @@ from typing import Any
 import asyncpg
 from tronpy.keys import PrivateKey
 
-from daemon import keys as app_keys
 from daemon.energy import pools_repo
+from daemon.energy.runtime import energy_runtime
 from daemon.energy.snapshot import PoolView, assemble
 
 
@@ -54,4 +54,4 @@ async def publish_pools(url: str, apps: list[Any], available: list[int], limit: 
             serial=1,
         )
         # local=True: the follower leaves a snapshot this replica "scraped" alone.
-        app[app_keys.runtime].energy.holder.publish(snap, local=True)
+        app[energy_runtime].holder.publish(snap, local=True)

@@ -9,6 +9,7 @@ from typing import Any
 from tronpy.keys import to_base58check_address
 
 from daemon import keys as app_keys
+from daemon.energy.runtime import energy_runtime
 from tests.conftest import Keys, bearer
 from tests.withdrawals.chain import node_of, pay_trx, solidify, wallet
 from tests.withdrawals.conftest import EMPTY, AppFactory, body
@@ -43,7 +44,7 @@ async def test_demo_executor_loop_sends_a_paid_emergency_burning_trx(wd_app: App
     # The price doubles after the quote: the executor's fee_limit must follow the live price, or the
     # transfer runs out of energy (quote 130,285 × 100 × 1.5 margin < 130,285 × 210).
     node.set_energy_fee(210)
-    scraper = client.app[app_keys.runtime].energy.scraper
+    scraper = client.app[energy_runtime].scraper
     scraper.params_due = 0
     await scraper.cycle()
     async with wallet(node) as tron:

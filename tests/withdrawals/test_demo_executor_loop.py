@@ -45,7 +45,7 @@ async def test_a_transfer_that_fails_on_chain_is_not_reported_completed(
     wd_app: AppFactory, keys: Keys, caplog: pytest.LogCaptureFixture
 ) -> None:
     """The executor completes only what its block shows succeeded; a failed one stays with its claim."""
-    caplog.set_level(logging.WARNING, logger="daemon.withdrawals.executor")
+    caplog.set_level(logging.WARNING, logger="daemon.demo.executor")
     client = await wd_app(devnode=True, demo_executor=True, dispatch_interval=0.1, executor_interval=0.05)
     node = node_of(client)
     key, _ = await keys.partner("acme")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from tronpy.keys import PrivateKey
 
-from daemon.withdrawals import dispatcher, executor, watcher
+from daemon.demo import executor
+from daemon.withdrawals import dispatcher, watcher
 from daemon.withdrawals.dispatcher import PoolRoom, assign
 from daemon.withdrawals.queue_service import queue_position
 from tests.conftest import Keys, bearer

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from daemon import keys as app_keys
+from daemon.energy.runtime import energy_runtime
 from daemon.withdrawals import watcher
 from tests.conftest import Keys, bearer
 from tests.withdrawals.chain import node_of, pay_trx, send_usdt, solidify, wallet
@@ -50,7 +50,7 @@ async def test_happy_path_quote_pay_claim_send_complete(wd_app: AppFactory, keys
     assert pending.status == 202 and (await pending.json())["status"] == "verifying"
     solidify(node)
     await watcher.cycle(client.app)
-    scraper = client.app[app_keys.runtime].energy.scraper
+    scraper = client.app[energy_runtime].scraper
     scraper.params_due = 0  # the scraper re-reads chain parameters: the claim's fee_limit follows the price
     await scraper.cycle()
     paid = await (await client.get(f"{EMERGENCY}/{quote['id']}", headers=bearer(key))).json()

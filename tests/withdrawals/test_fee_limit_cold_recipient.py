@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from daemon.withdrawals import dispatcher, executor
+from daemon.demo import executor
+from daemon.withdrawals import dispatcher
 from tests.conftest import Keys, bearer
 from tests.withdrawals.chain import node_of, pay_trx, send_usdt, solidify, wallet
 from tests.withdrawals.conftest import AppFactory, body
@@ -50,7 +51,7 @@ async def test_a_recipient_that_empties_between_enqueue_and_send_is_still_paid(
 
 
 def _broadcasts(client: Any) -> list[Any]:
-    from daemon.withdrawals.context import withdrawal_state
+    from daemon.withdrawals.state import withdrawal_state
 
     return list(client.app[withdrawal_state].broadcasts.items())
 

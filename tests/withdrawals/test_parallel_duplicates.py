@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from daemon.withdrawals.context import withdrawal_state
+from daemon.withdrawals.state import withdrawal_state
 from tests.conftest import Keys, bearer
 from tests.withdrawals.conftest import AppFactory, body
 from tests.withdrawals.test_retries import EMERGENCY, QUEUE, SCARCE, _limited_app, _with

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from daemon import keys as app_keys
+from daemon.energy.runtime import energy_runtime
 from daemon.withdrawals import dispatcher, watcher
 from tests.conftest import Keys, bearer
 from tests.withdrawals.chain import node_of
@@ -26,7 +27,7 @@ async def test_deleting_a_pool_returns_its_released_withdrawals_to_the_queue(
     wd_app: AppFactory, keys: Keys
 ) -> None:
     client = await wd_app(devnode=True)
-    scraper = client.app[app_keys.runtime].energy.scraper
+    scraper = client.app[energy_runtime].scraper
     key, _ = await keys.partner("acme")
     admin, _ = await keys.admin()
     # A pool with far more energy than the demo pools, so the dispatcher sends everything to it.

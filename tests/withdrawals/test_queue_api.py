@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from daemon.withdrawals import waiting
-from daemon.withdrawals.context import withdrawal_state
+from daemon.withdrawals.state import withdrawal_state
 from tests.conftest import Keys, bearer
 from tests.withdrawals.conftest import AppFactory, body
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from daemon import keys as app_keys
-from daemon.monitoring.security_context import security_state
+from daemon.security.context import security_state
 from tests.conftest import Keys, bearer
 from tests.withdrawals.chain import node_of
 from tests.withdrawals.conftest import AppFactory, body

@@ -13,8 +13,9 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from daemon import keys as app_keys
-from daemon.devnode.addresses import b58
 from daemon.devnode.app import Devnode
+from daemon.energy.runtime import energy_runtime
+from daemon.tron.addresses import b58
 from daemon.withdrawals import watcher
 from daemon.withdrawals.settings import WithdrawalSettings
 from tests.conftest import Keys, bearer, make_settings
@@ -58,7 +59,7 @@ async def _app(
         wire(cfg, database_url, WithdrawalSettings(**{**QUIET, "pay_to": hot}))
     )
     for _ in range(250):
-        energy = client.app[app_keys.runtime].energy
+        energy = client.app[energy_runtime]
         if energy.scraper is not None and energy.holder.current.pools:
             return client
         await asyncio.sleep(0.02)
@@ -110,7 +111,7 @@ async def test_a_split_node_with_solidity_url_scrapes_energy_and_verifies_a_paym
     assert check["ok"] and f"solidity endpoint http://127.0.0.1:{port}: solid block" in check["detail"]
     # Energy scrape: the pools' figures come from the full-node port.
     admin, _ = await keys.admin()
-    await client.app[app_keys.runtime].energy.scraper.cycle()
+    await client.app[energy_runtime].scraper.cycle()
     pools = {p["name"]: p for p in (await (await client.get(ADMIN, headers=bearer(admin))).json())["pools"]}
     assert pools["pool-alpha"]["energy_limit"] > 0 and pools["pool-alpha"]["status"] != "unreachable"
     assert pools["pool-beta"]["energy_used"] > 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from daemon.monitoring.security_context import security_state
+from daemon.security.context import security_state
 from tests.conftest import Keys, bearer
 from tests.withdrawals.conftest import AppFactory, body
 

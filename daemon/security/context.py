@@ -18,9 +18,9 @@ from daemon import keys
 from daemon.db.connect import create_pool
 from daemon.db.outage import RETRY_AFTER, Outage
 from daemon.errors import ServiceUnavailable, TooManyRequests
-from daemon.monitoring import ratelimit, security_repo
-from daemon.monitoring.security_events import SEVERE, SEVERITY, SecurityMetrics, dedup_hash, figures, redact
-from daemon.monitoring.security_settings import RateLimit, SecuritySettings
+from daemon.security import ratelimit, repo
+from daemon.security.events import SEVERE, SEVERITY, SecurityMetrics, dedup_hash, figures, redact
+from daemon.security.settings import RateLimit, SecuritySettings
 from daemon.tasks import stop_tasks
 
 log = logging.getLogger(__name__)
@@ -72,7 +72,7 @@ class SecurityState:
         safe = {k: redact(v) if isinstance(v, str) else v for k, v in (details or {}).items()}
         try:
             async with self.pool().acquire() as conn:
-                await security_repo.record_event(
+                await repo.record_event(
                     conn,
                     type=kind,
                     severity=severity,
@@ -129,7 +129,7 @@ class SecurityState:
             details["blocked_until"] = datetime.fromtimestamp(until, UTC).isoformat()
             try:
                 async with self.pool().acquire() as conn:
-                    await security_repo.block(
+                    await repo.block(
                         conn, ip, datetime.fromtimestamp(until, UTC), "MULTIPLE_FAILED_AUTH", self.now()
                     )
             except DB_ERRORS as exc:
@@ -210,8 +210,8 @@ class SecurityState:
         now = self.now()
         since = (now - timedelta(minutes=5)).replace(second=0, microsecond=0)
         async with self.pool().acquire() as conn:
-            blocks = await security_repo.active_blocks(conn, now)
-            counts = await security_repo.counts_since(conn, since)
+            blocks = await repo.active_blocks(conn, now)
+            counts = await repo.counts_since(conn, since)
         self.blocks = {r["client_ip"]: r["until"].timestamp() for r in blocks[:MAX_LOCAL]}
         self.figures = figures(counts, len(blocks))
 
@@ -227,7 +227,7 @@ class SecurityState:
             ),
         )
         async with self.pool().acquire() as conn:
-            await security_repo.purge(
+            await repo.purge(
                 conn,
                 events_before=now - timedelta(days=self.settings.retention_days),
                 minutes_before=now - timedelta(hours=1),

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import Keys, bearer
-from tests.monitoring.conftest import AppFactory, Clock, events, metric, state
+from tests.monitoring.conftest import metric
+from tests.security.conftest import AppFactory, Clock, events, state
 
 TO = "TLsV52sRDL79HXGGm9yzwKibb6BeruhUzy"
 MID = 1_800_000_030.0  # 30 s into a minute window
@@ -16,7 +17,7 @@ def withdrawal(wid: str, user: str = "u-1") -> dict[str, str]:
 
 
 def test_decision_weighs_the_previous_window_by_its_overlap() -> None:
-    from daemon.monitoring.ratelimit import decide
+    from daemon.security.ratelimit import decide
 
     assert decide(3, 60, MID, 3, 0).allowed
     refused = decide(3, 60, MID, 4, 0)

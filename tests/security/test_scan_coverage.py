@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 from tests.conftest import Keys, bearer
-from tests.monitoring.conftest import AppFactory, events
+from tests.security.conftest import AppFactory, events
 
 TICKETS = "/api/v1/support/tickets"
 XSS = "<script>alert(document.cookie)</script>"

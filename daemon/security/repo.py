@@ -7,7 +7,7 @@ from datetime import datetime
 from ipaddress import IPv4Address, IPv6Address
 from typing import Any
 
-from daemon.monitoring.profiler import profiled
+from daemon.observability.profiler import profiled
 
 IP = IPv4Address | IPv6Address | None
 

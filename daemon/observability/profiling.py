@@ -10,8 +10,8 @@ from pydantic import BaseModel
 
 from daemon import keys
 from daemon.http.endpoints import Endpoint, json_response
-from daemon.monitoring import profiler
-from daemon.monitoring.profiler import Profiler
+from daemon.observability import profiler
+from daemon.observability.profiler import Profiler
 
 profiler_key = web.AppKey("profiler", Profiler)
 

@@ -12,8 +12,8 @@ from pydantic import BaseModel, Field, field_validator
 from daemon import keys
 from daemon.http.body import RequestModel, read_query
 from daemon.http.endpoints import Endpoint, json_response
-from daemon.monitoring import security_repo
-from daemon.monitoring.security_events import EventType, Severity
+from daemon.security import repo
+from daemon.security.events import EventType, Severity
 
 
 class EventQuery(RequestModel):
@@ -68,9 +68,7 @@ async def list_security_events(request: web.Request) -> web.Response:
     q = read_query(request, EventQuery)
     before = int(q.cursor) if q.cursor is not None else None
     async with request.app[keys.runtime].pool.acquire() as conn:
-        rows = await security_repo.list_events(
-            conn, type=q.type, since=q.since, before_id=before, limit=q.limit + 1
-        )
+        rows = await repo.list_events(conn, type=q.type, since=q.since, before_id=before, limit=q.limit + 1)
     items = [SecurityEvent(**{**dict(r), "details": json.loads(r["details"])}) for r in rows[: q.limit]]
     cursor = str(items[-1].id) if len(rows) > q.limit else None
     return json_response(SecurityEventPage(items=items, next_cursor=cursor))

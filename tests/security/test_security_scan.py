@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from daemon.http.body import MAX_JSON_DEPTH
-from daemon.monitoring.security_events import dedup_hash, redact
-from daemon.monitoring.security_middleware import client_ip
-from daemon.monitoring.security_scan import json_strings, scan, scan_value
+from daemon.security.events import dedup_hash, redact
+from daemon.security.middleware import client_ip
+from daemon.security.scan import json_strings, scan, scan_value
 
 ATTACKS = [
     ("' OR 1=1 --", "SQL_INJECTION"),

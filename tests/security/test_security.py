@@ -10,8 +10,9 @@ import pytest
 
 from daemon.http.body import MAX_JSON_DEPTH
 from tests.conftest import Keys, bearer
-from tests.monitoring.conftest import WS, AppFactory, Clock, closed_with, events, metric, state
-from tests.monitoring.test_security_scan import BENIGN_TICKETS
+from tests.monitoring.conftest import WS, closed_with, metric
+from tests.security.conftest import AppFactory, Clock, events, state
+from tests.security.test_security_scan import BENIGN_TICKETS
 
 SQLI, XSS, TRAVERSAL = "' OR 1=1 --", "<script>alert(1)</script>", "../../etc/passwd"
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from daemon.monitoring import security_repo
-from daemon.monitoring.profiler import profiled
-from daemon.monitoring.security_settings import RateLimit
+from daemon.observability.profiler import profiled
+from daemon.security import repo
+from daemon.security.settings import RateLimit
 
 EPSILON = 1e-6  # epoch seconds as floats: a call exactly on the boundary must not be refused by rounding
 
@@ -51,8 +51,8 @@ def decide(limit: int, window_seconds: int, now: float, current: int, previous: 
 async def check(conn: object, bucket: str, rule: RateLimit, now: float) -> Decision:
     """Count one call in `bucket` and decide."""
     start = math.floor(now / rule.window_seconds) * rule.window_seconds
-    current, previous = await security_repo.hit(conn, bucket, start, rule.window_seconds)
+    current, previous = await repo.hit(conn, bucket, start, rule.window_seconds)
     decision = decide(rule.limit, rule.window_seconds, now, current, previous)
     if not decision.allowed:
-        await security_repo.unhit(conn, bucket, start)
+        await repo.unhit(conn, bucket, start)
     return decision

@@ -12,11 +12,11 @@ from daemon import accounts, keys
 from daemon.errors import BadRequest, Forbidden, ProblemError, TooManyRequests, Unauthorized
 from daemon.http.body import MAX_JSON_DEPTH, parse_json
 from daemon.http.endpoints import Handler
-from daemon.monitoring import profiler
-from daemon.monitoring.profiler_wiring import profiler_key
-from daemon.monitoring.security_context import IP, SecurityState, security_state
-from daemon.monitoring.security_scan import Finding, json_strings, scan
-from daemon.monitoring.security_settings import IPNetwork, SecuritySettings
+from daemon.observability import profiler
+from daemon.observability.profiling import profiler_key
+from daemon.security.context import IP, SecurityState, security_state
+from daemon.security.scan import Finding, json_strings, scan
+from daemon.security.settings import IPNetwork, SecuritySettings
 
 client_ip_key = web.RequestKey("client_ip", object)
 

@@ -13,10 +13,21 @@ from typing import Any
 from aiohttp import web
 
 from daemon import accounts, keys
-from daemon.demo import DEMO_PARTNER
-from daemon.demo_settings import DemoSettings
+from daemon.autopilot.policy_context import autopilot_state
+from daemon.demo.bootstrap import DEMO_PARTNER
+from daemon.demo.settings import DemoSettings
+from daemon.devnode.resources import energy_limit_of, energy_used
+from daemon.energy.runtime import energy_runtime
 from daemon.energy.snapshot import EnergySnapshot
 from daemon.energy.status import sufficiency
+from daemon.support import repo, service
+from daemon.support.context import support_state
+from daemon.support.models import TicketCreate
+from daemon.support.routes import support_team
+from daemon.tron.addresses import b58
+from daemon.withdrawals import queue_service
+from daemon.withdrawals.models import WithdrawalRequest
+from daemon.withdrawals.state import withdrawal_state
 
 log = logging.getLogger(__name__)
 
@@ -30,9 +41,7 @@ SAMPLE_TICKET = {
 
 
 def _snapshot(app: web.Application) -> EnergySnapshot:
-    energy = app[keys.runtime].energy
-    assert energy is not None  # create_app always sets it
-    return energy.holder.current
+    return app[energy_runtime].holder.current
 
 
 async def _until(app: web.Application, cfg: DemoSettings, done: Callable[[EnergySnapshot], bool]) -> None:
@@ -45,11 +54,6 @@ async def _until(app: web.Application, cfg: DemoSettings, done: Callable[[Energy
 
 async def sample_ticket(app: web.Application) -> int | None:
     """The demo partner's ticket about delayed withdrawals, once per database; its id (None: had one)."""
-    from daemon.support import repo, service
-    from daemon.support.context import support_state
-    from daemon.support.models import TicketCreate
-    from daemon.support.routes import support_team
-
     state = app[support_state]
     async with app[keys.runtime].pool.acquire() as conn:
         partner = await accounts.partner_by_name(conn, DEMO_PARTNER, create=True)
@@ -68,11 +72,6 @@ async def sample_ticket(app: web.Application) -> int | None:
 
 async def queue_withdrawals(app: web.Application, node: Any, count: int) -> None:
     """The demo gateway queues withdrawals as its API calls would; the demo executor sends them later."""
-    from daemon.devnode.addresses import b58
-    from daemon.withdrawals import queue_service
-    from daemon.withdrawals.context import withdrawal_state
-    from daemon.withdrawals.models import WithdrawalRequest
-
     users = [a for a in node.chain.accounts.values() if not a.pool]
     pool = app[keys.runtime].pool
     async with pool.acquire() as conn:
@@ -101,8 +100,6 @@ async def queue_withdrawals(app: web.Application, node: Any, count: int) -> None
 
 def _spent(node: Any, name: str, transfer_energy: int) -> bool:
     """Whether the simulated pool can no longer fund a transfer (the devnode's own books, not a scrape)."""
-    from daemon.devnode.resources import energy_limit_of, energy_used
-
     chain = node.chain
     acc = node.account(name)
     limit = energy_limit_of(acc, chain.params, chain.energy_weight())
@@ -143,8 +140,6 @@ def rent_energy(node: Any, pool: str = "pool-beta") -> None:
 
 async def autopilot_covered(app: web.Application, cfg: DemoSettings, limit_s: float) -> None:
     """Wait (at most `limit_s`) for the autopilot's first confirmed delegation, and tell the story."""
-    from daemon.autopilot.policy_context import autopilot_state
-
     state = app[autopilot_state]
     if state.mode != "act":
         return

@@ -17,8 +17,9 @@ from tronpy.exceptions import TransactionNotFound
 from tronpy.keys import PrivateKey
 
 from daemon import keys
+from daemon.tron.addresses import b58
 from daemon.withdrawals import claims, queue_repo
-from daemon.withdrawals.context import withdrawal_state
+from daemon.withdrawals.state import withdrawal_state
 
 log = logging.getLogger(__name__)
 USDT_UNIT = Decimal(1_000_000)
@@ -36,8 +37,6 @@ async def send_usdt(
 
 
 def _keys_by_address(app: web.Application) -> dict[str, PrivateKey]:
-    from daemon.devnode.addresses import b58  # demo and test runs only
-
     node = app[keys.runtime].devnode
     assert node is not None
     return {

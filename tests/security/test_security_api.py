@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 from daemon.alerts.context import alerts_state, evaluate_once
 from daemon.alerts.settings import DEFAULT_RULES, AlertsSettings
-from daemon.monitoring.profiler_wiring import profiler_key
+from daemon.observability.profiling import profiler_key
 from tests.conftest import Keys, bearer
-from tests.monitoring.conftest import AppFactory, events, state
+from tests.security.conftest import AppFactory, events, state
 
 
 async def test_events_filter_by_type_and_time_and_page_with_a_cursor(sec_app: AppFactory, keys: Keys) -> None:
