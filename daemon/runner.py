@@ -15,6 +15,7 @@ from daemon.config import Settings
 from daemon.db.embedded_watch import keep_alive
 from daemon.db.target import DatabaseTarget, open_database
 from daemon.demo.bootstrap import bootstrap as bootstrap_demo
+from daemon.heap import freeze_startup_heap
 from daemon.http.listener import Runner
 from daemon.runtime import Runtime
 from daemon.tasks import stop_tasks
@@ -124,6 +125,7 @@ async def _serve(settings: Settings, target: DatabaseTarget, stop: asyncio.Event
             return 1
         host, port = runner.addresses[0][:2]
         app[keys.runtime].listen_address = (host, port)
+        freeze_startup_heap()
         print(_banner(settings, app[keys.runtime], target, f"{host}:{port}", new_keys), flush=True)
         log.info("ready address=%s:%s", host, port)
         story = _start_story(settings, app, target)
