@@ -8,6 +8,8 @@ from typing import Any
 
 from aiohttp import web
 
+from daemon.heap import freeze_startup_heap
+
 # The `security:` section benches use: they load one key (and one user) far past the default
 # api_call (100/min) and withdrawal (3/min) limits; bench/ratelimit.py measures the limiter itself.
 NO_RATE_LIMITS = {"rate_limits": {"withdrawal": {"enabled": False}, "api_call": {"enabled": False}}}
@@ -30,6 +32,7 @@ class Served:
         site = web.TCPSite(runner, "127.0.0.1", 0)
         self.loop.run_until_complete(site.start())
         self.port = runner.addresses[0][1]
+        freeze_startup_heap()  # as `tronwatch run` does once it listens
         self.ready.set()
         self.loop.run_forever()
         self.loop.run_until_complete(runner.cleanup())

@@ -18,9 +18,9 @@ from daemon.db import migrate
 from daemon.db.connect import connect, create_pool
 from daemon.db.errors import DB_ERRORS
 from daemon.feature import add_endpoints
+from daemon.housekeeping import purge_idempotency
 from daemon.http.admin_routes import admin_endpoints
 from daemon.http.core_routes import core_endpoints
-from daemon.housekeeping import purge_idempotency
 from daemon.http.keycache import KeyCache
 from daemon.jobs import Job, JobMetrics, Supervisor
 from daemon.metrics import AppMetrics

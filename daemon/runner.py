@@ -16,6 +16,7 @@ from daemon.db.embedded_watch import keep_alive
 from daemon.db.target import DatabaseTarget, open_database
 from daemon.demo.bootstrap import bootstrap as bootstrap_demo
 from daemon.demo.scenario import story_job
+from daemon.heap import freeze_startup_heap
 from daemon.http.listener import Runner
 from daemon.jobs import Supervisor
 from daemon.runtime import Runtime
@@ -121,6 +122,7 @@ async def _serve(settings: Settings, target: DatabaseTarget, stop: asyncio.Event
             return 1
         host, port = runner.addresses[0][:2]
         app[keys.runtime].listen_address = (host, port)
+        freeze_startup_heap()
         print(_banner(settings, app[keys.runtime], target, f"{host}:{port}", new_keys), flush=True)
         log.info("ready address=%s:%s", host, port)
         _start_story(settings, app, target)

@@ -9,9 +9,9 @@ from typing import Any
 
 from aiohttp import web
 
-from daemon.db.errors import DB_ERRORS
 from daemon.alerts.namespaces import NUM, Namespace, Values
 from daemon.alerts.platform import register_namespace
+from daemon.db.errors import DB_ERRORS
 
 log = logging.getLogger(__name__)
 WINDOW = timedelta(minutes=5)

@@ -11,9 +11,6 @@ from aiohttp import web
 from daemon import accounts, keys
 from daemon.errors import BadRequest
 from daemon.http.body import MAX_JSON_DEPTH, parse_json
-from daemon.http.endpoints import Handler
-from daemon.observability import profiler
-from daemon.observability.profiling import profiler_key
 from daemon.security.context import IP, SecurityState, security_state
 from daemon.security.scan import Finding, json_strings
 from daemon.security.settings import IPNetwork, SecuritySettings

@@ -72,7 +72,14 @@ async def create_ticket(request: web.Request) -> web.Response:
         # The notifications go out with the Sender's next poll (alerts.sender_idle), batched under load.
         async with request.app[keys.runtime].pool.acquire() as conn:
             row = await service.create_ticket(
-                conn, actor, body, state.clock(), state.settings, state.rules, *support_team(request.app)
+                conn,
+                actor,
+                body,
+                state.clock(),
+                state.settings,
+                state.rules,
+                *support_team(request.app),
+                full=False,
             )
         created.append(row)
         # The trigger's rendering of the ticket (what GET and the list return): no model round trip.

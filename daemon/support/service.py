@@ -53,8 +53,13 @@ async def create_ticket(
     rules: Rules,
     receivers: list[str] | None = None,
     external_url: str = "",
+    *,
+    full: bool = True,
 ) -> dict[str, Any]:
-    """A new open ticket, classified, with its SLA deadlines, a `created` event and its notifications."""
+    """A new open ticket, classified, with its SLA deadlines, a `created` event and its notifications.
+
+    Without `full`, the row has only id, api_json, category and priority.
+    """
     attachments = check_attachments(body.attachments, cfg.attachment_max_bytes)
     c = rules.classify(body.title, body.description, body.priority)
     first, resolution = lifecycle.due_times(now, c.priority, 0.0, cfg.sla)
@@ -79,7 +84,7 @@ async def create_ticket(
     template, ticket_id = ("{}", "")
     if receivers:
         template, ticket_id = notify_outbox.created_template(ticket, now, external_url)
-    return await repo.insert_ticket(conn, ticket, actor.id, detail, receivers, template, ticket_id)
+    return await repo.insert_ticket(conn, ticket, actor.id, detail, receivers, template, ticket_id, full=full)
 
 
 async def get_ticket(conn: Any, actor: Actor, ticket_id: int, *, lock: bool = False) -> dict[str, Any]:

@@ -35,15 +35,19 @@ class InFlight:
         slot.users += 1
         try:
             waited = slot.users > 1  # someone holds it or queued first (a just-released lock is not free)
-            try:
-                async with asyncio.timeout(self.wait_seconds):
-                    await slot.lock.acquire()
-            except TimeoutError:
-                raise Conflict(
-                    "a request for this withdrawal is still in progress; retry shortly",
-                    field="withdrawal_id",
-                    headers={"Retry-After": "1"},
-                ) from None
+            if waited:
+                try:
+                    async with asyncio.timeout(self.wait_seconds):
+                        await slot.lock.acquire()
+                except TimeoutError:
+                    raise Conflict(
+                        "a request for this withdrawal is still in progress; retry shortly",
+                        field="withdrawal_id",
+                        headers={"Retry-After": "1"},
+                    ) from None
+            else:
+                # A new slot's lock is free: taken at once, so no timer to arm and cancel (the usual case).
+                await slot.lock.acquire()
             try:
                 yield waited
             finally:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, Field, field_validator
@@ -14,6 +15,12 @@ from daemon.http.body import RequestModel
 ID_PATTERN = r"^[A-Za-z0-9._:@-]+$"  # same as the status route's user_id
 QueueStatus = Literal["waiting", "released", "processing", "completed", "cancelled"]
 EmergencyStatus = Literal["pending_trx_payment", "verifying", "paid", "processing", "completed", "expired"]
+
+
+@lru_cache(maxsize=4096)
+def is_address(value: str) -> bool:
+    """Whether `value` is a base58check TRON address (remembered: users withdraw to the same ones)."""
+    return bool(keys.is_base58check_address(value))
 
 
 def _plain(value: Decimal) -> Decimal:
@@ -50,7 +57,7 @@ class WithdrawalRequest(RequestModel):
     @field_validator("to_address")
     @classmethod
     def _address(cls, value: str) -> str:
-        if not keys.is_base58check_address(value):
+        if not is_address(value):
             raise ValueError("not a valid base58 TRON address")
         return value
 
@@ -139,7 +146,7 @@ class EmergencyRequest(WithdrawalRequest):
     @field_validator("payer_address")
     @classmethod
     def _payer(cls, value: str | None) -> str | None:
-        if value is not None and not keys.is_base58check_address(value):
+        if value is not None and not is_address(value):
             raise ValueError("not a valid base58 TRON address")
         return value
 

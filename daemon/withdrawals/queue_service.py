@@ -91,8 +91,11 @@ async def view(conn: Any, app: web.Application, row: Any) -> QueueEntry:
     return _entry(dict(row), position, wait)
 
 
+_ENTRY_FIELDS = frozenset(QueueEntry.model_fields)
+
+
 def _entry(data: dict[str, Any], position: int | None, wait: int | None) -> QueueEntry:
-    fields = {k: v for k, v in data.items() if k in QueueEntry.model_fields}
+    fields = {k: v for k, v in data.items() if k in _ENTRY_FIELDS}
     fields.update(queue_position=position, estimated_wait_time=wait, pool=data.get("pool_name"))
     return QueueEntry(**fields)
 

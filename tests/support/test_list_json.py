@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
+from daemon.support import repo, service
+from daemon.support.models import TicketQuery
+from daemon.support.service import Actor
 from tests.support.conftest import TICKETS, Desk
 
 
@@ -40,3 +44,29 @@ async def test_list_items_equal_the_tickets_themselves(desk: Desk) -> None:
     ).json()
     assert [t["id"] for t in one["items"] + rest["items"]] == [rich["id"], plain["id"]]
     assert rest["next_cursor"] is None
+
+
+async def test_a_partners_page_is_not_planned_again_on_every_request(desk: Desk) -> None:
+    async with desk.pool.acquire() as conn:
+        # A desk with history (acme owns a tenth of 20,000 tickets), and statistics that say so.
+        await conn.execute(
+            "INSERT INTO support_tickets (partner_id, title, description, category, category_source, "
+            "priority, priority_source, status, created_at, updated_at, last_activity_at, "
+            "first_response_due_at, resolution_due_at) "
+            "SELECT CASE WHEN g % 10 = 0 THEN $1::bigint ELSE $2::bigint END, 'Ticket ' || g, 'Seeded', "
+            "'other', 'auto', 'low', 'auto', 'closed', $3, $3, $3, $3, $3 "
+            "FROM generate_series(1, 20000) AS g",
+            desk.acme_id,
+            await conn.fetchval("SELECT id FROM partners WHERE name = 'globex'"),
+            desk.clock(),
+        )
+        await conn.execute("ANALYZE support_tickets")
+        for _ in range(10):  # PostgreSQL tries 5 custom plans before it may settle on the generic one
+            text = await service.list_tickets_json(conn, Actor("partner", desk.acme_id), TicketQuery())
+            assert len(json.loads(text)["items"]) == 50
+        plans = await conn.fetchrow(
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement = $1",
+            repo._PAGE_FOR_PARTNER,
+        )
+    # Planned per request, the page cost PostgreSQL more CPU than reading it (bench/ticket_list.py).
+    assert plans["generic_plans"] >= 5, dict(plans)
