@@ -34,7 +34,10 @@ def _sources() -> list[Path]:
         p
         for top in SCANNED
         for p in sorted((ROOT / top).rglob("*"))
-        if p.suffix in SUFFIXES and p.is_file() and p.resolve() != me and ".pytest-tmp" not in p.parts
+        if p.suffix in SUFFIXES
+        and p.is_file()
+        and p.resolve() != me
+        and not {".pytest-tmp", "node_modules", "__pycache__"} & set(p.parts)  # not ours: installed or made
     ]
 
 
