@@ -22,6 +22,7 @@ from served import Served
 from ticket_create import bench_database, partner_key, verdict
 
 from daemon.withdrawals import dispatcher
+from daemon.withdrawals.deps import withdrawal_deps
 
 TARGET_S = 5.0
 ENERGY = 64_285
@@ -78,7 +79,7 @@ def main() -> int:
             t0 = time.perf_counter()
             released, cycles = 0, 0
             while released < n and cycles < 100:
-                released += served.call(dispatcher.cycle(app))
+                released += served.call(dispatcher.cycle(app[withdrawal_deps]))
                 cycles += 1
             took = time.perf_counter() - t0
     print(f"dispatch: {n} waiting entries, 3 pools with room for all")

@@ -38,6 +38,7 @@ from daemon import keys as app_keys
 from daemon.tron.client import TronClient
 from daemon.tron.options import TronClientOptions
 from daemon.withdrawals import scanner
+from daemon.withdrawals.deps import withdrawal_deps
 from daemon.withdrawals.state import withdrawal_state
 
 PAY_TO = "TLsV52sRDL79HXGGm9yzwKibb6BeruhUzy"
@@ -169,7 +170,7 @@ async def paid(url: str, prefix: str) -> int:
 async def timed_scan(app: web.Application) -> tuple[float, float, bool]:
     """(wall s, this thread's CPU s, caught up) of one scan on the app's loop."""
     w0, c0 = time.perf_counter(), time.thread_time()
-    caught_up = await scanner.scan(app)
+    caught_up = await scanner.scan(app[withdrawal_deps])
     return time.perf_counter() - w0, time.thread_time() - c0, caught_up
 
 

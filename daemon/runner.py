@@ -15,7 +15,7 @@ from daemon.config import Settings
 from daemon.db.embedded_watch import keep_alive
 from daemon.db.target import DatabaseTarget, open_database
 from daemon.demo.bootstrap import bootstrap as bootstrap_demo
-from daemon.demo.scenario import story_job
+from daemon.demo.context import story_job
 from daemon.heap import freeze_startup_heap
 from daemon.http.listener import Runner
 from daemon.jobs import Supervisor

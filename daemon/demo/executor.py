@@ -9,17 +9,19 @@ from __future__ import annotations
 
 import logging
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
-from aiohttp import web
 from tronpy import AsyncTron
 from tronpy.exceptions import TransactionNotFound
 from tronpy.keys import PrivateKey
 
-from daemon import keys
 from daemon.jobs import Job
 from daemon.tron.addresses import b58
 from daemon.withdrawals import claims, queue_repo
-from daemon.withdrawals.state import withdrawal_state
+from daemon.withdrawals.deps import WithdrawalDeps
+
+if TYPE_CHECKING:
+    from daemon.devnode.app import Devnode  # loaded only when demo mode starts one
 
 log = logging.getLogger(__name__)
 USDT_UNIT = Decimal(1_000_000)
@@ -36,9 +38,7 @@ async def send_usdt(
     return str(ret["txid"])
 
 
-def _keys_by_address(app: web.Application) -> dict[str, PrivateKey]:
-    node = app[keys.runtime].devnode
-    assert node is not None
+def _keys_by_address(node: Devnode) -> dict[str, PrivateKey]:
     return {
         b58(acc.address): PrivateKey(acc.private_key)
         for acc in node.chain.accounts.values()
@@ -46,17 +46,17 @@ def _keys_by_address(app: web.Application) -> dict[str, PrivateKey]:
     }
 
 
-async def settle(app: web.Application) -> int:
+async def settle(deps: WithdrawalDeps) -> int:
     """Complete the broadcast transfers whose block shows success; returns how many were completed.
 
     A failed one is not reported: its claim runs out and the withdrawal goes back to the queue's head.
     """
-    state, runtime = app[withdrawal_state], app[keys.runtime]
-    assert runtime.tron is not None
+    state, tron = deps.state, deps.tron
+    assert tron is not None
     done = 0
     for txid, (partner_id, item) in list(state.broadcasts.items()):
         try:
-            info = await runtime.tron.raw.get_transaction_info(txid)
+            info = await tron.raw.get_transaction_info(txid)
         except TransactionNotFound:
             continue  # not in a block yet
         del state.broadcasts[txid]
@@ -71,31 +71,31 @@ async def settle(app: web.Application) -> int:
             )
             continue
         if item.kind == "emergency":
-            await claims.complete_emergency(app, partner_id, item.id, txid)
+            await claims.complete_emergency(deps, partner_id, item.id, txid)
         else:
-            await claims.complete_queued(app, partner_id, item.id, txid)
+            await claims.complete_queued(deps, partner_id, item.id, txid)
         done += 1
     return done
 
 
-async def cycle(app: web.Application) -> int:
+async def cycle(deps: WithdrawalDeps, node: Devnode) -> int:
     """Complete what earlier passes sent, then claim everything claimable and send it; returns completions."""
-    state, runtime = app[withdrawal_state], app[keys.runtime]
-    assert runtime.tron is not None
-    wallet_keys, done = _keys_by_address(app), await settle(app)
-    async with runtime.pool.acquire() as conn:
+    state, tron = deps.state, deps.tron
+    assert tron is not None
+    wallet_keys, done = _keys_by_address(node), await settle(deps)
+    async with deps.pool.acquire() as conn:
         partners = await queue_repo.partners_with_work(conn)
     for partner_id in partners:
         # The HTTP executor's own steps (claims.py): same fee_limit, same metrics, same checks.
-        for item in await claims.claim(app, partner_id, state.settings.claim_limit):
+        for item in await claims.claim(deps, partner_id, state.settings.claim_limit):
             key = wallet_keys.get(item.from_address)
             if key is None:
                 log.warning("demo executor has no key for %s; the claim will time out", item.from_address)
                 continue
             try:
                 txid = await send_usdt(
-                    runtime.tron.raw,
-                    runtime.tron.options.usdt,
+                    tron.raw,
+                    tron.options.usdt,
                     key,
                     item.to_address,
                     item.amount,
@@ -108,11 +108,11 @@ async def cycle(app: web.Application) -> int:
     return done
 
 
-def job(app: web.Application) -> Job:
+def job(deps: WithdrawalDeps, node: Devnode) -> Job:
     """`demo-executor` (this replica, while the devnode runs): a pass every `executor_interval` seconds."""
-    state = app[withdrawal_state]
+    state = deps.state
 
     async def once() -> None:
-        await cycle(app)
+        await cycle(deps, node)
 
     return Job("demo-executor", once, interval=lambda: state.settings.executor_interval)

@@ -7,28 +7,25 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from aiohttp import web
-
-from daemon import accounts, keys
-from daemon.autopilot.policy_context import autopilot_state
+from daemon import accounts
+from daemon.autopilot.policy import AutopilotState
 from daemon.demo.bootstrap import DEMO_PARTNER
 from daemon.demo.settings import DemoSettings
 from daemon.devnode.resources import energy_limit_of, energy_used
-from daemon.energy.runtime import energy_runtime
 from daemon.energy.snapshot import EnergySnapshot
 from daemon.energy.status import sufficiency
 from daemon.jobs import Job
 from daemon.support import repo, service
 from daemon.support.models import TicketCreate
-from daemon.support.routes import support_team
-from daemon.support.state import support_state
+from daemon.support.state import SupportState
 from daemon.tron.addresses import b58
 from daemon.withdrawals import queue_service
+from daemon.withdrawals.deps import WithdrawalDeps
 from daemon.withdrawals.models import WithdrawalRequest
-from daemon.withdrawals.state import withdrawal_state
 
 log = logging.getLogger(__name__)
 
@@ -41,30 +38,40 @@ SAMPLE_TICKET = {
 }
 
 
-def _snapshot(app: web.Application) -> EnergySnapshot:
-    return app[energy_runtime].holder.current
+@dataclass(frozen=True, slots=True)
+class StoryDeps:
+    """What the story drives and reads: the devnode, the withdrawal queue, the support desk, the autopilot."""
+
+    cfg: DemoSettings
+    node: Any  # the in-process Devnode
+    withdrawals: WithdrawalDeps  # also the pool and the energy snapshot
+    support: SupportState
+    team: tuple[list[str], str]  # (receivers told of new tickets, external URL for links)
+    autopilot: AutopilotState
+    transfer_energy: int  # energy.transfer_energy
+    quiet_rate: float  # tron.devnode_traffic_per_hour, the traffic between busy spells
 
 
-async def _until(app: web.Application, cfg: DemoSettings, done: Callable[[EnergySnapshot], bool]) -> None:
+async def _until(deps: StoryDeps, done: Callable[[EnergySnapshot], bool]) -> None:
     def reached() -> bool:
-        snap = _snapshot(app)
+        snap = deps.withdrawals.snapshot()
         return bool(snap.pools) and not snap.stale() and done(snap)
 
     while not reached():
-        await asyncio.sleep(cfg.poll_seconds)
+        await asyncio.sleep(deps.cfg.poll_seconds)
 
 
-async def sample_ticket(app: web.Application) -> int | None:
+async def sample_ticket(deps: StoryDeps) -> int | None:
     """The demo partner's ticket about delayed withdrawals, once per database; its id (None: had one)."""
-    state = app[support_state]
-    async with app[keys.runtime].pool.acquire() as conn:
+    state = deps.support
+    async with deps.withdrawals.pool.acquire() as conn:
         partner = await accounts.partner_by_name(conn, DEMO_PARTNER, create=True)
         if await repo.partner_has_tickets(conn, partner["id"]):
             return None
         actor = service.Actor("partner", partner["id"])
         body = TicketCreate(**SAMPLE_TICKET)
         row = await service.create_ticket(
-            conn, actor, body, state.clock(), state.settings, state.rules, *support_team(app)
+            conn, actor, body, state.clock(), state.settings, state.rules, *deps.team
         )
     state.metrics.created.labels(row["category"], row["priority"]).inc()
     state.touched()
@@ -72,10 +79,11 @@ async def sample_ticket(app: web.Application) -> int | None:
     return int(row["id"])
 
 
-async def queue_withdrawals(app: web.Application, node: Any, count: int) -> None:
+async def queue_withdrawals(deps: StoryDeps, count: int) -> None:
     """The demo gateway queues withdrawals as its API calls would; the demo executor sends them later."""
-    users = [a for a in node.chain.accounts.values() if not a.pool]
-    pool = app[keys.runtime].pool
+    users = [a for a in deps.node.chain.accounts.values() if not a.pool]
+    queue = deps.withdrawals
+    pool = queue.pool
     async with pool.acquire() as conn:
         partner = await accounts.partner_by_name(conn, DEMO_PARTNER, create=True)
     round_id = int(time.time())
@@ -87,9 +95,9 @@ async def queue_withdrawals(app: web.Application, node: Any, count: int) -> None
             to_address=b58(user.address),
             amount=Decimal("25"),
         )
-        required = await queue_service.required_energy(app, body.to_address)
+        required = await queue_service.required_energy(queue, body.to_address)
         async with pool.acquire() as conn:
-            _, entry = await queue_service.enqueue(conn, app, partner["id"], body, required)
+            _, entry = await queue_service.enqueue(conn, queue, partner["id"], body, required)
         log.info(
             "demo: withdrawal queued id=%s user=%s position=%s wait_minutes=%s",
             entry.id,
@@ -97,7 +105,7 @@ async def queue_withdrawals(app: web.Application, node: Any, count: int) -> None
             entry.queue_position,
             entry.estimated_wait_time,
         )
-    app[withdrawal_state].poke()
+    queue.state.poke()
 
 
 def _spent(node: Any, name: str, transfer_energy: int) -> bool:
@@ -108,9 +116,9 @@ def _spent(node: Any, name: str, transfer_energy: int) -> bool:
     return bool(limit - energy_used(acc, chain.head_slot) < transfer_energy)
 
 
-async def _busy_spell(app: web.Application, cfg: DemoSettings, node: Any, pools: list[str]) -> None:
+async def _busy_spell(deps: StoryDeps, pools: list[str]) -> None:
     """Users withdraw fast until every pool is spent; each pool's traffic stops when it is (no TRX burned)."""
-    transfer_energy = app[keys.settings].energy.transfer_energy
+    cfg, node, transfer_energy = deps.cfg, deps.node, deps.transfer_energy
     log.info("demo: a busy spell starts, pools drain transfers_per_hour=%s", cfg.busy_transfers_per_hour)
     node.set_speed(cfg.busy_speed)
     busy = list(pools)
@@ -140,14 +148,13 @@ def rent_energy(node: Any, pool: str = "pool-beta") -> None:
     log.info("demo: %s delegates energy to pool=%s", RENTAL["name"], pool)
 
 
-async def autopilot_covered(app: web.Application, cfg: DemoSettings, limit_s: float) -> None:
+async def autopilot_covered(deps: StoryDeps, limit_s: float) -> None:
     """Wait (at most `limit_s`) for the autopilot's first confirmed delegation, and tell the story."""
-    state = app[autopilot_state]
-    if state.mode != "act":
+    if deps.autopilot.mode != "act":
         return
     deadline = time.monotonic() + limit_s
     while time.monotonic() < deadline:
-        async with app[keys.runtime].pool.acquire() as conn:
+        async with deps.withdrawals.pool.acquire() as conn:
             row = await conn.fetchrow(
                 "SELECT a.id, p.name FROM autopilot_actions a JOIN energy_pools p ON p.id = a.pool_id "
                 "WHERE a.kind = 'delegate' AND a.state = 'confirmed' ORDER BY a.id LIMIT 1"
@@ -160,48 +167,50 @@ async def autopilot_covered(app: web.Application, cfg: DemoSettings, limit_s: fl
                 row["id"],
             )
             return
-        await asyncio.sleep(cfg.poll_seconds)
+        await asyncio.sleep(deps.cfg.poll_seconds)
 
 
-def story_job(app: web.Application, cfg: DemoSettings) -> Job:
+def job(deps: StoryDeps) -> Job:
     """`demo-scenario`: a calm prelude once, then the busy spell and the recovery, round after round."""
-    node: Any = app[keys.runtime].devnode
-    pools = [a.name for a in node.chain.accounts.values() if a.pool]
+    pools = [a.name for a in deps.node.chain.accounts.values() if a.pool]
     begun = False
 
     async def once() -> None:
         nonlocal begun
         if not begun:
-            await _prelude(app, cfg, node)
+            await _prelude(deps)
             begun = True
-        await _round(app, cfg, node, pools)
+        await _round(deps, pools)
 
     return Job("demo-scenario", once, interval=0.0)
 
 
-async def _prelude(app: web.Application, cfg: DemoSettings, node: Any) -> None:
+async def _prelude(deps: StoryDeps) -> None:
+    cfg, node = deps.cfg, deps.node
     if any(a.name == "pool-beta" for a in node.chain.accounts.values()):
         rent_energy(node)
     # A calm spell on a fast clock first, so the daily consumption and runway figures have a baseline.
     node.set_speed(cfg.recover_speed)
     await asyncio.sleep(cfg.calm_seconds)
     # pool-gamma starts nearly spent: the autopilot covers it from the reserve before anyone waits.
-    await autopilot_covered(app, cfg, limit_s=30.0)
+    await autopilot_covered(deps, limit_s=30.0)
 
 
-async def _round(app: web.Application, cfg: DemoSettings, node: Any, pools: list[str]) -> None:
-    quiet_rate = app[keys.settings].tron.devnode_traffic_per_hour
-    await _busy_spell(app, cfg, node, pools)
-    await _until(app, cfg, lambda s: not sufficiency(s).sufficient)
-    log.info("demo: no pool can fund a transfer, withdrawals queue level=%s", _snapshot(app).level)
+async def _round(deps: StoryDeps, pools: list[str]) -> None:
+    cfg, node, quiet_rate = deps.cfg, deps.node, deps.quiet_rate
+    await _busy_spell(deps, pools)
+    await _until(deps, lambda s: not sufficiency(s).sufficient)
+    log.info(
+        "demo: no pool can fund a transfer, withdrawals queue level=%s", deps.withdrawals.snapshot().level
+    )
     if cfg.queued_withdrawals:
-        await queue_withdrawals(app, node, cfg.queued_withdrawals)
+        await queue_withdrawals(deps, cfg.queued_withdrawals)
     if cfg.sample_ticket:
-        await sample_ticket(app)
+        await sample_ticket(deps)
     await asyncio.sleep(cfg.hold_seconds)
     node.set_speed(cfg.recover_speed)  # no traffic: it would scale with the clock and outpace recovery
     log.info("demo: the busy spell is over, pools recover speed=%s", cfg.recover_speed)
-    await _until(app, cfg, lambda s: s.level == "ok")
+    await _until(deps, lambda s: s.level == "ok")
     node.set_speed(1.0)
     for pool in pools:
         if quiet_rate > 0:

@@ -21,8 +21,8 @@ from daemon.http.endpoints import Endpoint
 
 API = "/api/v1"
 
-# (app, partner_id, user_id) -> (queue position, wait minutes or None), or None when not queued.
-QueueLookup = Callable[[web.Application, int, str], Awaitable[tuple[int, int | None] | None]]
+# (partner_id, user_id) -> (queue position, wait minutes or None), or None when not queued.
+QueueLookup = Callable[[int, str], Awaitable[tuple[int, int | None] | None]]
 # Set by the withdrawals package; the energy package does not depend on it.
 queue_lookup: web.AppKey[QueueLookup] = web.AppKey("queue_lookup")
 # Set by the autopilot package: pool id (None: the pools as one) -> seconds until short, inf, or None.
@@ -107,7 +107,7 @@ async def energy_status(request: web.Request) -> web.Response:
     body = render(snap, lang, snap.stale(), speed, forecast_hours(request.app, None))
     lookup = request.app.get(queue_lookup)
     if query.user_id is not None and lookup is not None:
-        found = await lookup(request.app, request[keys.principal].partner_id or 0, query.user_id)
+        found = await lookup(request[keys.principal].partner_id or 0, query.user_id)
         if found is not None:
             data = json.loads(body)
             data["queue_position"], data["estimated_wait_time"] = found

@@ -24,8 +24,8 @@ from daemon.web.maintenance_notice import NoticeCache, notice_cache, notices, wh
 from daemon.web.settings import StatusPageSettings
 from daemon.web.texts import TEXTS, fee_text, wait_text
 from daemon.withdrawals import queue_repo, queue_service
+from daemon.withdrawals.deps import withdrawal_deps
 from daemon.withdrawals.estimate import minutes
-from daemon.withdrawals.state import withdrawal_state
 
 log = logging.getLogger(__name__)
 State = Literal["sufficient", "congested", "unknown"]
@@ -69,12 +69,12 @@ def _environment() -> jinja2.Environment:
 
 async def back_of_queue_wait(app: web.Application, snap: EnergySnapshot) -> int | None:
     """Minutes until a withdrawal joining the queue now would be released (the queue's own estimator)."""
-    runtime = app[keys.runtime]
-    if app.get(withdrawal_state) is None or runtime.pool is None:
+    runtime, queue = app[keys.runtime], app.get(withdrawal_deps)
+    if queue is None or runtime.pool is None:
         return sufficiency(snap, speed=runtime.chain_speed()).wait_minutes
     async with runtime.pool.acquire() as conn:
         energy_ahead = await queue_repo.waiting_energy(conn)
-        return minutes(await queue_service.wait_seconds(conn, app, energy_ahead, snap.transfer_energy))
+        return minutes(await queue_service.wait_seconds(conn, queue, energy_ahead, snap.transfer_energy))
 
 
 async def status_view(app: web.Application) -> StatusView:

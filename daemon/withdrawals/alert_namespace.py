@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from aiohttp import web
-
 from daemon.alerts.namespaces import NUM, Namespace, Values
-from daemon.alerts.platform import register_namespace
+from daemon.alerts.platform import Reader
 from daemon.observability.values import gauge_value
 from daemon.withdrawals.metrics import WithdrawalMetrics
 
@@ -16,8 +14,8 @@ QUEUE = Namespace(
 )
 
 
-def register(app: web.Application, metrics: WithdrawalMetrics) -> None:
-    """Let rules name `queue.*`, read from the queue gauges this replica refreshes."""
+def reader(metrics: WithdrawalMetrics) -> Reader:
+    """`queue.*` values, read from the queue gauges this replica refreshes."""
 
     def queue() -> Values:
         return {
@@ -25,4 +23,4 @@ def register(app: web.Application, metrics: WithdrawalMetrics) -> None:
             "oldest_wait_minutes": gauge_value(metrics.oldest_wait) / 60,
         }
 
-    register_namespace(app, QUEUE, queue)
+    return queue

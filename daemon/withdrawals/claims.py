@@ -6,14 +6,11 @@ import math
 from datetime import timedelta
 from typing import Any
 
-from aiohttp import web
-
-from daemon import keys
 from daemon.energy.quote import FALLBACK_ENERGY
-from daemon.energy.runtime import energy_runtime
+from daemon.energy.snapshot import EnergySnapshot
 from daemon.withdrawals import emergency_repo, emergency_service, queue_repo, queue_service
+from daemon.withdrawals.deps import WithdrawalDeps
 from daemon.withdrawals.models import ClaimedItem
-from daemon.withdrawals.state import withdrawal_state
 
 QUEUE = "/api/v1/energy/queue"
 EMERGENCY = "/api/v1/energy/emergency-withdrawal"
@@ -32,21 +29,19 @@ def fee_limit(energy: int, energy_fee_sun: int | None, margin: float, cold_energ
     return math.ceil(max(energy, cold_energy) * (energy_fee_sun or MAX_HISTORIC_ENERGY_FEE) * margin)
 
 
-def cold_recipient_energy(app: web.Application) -> int:
+def cold_recipient_energy(snap: EnergySnapshot) -> int:
     """Energy of a USDT transfer to an address holding none: the scraper's chain estimate, else 130,285."""
-    energy = app.get(energy_runtime)
-    quote = energy.holder.current.quote if energy is not None else None
-    return quote.energy if quote is not None else FALLBACK_ENERGY
+    return snap.quote.energy if snap.quote is not None else FALLBACK_ENERGY
 
 
-async def claim(app: web.Application, partner_id: int, limit: int) -> list[ClaimedItem]:
+async def claim(deps: WithdrawalDeps, partner_id: int, limit: int) -> list[ClaimedItem]:
     """Claim this partner's paid emergencies, then released entries, up to `limit` in all."""
-    state, energy = app[withdrawal_state], app.get(energy_runtime)
-    fee = energy.holder.current.energy_fee_sun if energy is not None else None
-    now, margin, cold = state.clock(), state.settings.fee_limit_margin, cold_recipient_energy(app)
+    state, snap = deps.state, deps.snapshot()
+    fee = snap.energy_fee_sun
+    now, margin, cold = state.clock(), state.settings.fee_limit_margin, cold_recipient_energy(snap)
     expires = now + timedelta(seconds=state.settings.claim_timeout)
     limit = min(limit, state.settings.claim_limit)
-    async with app[keys.runtime].pool.acquire() as conn, conn.transaction():
+    async with deps.pool.acquire() as conn, conn.transaction():
         emergencies = await emergency_repo.claim(conn, partner_id, limit, now)
         queued = (
             await queue_repo.claim(conn, partner_id, limit - len(emergencies), now)
@@ -93,18 +88,18 @@ async def claim(app: web.Application, partner_id: int, limit: int) -> list[Claim
     ]
 
 
-async def complete_queued(app: web.Application, partner_id: int, entry_id: int, tx_hash: str) -> None:
+async def complete_queued(deps: WithdrawalDeps, partner_id: int, entry_id: int, tx_hash: str) -> None:
     """Record the broadcast transfer of a claimed queue entry."""
-    state = app[withdrawal_state]
-    async with app[keys.runtime].pool.acquire() as conn, conn.transaction():
+    state = deps.state
+    async with deps.pool.acquire() as conn, conn.transaction():
         await queue_service.complete(conn, partner_id, entry_id, tx_hash, state.clock())
     state.inflight_cache = None
 
 
-async def complete_emergency(app: web.Application, partner_id: int, emergency_id: int, tx_hash: str) -> Any:
+async def complete_emergency(deps: WithdrawalDeps, partner_id: int, emergency_id: int, tx_hash: str) -> Any:
     """Record the broadcast transfer of a claimed emergency; counted once, when it first completes."""
-    state = app[withdrawal_state]
-    async with app[keys.runtime].pool.acquire() as conn, conn.transaction():
+    state = deps.state
+    async with deps.pool.acquire() as conn, conn.transaction():
         row, newly = await emergency_service.complete(conn, partner_id, emergency_id, tx_hash, state.clock())
     if newly:
         state.metrics.emergency.labels("completed").inc()

@@ -9,9 +9,12 @@ from functools import partial
 from aiohttp import web
 
 from daemon import keys
-from daemon.energy.status_routes import queue_lookup
+from daemon.alerts.platform import register_namespace
+from daemon.energy.runtime import energy_runtime
+from daemon.energy.status_routes import QueueLookup, queue_lookup
 from daemon.jobs import Job
 from daemon.withdrawals import alert_namespace, dispatcher, queue_repo, watcher
+from daemon.withdrawals.deps import WithdrawalDeps, withdrawal_deps
 from daemon.withdrawals.metrics import WithdrawalMetrics
 from daemon.withdrawals.queue_service import queue_position
 from daemon.withdrawals.settings import WithdrawalSettings
@@ -24,7 +27,7 @@ GAUGE_INTERVAL = 5.0
 def install(
     app: web.Application, settings: WithdrawalSettings | None = None, *, clock: Clock = utc_now
 ) -> WithdrawalState:
-    """Attach state and metrics (no I/O); settings default to `withdrawals:` or built-ins."""
+    """Attach state, deps and metrics (no I/O); settings default to `withdrawals:` or built-ins."""
     if settings is None:
         settings = app[keys.settings].withdrawals
     state = WithdrawalState(
@@ -33,16 +36,19 @@ def install(
         metrics=WithdrawalMetrics.register(app[keys.metrics].registry),
         pay_to=settings.pay_to,
     )
+    deps = WithdrawalDeps(state, app[energy_runtime].holder, app[keys.runtime])
     app[withdrawal_state] = state
-    alert_namespace.register(app, state.metrics)
-    app[queue_lookup] = queue_position
+    app[withdrawal_deps] = deps
+    register_namespace(app, alert_namespace.QUEUE, alert_namespace.reader(state.metrics))
+    lookup: QueueLookup = partial(queue_position, deps)
+    app[queue_lookup] = lookup
     return state
 
 
-async def _refresh_gauges(app: web.Application) -> None:
+async def _refresh_gauges(deps: WithdrawalDeps) -> None:
     """tronwatch_queue_waiting / _oldest_wait_seconds on every replica (each is scraped on its own)."""
-    state = app[withdrawal_state]
-    async with app[keys.runtime].pool.acquire() as conn:
+    state = deps.state
+    async with deps.pool.acquire() as conn:
         row = await queue_repo.figures(conn)
     state.metrics.waiting.set(row["waiting"])
     oldest = row["oldest"]
@@ -51,8 +57,8 @@ async def _refresh_gauges(app: web.Application) -> None:
 
 async def withdrawals_context(app: web.Application) -> AsyncIterator[None]:
     """Dispatcher and payment watcher under leader leases, queue gauges on every replica."""
-    jobs = app[keys.jobs]
-    jobs.add(dispatcher.job(app))
-    jobs.add(watcher.job(app))
-    jobs.add(Job("queue-gauges", partial(_refresh_gauges, app), interval=GAUGE_INTERVAL))
+    jobs, deps = app[keys.jobs], app[withdrawal_deps]
+    jobs.add(dispatcher.job(deps))
+    jobs.add(watcher.job(deps))
+    jobs.add(Job("queue-gauges", partial(_refresh_gauges, deps), interval=GAUGE_INTERVAL))
     yield

@@ -14,15 +14,11 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
-from aiohttp import web
-
-from daemon import keys
-from daemon.energy.runtime import energy_runtime
 from daemon.energy.snapshot import EnergySnapshot
 from daemon.jobs import Job
 from daemon.jobs.lease import lock_id
 from daemon.withdrawals import queue_repo
-from daemon.withdrawals.state import withdrawal_state
+from daemon.withdrawals.deps import WithdrawalDeps
 
 log = logging.getLogger(__name__)
 # Serialises dispatch runs across replicas, so two runs never count the same energy (belt and braces:
@@ -73,10 +69,9 @@ def rooms_of(snap: EnergySnapshot, inflight: dict[int, int]) -> list[PoolRoom]:
     ]
 
 
-async def cycle(app: web.Application) -> int:
+async def cycle(deps: WithdrawalDeps) -> int:
     """One dispatch run; returns how many entries were released."""
-    state, runtime = app[withdrawal_state], app[keys.runtime]
-    snap = app[energy_runtime].holder.current
+    state, snap = deps.state, deps.snapshot()
     if snap.stale():
         return 0  # old figures could promise energy that is gone; wait for a fresh scrape
     usable = [p for p in snap.pools if p.enabled and p.up and p.has_data and p.last_scraped_at is not None]
@@ -84,7 +79,7 @@ async def cycle(app: web.Application) -> int:
         return 0
     settle = timedelta(seconds=state.settings.settle_seconds)
     released = 0
-    async with runtime.pool.acquire() as conn, conn.transaction():
+    async with deps.pool.acquire() as conn, conn.transaction():
         await conn.execute("SELECT pg_advisory_xact_lock($1)", DISPATCH_LOCK)
         cutoffs = [p.last_scraped_at - settle for p in usable if p.last_scraped_at is not None]
         held = await queue_repo.inflight(conn, [p.id for p in usable], cutoffs)
@@ -104,15 +99,15 @@ async def cycle(app: web.Application) -> int:
     return released
 
 
-def job(app: web.Application) -> Job:
+def job(deps: WithdrawalDeps) -> Job:
     """`withdrawal-dispatcher` (leader): every `dispatch_interval`, or sooner when poked (enqueue, snapshot).
 
     Pokes within POKE_GAP share one run: under an enqueue burst, a run per request would hog the database.
     """
-    state = app[withdrawal_state]
+    state = deps.state
 
     async def once() -> None:
-        await cycle(app)
+        await cycle(deps)
 
     gap = min(POKE_GAP, state.settings.dispatch_interval)
     every = state.settings.dispatch_interval

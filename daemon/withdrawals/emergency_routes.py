@@ -16,8 +16,8 @@ from daemon.http.endpoints import Endpoint, json_response, path_id
 from daemon.security.middleware import limit_withdrawal
 from daemon.withdrawals import claims, emergency_repo, emergency_service, payments_repo
 from daemon.withdrawals.claims import EMERGENCY
+from daemon.withdrawals.deps import WithdrawalDeps, withdrawal_deps
 from daemon.withdrawals.models import CompleteRequest, Emergency, EmergencyRequest, PaymentRequest
-from daemon.withdrawals.state import withdrawal_state
 
 
 def _partner(request: web.Request) -> int:
@@ -33,16 +33,16 @@ def _lang(request: web.Request) -> str:
 async def create_emergency(request: web.Request) -> web.Response:
     """Quote the live TRX fee and record the emergency; cancels the withdrawal's waiting queue entry."""
     body = await read_json(request, EmergencyRequest)
-    partner_id = _partner(request)
+    deps, partner_id = request.app[withdrawal_deps], _partner(request)
     # A parallel duplicate waits for the first, then finds its emergency live: a retry, not counted.
-    creating = request.app[withdrawal_state].creating
-    async with creating.one_at_a_time(("emergency", partner_id, body.withdrawal_id)):
-        return await _create_emergency(request, partner_id, body)
+    async with deps.state.creating.one_at_a_time(("emergency", partner_id, body.withdrawal_id)):
+        return await _create_emergency(request, deps, partner_id, body)
 
 
-async def _create_emergency(request: web.Request, partner_id: int, body: EmergencyRequest) -> web.Response:
-    app, lang = request.app, _lang(request)
-    state = app[withdrawal_state]
+async def _create_emergency(
+    request: web.Request, deps: WithdrawalDeps, partner_id: int, body: EmergencyRequest
+) -> web.Response:
+    lang = _lang(request)
     # A retry gets the stored answer before the rate limit and the chain call (no 429, no 503);
     # one still in flight on another replica gets 409, not a 429.
     claimed = await idempotency.claim(request)
@@ -58,24 +58,24 @@ async def _create_emergency(request: web.Request, partner_id: int, body: Emergen
         return await idempotency.run(request, held, work)
 
     try:
-        async with app[keys.runtime].pool.acquire() as conn:
+        async with deps.pool.acquire() as conn:
             live = await emergency_repo.live_for(conn, partner_id, body.withdrawal_id)
         if live is not None:
             return await record(None)
         await limit_withdrawal(request, partner_id, body.user_id)
-        response: web.Response = await emergency_service.create(app, partner_id, body, record)
+        response: web.Response = await emergency_service.create(deps, partner_id, body, record)
     except BaseException:
         await idempotency.release(request, held)  # a no-op once `run` stored the response
         raise
     if response.status == 201 and "Idempotent-Replayed" not in response.headers:
-        state.metrics.emergency.labels("pending_trx_payment").inc()
+        deps.state.metrics.emergency.labels("pending_trx_payment").inc()
     return response
 
 
 async def get_emergency(request: web.Request) -> web.Response:
     """One emergency withdrawal."""
     emergency_id = path_id(request)
-    async with request.app[keys.runtime].pool.acquire() as conn:
+    async with request.app[withdrawal_deps].pool.acquire() as conn:
         row = await emergency_repo.get(conn, _partner(request), emergency_id)
         payments = await payments_repo.for_emergency(conn, emergency_id) if row is not None else []
     if row is None:
@@ -88,7 +88,7 @@ async def submit_payment(request: web.Request) -> web.Response:
     emergency_id = path_id(request)
     body = await read_json(request, PaymentRequest)
     status, row = await emergency_service.submit_payment(
-        request.app, _partner(request), emergency_id, body.tx_hash.lower()
+        request.app[withdrawal_deps], _partner(request), emergency_id, body.tx_hash.lower()
     )
     return json_response(emergency_service.view(row, _lang(request)), status)
 
@@ -97,7 +97,8 @@ async def complete_emergency(request: web.Request) -> web.Response:
     """The executor reports the broadcast transfer of a claimed emergency."""
     emergency_id = path_id(request)
     body = await read_json(request, CompleteRequest)
-    row = await claims.complete_emergency(request.app, _partner(request), emergency_id, body.tx_hash.lower())
+    deps = request.app[withdrawal_deps]
+    row = await claims.complete_emergency(deps, _partner(request), emergency_id, body.tx_hash.lower())
     return json_response(emergency_service.view(row, _lang(request)))
 
 

@@ -9,18 +9,16 @@ from decimal import Decimal
 from typing import Any
 
 import asyncpg
-from aiohttp import web
 
-from daemon import keys
 from daemon.energy.quote import quote_usdt_transfer
 from daemon.errors import Conflict, NotFound, ProblemError, ValidationFailed
 from daemon.tron.errors import TronError
 from daemon.withdrawals import emergency_repo, payments_repo, queue_repo
 from daemon.withdrawals.binding import Quote, pick_amount, search_range
+from daemon.withdrawals.deps import WithdrawalDeps
 from daemon.withdrawals.models import Emergency, EmergencyRequest, FeeBreakdown, RecordedPayment
 from daemon.withdrawals.payment import payment_row, verify
 from daemon.withdrawals.scanner import own_addresses
-from daemon.withdrawals.state import withdrawal_state
 
 SUN_PER_TRX = Decimal(1_000_000)
 QUOTE_TIMEOUT = 10.0
@@ -101,9 +99,9 @@ def _same(row: Any, body: EmergencyRequest) -> bool:
     )
 
 
-async def create(app: web.Application, partner_id: int, body: EmergencyRequest, conn_work: Any) -> Any:
+async def create(deps: WithdrawalDeps, partner_id: int, body: EmergencyRequest, conn_work: Any) -> Any:
     """Quote now (chain), then `conn_work(conn)` records it; returns the work's result."""
-    state, tron = app[withdrawal_state], app[keys.runtime].tron
+    state, tron = deps.state, deps.tron
     if tron is None or state.pay_to is None:
         raise ServiceUnavailable("emergency withdrawals need a TRON node and a pay_to address")
     try:
@@ -182,11 +180,11 @@ async def _insert_with_amount(conn: Any, values: dict[str, Any]) -> Any:
 
 
 async def submit_payment(
-    app: web.Application, partner_id: int, emergency_id: int, tx_hash: str
+    deps: WithdrawalDeps, partner_id: int, emergency_id: int, tx_hash: str
 ) -> tuple[int, Any]:
     """200 paid, 202 accepted (not solid yet / node down), 4xx with the reason otherwise."""
-    state, runtime = app[withdrawal_state], app[keys.runtime]
-    async with runtime.pool.acquire() as conn:
+    state = deps.state
+    async with deps.pool.acquire() as conn:
         row = await emergency_repo.get(conn, partner_id, emergency_id)
         used = await emergency_repo.hash_used(conn, tx_hash)
         own = await own_addresses(conn, state)
@@ -197,10 +195,10 @@ async def submit_payment(
     if used:
         raise Conflict("already used: this payment was submitted for another withdrawal", field="tx_hash")
     _check_payable(row, state.clock())
-    verdict = await verify(runtime.tron, tx_hash, Quote.of(row), own)
+    verdict = await verify(deps.tron, tx_hash, Quote.of(row), own)
     if verdict.outcome == "rejected":
         raise ValidationFailed(verdict.reason or "payment rejected", field="tx_hash")
-    async with runtime.pool.acquire() as conn, conn.transaction():
+    async with deps.pool.acquire() as conn, conn.transaction():
         row = await emergency_repo.lock(conn, partner_id, emergency_id)
         assert row is not None  # rows are never deleted while their partner exists
         _check_payable(row, state.clock())

@@ -7,10 +7,10 @@ from typing import Literal, get_args
 from aiohttp import web
 from pydantic import BaseModel, Field, field_validator
 
-from daemon import keys
 from daemon.http.body import RequestModel, read_query
 from daemon.http.endpoints import Endpoint, json_response
 from daemon.withdrawals import payments_repo
+from daemon.withdrawals.deps import withdrawal_deps
 from daemon.withdrawals.emergency_service import payment_view
 from daemon.withdrawals.models import PaymentStatus, RecordedPayment
 
@@ -55,7 +55,7 @@ async def list_payments(request: web.Request) -> web.Response:
     q = read_query(request, PaymentQuery)
     statuses = _UNSETTLED if q.status == "unsettled" else None if q.status is None else [q.status]
     before = int(q.cursor) if q.cursor is not None else None
-    async with request.app[keys.runtime].pool.acquire() as conn:
+    async with request.app[withdrawal_deps].pool.acquire() as conn:
         rows = await payments_repo.page(conn, statuses, before, q.limit + 1)
     items = [
         AdminPayment(

@@ -8,36 +8,32 @@ import time
 from datetime import datetime, timedelta
 from typing import Any
 
-from aiohttp import web
-
-from daemon import keys
-from daemon.energy.runtime import energy_runtime
 from daemon.energy.snapshot import EnergySnapshot
 from daemon.errors import Conflict, NotFound
 from daemon.tron.errors import TronError
 from daemon.withdrawals import emergency_repo, queue_repo
+from daemon.withdrawals.deps import WithdrawalDeps
 from daemon.withdrawals.estimate import minutes
 from daemon.withdrawals.models import QueueEntry, WithdrawalRequest
-from daemon.withdrawals.state import WithdrawalState, withdrawal_state
+from daemon.withdrawals.state import WithdrawalState
 
 log = logging.getLogger(__name__)
 INFLIGHT_TTL = 1.0  # seconds: estimates may lag the dispatcher by this much, saving a query per request
 _ENERGY_CACHE_MAX = 10_000
 
 
-async def required_energy(app: web.Application, to_address: str) -> int:
+async def required_energy(deps: WithdrawalDeps, to_address: str) -> int:
     """Energy of this transfer (triggerconstantcontract from a pool); the configured figure if unknown."""
-    state, runtime = app[withdrawal_state], app[keys.runtime]
-    snap = _snapshot(app)
+    state, tron, snap = deps.state, deps.tron, deps.snapshot()
     cached = state.energy_cache.get(to_address)
     if cached is not None:
         return cached
     owner = next((p.wallet_address for p in snap.pools if p.enabled and p.up), None)
-    if runtime.tron is None or owner is None:
+    if tron is None or owner is None:
         return snap.transfer_energy  # node down or no pools: enqueue still works, conservatively
     try:
         async with asyncio.timeout(state.settings.estimate_timeout):
-            energy = await runtime.tron.estimate_usdt_transfer_energy(owner, to_address, 1)
+            energy = await tron.estimate_usdt_transfer_energy(owner, to_address, 1)
     except (TronError, TimeoutError, OSError, ValueError) as exc:
         log.info("transfer energy estimate failed, using the configured figure error=%s", exc)
         return snap.transfer_energy
@@ -48,10 +44,6 @@ async def required_energy(app: web.Application, to_address: str) -> int:
     # A holder stays a holder for the life of this cache (an empty address may become one: only cheaper).
     state.energy_cache[to_address] = energy
     return energy
-
-
-def _snapshot(app: web.Application) -> EnergySnapshot:
-    return app[energy_runtime].holder.current
 
 
 async def inflight(conn: Any, state: WithdrawalState, snap: EnergySnapshot) -> dict[int, int]:
@@ -68,26 +60,28 @@ async def inflight(conn: Any, state: WithdrawalState, snap: EnergySnapshot) -> d
     return value
 
 
-async def wait_seconds(conn: Any, app: web.Application, energy_ahead: int, required: int) -> int | None:
+async def wait_seconds(conn: Any, deps: WithdrawalDeps, energy_ahead: int, required: int) -> int | None:
     """Wall seconds until an entry of `required` energy behind `energy_ahead` is released; None unknown."""
-    state, snap = app[withdrawal_state], _snapshot(app)
+    state, snap = deps.state, deps.snapshot()
     held = await inflight(conn, state, snap)
-    speed = app[keys.runtime].chain_speed()
+    speed = deps.chain_speed()
     return state.estimator.wait_seconds(snap, held, energy_ahead, required, speed)
 
 
 async def live_wait(
-    conn: Any, app: web.Application, ahead: int, energy_ahead: int, required: int
+    conn: Any, deps: WithdrawalDeps, ahead: int, energy_ahead: int, required: int
 ) -> tuple[int, int | None]:
     """(1-based FIFO position, minutes until release or None) for a waiting entry."""
-    return ahead + 1, minutes(await wait_seconds(conn, app, energy_ahead, required))
+    return ahead + 1, minutes(await wait_seconds(conn, deps, energy_ahead, required))
 
 
-async def view(conn: Any, app: web.Application, row: Any) -> QueueEntry:
+async def view(conn: Any, deps: WithdrawalDeps, row: Any) -> QueueEntry:
     """The API view of an entry row (with `ahead`/`energy_ahead` when waiting)."""
     position = wait = None
     if row["status"] == "waiting":
-        position, wait = await live_wait(conn, app, row["ahead"], row["energy_ahead"], row["required_energy"])
+        position, wait = await live_wait(
+            conn, deps, row["ahead"], row["energy_ahead"], row["required_energy"]
+        )
     return _entry(dict(row), position, wait)
 
 
@@ -107,10 +101,10 @@ def _same(row: Any, body: WithdrawalRequest, user_id: str) -> bool:
 
 
 async def enqueue(
-    conn: Any, app: web.Application, partner_id: int, body: WithdrawalRequest, required: int
+    conn: Any, deps: WithdrawalDeps, partner_id: int, body: WithdrawalRequest, required: int
 ) -> tuple[int, QueueEntry]:
     """201 and the new entry, or 200 and the existing one for a retry of the same withdrawal."""
-    state = app[withdrawal_state]
+    state = deps.state
     row = await queue_repo.insert(
         conn,
         partner_id,
@@ -123,7 +117,7 @@ async def enqueue(
         await state.waiting.base(conn),
     )
     if row is not None:
-        return 201, await view(conn, app, row)
+        return 201, await view(conn, deps, row)
     live = await emergency_repo.live_for(conn, partner_id, body.withdrawal_id)
     if live is not None:
         raise _emergency_conflict(live)
@@ -140,14 +134,14 @@ async def enqueue(
             back = await queue_repo.requeue(conn, partner_id, body.withdrawal_id, state.clock())
         if back is not None:
             full = await queue_repo.get(conn, partner_id, back)
-            return 201, await view(conn, app, full)
+            return 201, await view(conn, deps, full)
         live = await emergency_repo.live_for(conn, partner_id, body.withdrawal_id)
         if live is not None:  # a new emergency won the race
             raise _emergency_conflict(live)
         existing = await queue_repo.get_by_withdrawal(conn, partner_id, body.withdrawal_id)
         assert existing is not None  # queue rows go only with their partner
     full = await queue_repo.get(conn, partner_id, existing["id"])
-    return 200, await view(conn, app, full)
+    return 200, await view(conn, deps, full)
 
 
 def _emergency_conflict(live: Any) -> Conflict:
@@ -174,15 +168,15 @@ async def is_retry(conn: Any, partner_id: int, body: WithdrawalRequest) -> bool:
     )
 
 
-async def get(conn: Any, app: web.Application, partner_id: int, entry_id: int) -> QueueEntry:
+async def get(conn: Any, deps: WithdrawalDeps, partner_id: int, entry_id: int) -> QueueEntry:
     """One entry of this partner (404 for others')."""
     row = await queue_repo.get(conn, partner_id, entry_id)
     if row is None:
         raise NotFound(f"no queue entry {entry_id}")
-    return await view(conn, app, row)
+    return await view(conn, deps, row)
 
 
-async def cancel(conn: Any, app: web.Application, partner_id: int, entry_id: int) -> QueueEntry:
+async def cancel(conn: Any, deps: WithdrawalDeps, partner_id: int, entry_id: int) -> QueueEntry:
     """Cancel while waiting; 409 once released (the executor may be sending it)."""
     row = await queue_repo.lock(conn, partner_id, entry_id)
     if row is None:
@@ -190,8 +184,8 @@ async def cancel(conn: Any, app: web.Application, partner_id: int, entry_id: int
     if row["status"] not in ("waiting", "cancelled"):
         raise Conflict(f"the entry is {row['status']}; only waiting entries can be cancelled")
     if await queue_repo.set_status(conn, entry_id, "cancelled", only_from="waiting"):
-        app[withdrawal_state].waiting.invalidate()
-    return await get(conn, app, partner_id, entry_id)
+        deps.state.waiting.invalidate()
+    return await get(conn, deps, partner_id, entry_id)
 
 
 async def complete(conn: Any, partner_id: int, entry_id: int, tx_hash: str, now: datetime) -> dict[str, Any]:
@@ -212,11 +206,11 @@ async def complete(conn: Any, partner_id: int, entry_id: int, tx_hash: str, now:
 
 
 async def queue_position(
-    app: web.Application, partner_id: int, user_id: str
+    deps: WithdrawalDeps, partner_id: int, user_id: str
 ) -> tuple[int, int | None] | None:
     """The user's oldest waiting withdrawal: (FIFO position, minutes) — for GET /energy/status."""
-    async with app[keys.runtime].pool.acquire() as conn:
+    async with deps.pool.acquire() as conn:
         row = await queue_repo.user_waiting(conn, partner_id, user_id)
         if row is None:
             return None
-        return await live_wait(conn, app, row["ahead"], row["energy_ahead"], row["required_energy"])
+        return await live_wait(conn, deps, row["ahead"], row["energy_ahead"], row["required_energy"])

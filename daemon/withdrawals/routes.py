@@ -14,6 +14,7 @@ from daemon.http.endpoints import Endpoint, json_response, path_id
 from daemon.security.middleware import limit_withdrawal
 from daemon.withdrawals import claims, queue_service
 from daemon.withdrawals.claims import QUEUE
+from daemon.withdrawals.deps import WithdrawalDeps, withdrawal_deps
 from daemon.withdrawals.emergency_routes import emergency_endpoints
 from daemon.withdrawals.models import (
     ClaimRequest,
@@ -23,7 +24,6 @@ from daemon.withdrawals.models import (
     WithdrawalRequest,
 )
 from daemon.withdrawals.payments_routes import payments_endpoints
-from daemon.withdrawals.state import withdrawal_state
 
 
 def partner_of(request: web.Request) -> int:
@@ -36,14 +36,15 @@ def partner_of(request: web.Request) -> int:
 async def enqueue(request: web.Request) -> web.Response:
     """Queue a withdrawal until energy allows; a retry with the same withdrawal_id returns the entry."""
     body = await read_json(request, WithdrawalRequest)
-    app, partner_id = request.app, partner_of(request)
+    deps, partner_id = request.app[withdrawal_deps], partner_of(request)
     # A parallel duplicate (same withdrawal, any Idempotency-Key) waits for the first and is its retry.
-    async with app[withdrawal_state].creating.one_at_a_time(("queue", partner_id, body.withdrawal_id)) as dup:
-        return await _enqueue(request, partner_id, body, dup)
+    async with deps.state.creating.one_at_a_time(("queue", partner_id, body.withdrawal_id)) as dup:
+        return await _enqueue(request, deps, partner_id, body, dup)
 
 
-async def _enqueue(request: web.Request, partner_id: int, body: WithdrawalRequest, dup: bool) -> web.Response:
-    app = request.app
+async def _enqueue(
+    request: web.Request, deps: WithdrawalDeps, partner_id: int, body: WithdrawalRequest, dup: bool
+) -> web.Response:
     # The key first: a retry (done, or in flight on another replica) is answered before the limit.
     claimed = await idempotency.claim(request)
     if isinstance(claimed, web.Response):
@@ -51,19 +52,18 @@ async def _enqueue(request: web.Request, partner_id: int, body: WithdrawalReques
 
     async def retry() -> bool:
         # A retry gets its entry, never a 429. Asked only past the limit, so enqueue stays one statement.
-        async with app[keys.runtime].pool.acquire() as conn:
+        async with deps.pool.acquire() as conn:
             return await queue_service.is_retry(conn, partner_id, body)
 
     async def work(conn: Any) -> tuple[int, BaseModel]:
-        return await queue_service.enqueue(conn, app, partner_id, body, required)
+        return await queue_service.enqueue(conn, deps, partner_id, body, required)
 
     try:
         # A duplicate of a request that just ran is not counted at all (asked first: it is rare).
         if not (dup and await retry()):
             await limit_withdrawal(request, partner_id, body.user_id, retry)
-        required = await queue_service.required_energy(
-            app, body.to_address
-        )  # chain call: before the transaction
+        # A chain call: before the transaction.
+        required = await queue_service.required_energy(deps, body.to_address)
     except BaseException:
         await idempotency.release(request, claimed)
         raise
@@ -71,33 +71,33 @@ async def _enqueue(request: web.Request, partner_id: int, body: WithdrawalReques
         response = await idempotency.run(request, claimed, work)
     else:
         # One INSERT statement is atomic: no BEGIN/COMMIT round trips (a retry is safe by withdrawal_id).
-        async with app[keys.runtime].pool.acquire() as conn:
+        async with deps.pool.acquire() as conn:
             status, payload = await work(conn)
         response = json_response(payload, status)
-    app[withdrawal_state].poke()
+    deps.state.poke()
     return response
 
 
 async def get_entry(request: web.Request) -> web.Response:
     """One entry with its live position and wait."""
-    entry_id = path_id(request)
-    async with request.app[keys.runtime].pool.acquire() as conn:
-        entry = await queue_service.get(conn, request.app, partner_of(request), entry_id)
+    entry_id, deps = path_id(request), request.app[withdrawal_deps]
+    async with deps.pool.acquire() as conn:
+        entry = await queue_service.get(conn, deps, partner_of(request), entry_id)
     return json_response(entry)
 
 
 async def cancel_entry(request: web.Request) -> web.Response:
     """Cancel a waiting entry."""
-    entry_id = path_id(request)
-    async with request.app[keys.runtime].pool.acquire() as conn, conn.transaction():
-        entry = await queue_service.cancel(conn, request.app, partner_of(request), entry_id)
+    entry_id, deps = path_id(request), request.app[withdrawal_deps]
+    async with deps.pool.acquire() as conn, conn.transaction():
+        entry = await queue_service.cancel(conn, deps, partner_of(request), entry_id)
     return json_response(entry)
 
 
 async def claim(request: web.Request) -> web.Response:
     """Released queue entries and paid emergencies of this partner, now claimed by the caller."""
     body = await read_json(request, ClaimRequest)
-    items = await claims.claim(request.app, partner_of(request), body.limit)
+    items = await claims.claim(request.app[withdrawal_deps], partner_of(request), body.limit)
     return json_response(ClaimResponse(items=items))
 
 
@@ -105,10 +105,10 @@ async def complete_entry(request: web.Request) -> web.Response:
     """The executor reports the broadcast transfer of a claimed entry."""
     entry_id = path_id(request)
     body = await read_json(request, CompleteRequest)
-    app, partner_id = request.app, partner_of(request)
-    await claims.complete_queued(app, partner_id, entry_id, body.tx_hash.lower())
-    async with app[keys.runtime].pool.acquire() as conn:
-        entry = await queue_service.get(conn, app, partner_id, entry_id)
+    deps, partner_id = request.app[withdrawal_deps], partner_of(request)
+    await claims.complete_queued(deps, partner_id, entry_id, body.tx_hash.lower())
+    async with deps.pool.acquire() as conn:
+        entry = await queue_service.get(conn, deps, partner_id, entry_id)
     return json_response(entry)
 
 

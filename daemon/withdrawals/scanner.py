@@ -6,16 +6,14 @@ import asyncio
 import logging
 from typing import Any, TypeGuard
 
-from aiohttp import web
-
-from daemon import keys
 from daemon.tron import blocks
 from daemon.tron.blocks import Transfer, hex_address
 from daemon.tron.client import TronClient
 from daemon.tron.errors import TronError
 from daemon.withdrawals import payments_repo
 from daemon.withdrawals.binding import STEP, Decision, Matcher, Quote, b58
-from daemon.withdrawals.state import WithdrawalState, withdrawal_state
+from daemon.withdrawals.deps import WithdrawalDeps
+from daemon.withdrawals.state import WithdrawalState
 
 log = logging.getLogger(__name__)
 FETCH_AHEAD = 8  # blocks fetched at once while catching up
@@ -29,10 +27,10 @@ async def own_addresses(conn: Any, state: WithdrawalState) -> frozenset[str]:
     return frozenset(hex_address(w) for w in wallets)
 
 
-async def scan(app: web.Application) -> bool:
+async def scan(deps: WithdrawalDeps) -> bool:
     """Scan new solid blocks (at most `scan_max_blocks`); True once caught up with the solid head."""
-    state, runtime = app[withdrawal_state], app[keys.runtime]
-    tron, pay_to = runtime.tron, state.pay_to
+    state = deps.state
+    tron, pay_to = deps.tron, state.pay_to
     if tron is None or pay_to is None:
         return True
     try:
@@ -41,7 +39,7 @@ async def scan(app: web.Application) -> bool:
         log.warning("payment scan: no solid head error=%s", exc)
         return False
     top = blocks.block_number(head)
-    async with runtime.pool.acquire() as conn:
+    async with deps.pool.acquire() as conn:
         done = await payments_repo.cursor(conn, pay_to)
         if done is None:  # first scan of this pay_to: from the oldest quote that can still be paid
             oldest = await payments_repo.oldest_held_block(conn, pay_to)
@@ -65,8 +63,8 @@ async def scan(app: web.Application) -> bool:
                 return False
             found = [t for t in blocks.transfers_to(block, recipients) if t.owner not in own]
             if found:
-                await settle_block(app, pay_to, n, found)
-        async with runtime.pool.acquire() as conn:
+                await settle_block(deps, pay_to, n, found)
+        async with deps.pool.acquire() as conn:
             await payments_repo.move_cursor(conn, pay_to, batch[-1], state.clock())
         state.metrics.scan_block.set(batch[-1])
         number = batch[-1] + 1
@@ -78,12 +76,12 @@ async def _fetch(tron: TronClient, number: int, head: dict[str, Any], top: int) 
 
 
 async def settle_block(
-    app: web.Application, pay_to: str, number: int, transfers: list[Transfer]
+    deps: WithdrawalDeps, pay_to: str, number: int, transfers: list[Transfer]
 ) -> list[Decision]:
     """In one transaction: settle what the block's transfers pay, record the rest, move the cursor past it."""
-    state, runtime = app[withdrawal_state], app[keys.runtime]
+    state = deps.state
     now = state.clock()
-    async with runtime.pool.acquire() as conn, conn.transaction():
+    async with deps.pool.acquire() as conn, conn.transaction():
         cursor = await payments_repo.cursor(conn, pay_to, lock=True)
         if cursor is not None and cursor >= number:  # another leader's pass got here first
             return []

@@ -5,31 +5,28 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from aiohttp import web
-
-from daemon import keys
 from daemon.jobs import Job
 from daemon.withdrawals import emergency_repo, payments_repo, queue_repo, scanner
 from daemon.withdrawals.binding import Quote
+from daemon.withdrawals.deps import WithdrawalDeps
 from daemon.withdrawals.payment import payment_row, verify
-from daemon.withdrawals.state import withdrawal_state
 
 log = logging.getLogger(__name__)
 BATCH = 100
 
 
-async def cycle(app: web.Application) -> None:
+async def cycle(deps: WithdrawalDeps) -> None:
     """One pass: scan for payments, verify submitted ones, then expiry and stale claims."""
-    state, runtime = app[withdrawal_state], app[keys.runtime]
-    caught_up = await scanner.scan(app)
-    async with runtime.pool.acquire() as conn:
+    state = deps.state
+    caught_up = await scanner.scan(deps)
+    async with deps.pool.acquire() as conn:
         pending = await emergency_repo.verifying(conn, BATCH)
         own = await scanner.own_addresses(conn, state)
     for row in pending:
-        verdict = await verify(runtime.tron, row["trx_tx_hash"], Quote.of(row), own)
+        verdict = await verify(deps.tron, row["trx_tx_hash"], Quote.of(row), own)
         if verdict.outcome == "pending":
             continue
-        async with runtime.pool.acquire() as conn, conn.transaction():
+        async with deps.pool.acquire() as conn, conn.transaction():
             if verdict.outcome == "paid":
                 done = await emergency_repo.mark_paid(conn, row["id"], verdict.payer, state.clock())
                 if done is not None:
@@ -41,7 +38,7 @@ async def cycle(app: web.Application) -> None:
             log.info("emergency payment %s id=%d", verdict.outcome, row["id"])
     now = state.clock()
     claimed_before = now - timedelta(seconds=state.settings.claim_timeout)
-    async with runtime.pool.acquire() as conn:
+    async with deps.pool.acquire() as conn:
         # Only once the scan has read every solid block: a payment made in time is never lost to lag.
         expired = await emergency_repo.expire(conn, now) if caught_up else 0
         await payments_repo.release_amounts(conn, now - timedelta(seconds=state.settings.amount_hold))
@@ -55,11 +52,11 @@ async def cycle(app: web.Application) -> None:
         log.warning("stale claims returned queue=%d emergency=%d", returned, returned_em)
 
 
-def job(app: web.Application) -> Job:
+def job(deps: WithdrawalDeps) -> Job:
     """`payment-watcher` (leader): a pass every `watcher_interval` seconds."""
-    state = app[withdrawal_state]
+    state = deps.state
 
     async def once() -> None:
-        await cycle(app)
+        await cycle(deps)
 
     return Job("payment-watcher", once, interval=lambda: state.settings.watcher_interval, leader=True)

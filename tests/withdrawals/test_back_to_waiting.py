@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from daemon.withdrawals import watcher
+from daemon.withdrawals.deps import withdrawal_deps
 from tests.conftest import Keys, bearer
 from tests.withdrawals.chain import node_of, pay_trx, solidify
 from tests.withdrawals.conftest import AppFactory, Clock, body
@@ -17,6 +18,7 @@ async def test_an_expired_emergency_can_go_back_to_the_queue_and_a_paid_one_cann
 ) -> None:
     clock = Clock()
     client = await wd_app(devnode=True, energy=SCARCE, clock=clock, quote_ttl=600)
+    deps = client.app[withdrawal_deps]
     key, _ = await keys.partner("acme")
     first = await (await client.post(QUEUE, json=body("w-1"), headers=bearer(key))).json()
     other = await (await client.post(QUEUE, json=body("w-2", user_id="u-2"), headers=bearer(key))).json()
@@ -28,7 +30,7 @@ async def test_an_expired_emergency_can_go_back_to_the_queue_and_a_paid_one_cann
     assert pending.status == 409 and "expires unpaid" in problem["detail"]
     assert problem["errors"][0]["field"] == "withdrawal_id"
     clock.advance(601)
-    await watcher.cycle(client.app)
+    await watcher.cycle(deps)
     assert (
         await (await client.get(f"{EMERGENCY}/{(await quote.json())['id']}", headers=bearer(key))).json()
     )["status"] == "expired"
@@ -53,7 +55,7 @@ async def test_an_expired_emergency_can_go_back_to_the_queue_and_a_paid_one_cann
     resp = await client.post(f"{EMERGENCY}/{paid['id']}/payment", json={"tx_hash": tx}, headers=bearer(key))
     assert resp.status == 200 and (await resp.json())["status"] == "paid"
     clock.advance(601)
-    await watcher.cycle(client.app)
+    await watcher.cycle(deps)
     refused = await client.post(QUEUE, json=body("w-1"), headers=bearer(key))
     problem = await refused.json()
     assert refused.status == 409 and "(paid)" in problem["detail"] and "not queued" in problem["detail"]

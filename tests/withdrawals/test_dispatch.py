@@ -6,6 +6,7 @@ from tronpy.keys import PrivateKey
 
 from daemon.demo import executor
 from daemon.withdrawals import dispatcher, watcher
+from daemon.withdrawals.deps import withdrawal_deps
 from daemon.withdrawals.dispatcher import PoolRoom, assign
 from daemon.withdrawals.queue_service import queue_position
 from tests.conftest import Keys, bearer
@@ -17,6 +18,7 @@ QUEUE = "/api/v1/energy/queue"
 
 async def test_predicted_release_times_match_the_chain(wd_app: AppFactory, keys: Keys) -> None:
     client = await wd_app(devnode=True)
+    deps = client.app[withdrawal_deps]
     node = node_of(client)
     key, partner_id = await keys.partner("acme")
     await dispatcher_started(client)
@@ -31,19 +33,19 @@ async def test_predicted_release_times_match_the_chain(wd_app: AppFactory, keys:
         entry = await resp.json()
         assert resp.status == 201 and entry["status"] == "waiting" and entry["queue_position"] == n + 1
         predicted[entry["id"]] = entry["estimated_wait_time"] * 60
-    assert await queue_position(client.app, partner_id, "u-2") == (3, predicted[max(predicted)] // 60)
-    assert await queue_position(client.app, partner_id, "nobody") is None
+    assert await queue_position(deps, partner_id, "u-2") == (3, predicted[max(predicted)] // 60)
+    assert await queue_position(deps, partner_id, "nobody") is None
     step, elapsed, actual = 120, 0, {}
     while len(actual) < len(predicted) and elapsed < 12 * 3600:
         node.advance(step)
         elapsed += step
         await scraper_of(client).cycle()
-        await dispatcher.cycle(client.app)
+        await dispatcher.cycle(deps)
         for eid in predicted:
             got = await (await client.get(f"{QUEUE}/{eid}", headers=bearer(key))).json()
             if eid not in actual and got["status"] != "waiting":
                 actual[eid] = elapsed
-        await executor.cycle(client.app)  # broadcasts what was released: the chain spends the energy
+        await executor.cycle(deps, node)  # broadcasts what was released: the chain spends the energy
     assert len(actual) == 3, actual
     for eid, at in actual.items():
         # Within 10 % or 2 minutes (plus one polling step of the test loop).
@@ -57,12 +59,13 @@ async def test_predicted_release_times_match_the_chain(wd_app: AppFactory, keys:
 async def test_claim_complete_and_stale_claims_return_to_the_head(wd_app: AppFactory, keys: Keys) -> None:
     clock = Clock()
     client = await wd_app(devnode=True, clock=clock, claim_timeout=60)
+    deps = client.app[withdrawal_deps]
     key, _ = await keys.partner("acme")
     globex, _ = await keys.partner("globex")
     ids = []
     for n in range(3):
         ids.append((await (await client.post(QUEUE, json=body(f"w-{n}"), headers=bearer(key))).json())["id"])
-    await dispatcher.cycle(client.app)  # (the background dispatcher may have been first: enqueue pokes it)
+    await dispatcher.cycle(deps)  # (the background dispatcher may have been first: enqueue pokes it)
     for eid in ids:  # the demo pools have plenty
         assert (await (await client.get(f"{QUEUE}/{eid}", headers=bearer(key))).json())[
             "status"
@@ -83,10 +86,10 @@ async def test_claim_complete_and_stale_claims_return_to_the_head(wd_app: AppFac
     assert unclaimed.status == 409
     assert (await client.delete(f"{QUEUE}/{ids[1]}", headers=bearer(key))).status == 409  # being sent
     clock.advance(61)
-    await watcher.cycle(client.app)
+    await watcher.cycle(deps)
     back = await (await client.get(f"{QUEUE}/{ids[1]}", headers=bearer(key))).json()
     assert back["status"] == "waiting" and back["queue_position"] == 1  # head of the queue again
-    await dispatcher.cycle(client.app)
+    await dispatcher.cycle(deps)
     again = (await (await client.post(f"{QUEUE}/claim", json={}, headers=bearer(key))).json())["items"]
     assert [c["id"] for c in again] == [ids[1], ids[2]]
 

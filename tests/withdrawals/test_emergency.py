@@ -7,6 +7,7 @@ from typing import Any
 
 from daemon.energy.runtime import energy_runtime
 from daemon.withdrawals import watcher
+from daemon.withdrawals.deps import withdrawal_deps
 from tests.conftest import Keys, bearer
 from tests.withdrawals.chain import node_of, pay_trx, send_usdt, solidify, wallet
 from tests.withdrawals.conftest import EMPTY, AppFactory, Clock, body
@@ -29,6 +30,7 @@ async def _pay(client: Any, key: str, eid: int, tx: str) -> Any:
 
 async def test_happy_path_quote_pay_claim_send_complete(wd_app: AppFactory, keys: Keys) -> None:
     client = await wd_app(devnode=True, energy=SCARCE)
+    deps = client.app[withdrawal_deps]
     node = node_of(client)
     key, _ = await keys.partner("acme")
     queued = await (await client.post(QUEUE, json=body("w-1"), headers=bearer(key))).json()
@@ -49,7 +51,7 @@ async def test_happy_path_quote_pay_claim_send_complete(wd_app: AppFactory, keys
     pending = await _pay(client, key, quote["id"], tx)
     assert pending.status == 202 and (await pending.json())["status"] == "verifying"
     solidify(node)
-    await watcher.cycle(client.app)
+    await watcher.cycle(deps)
     scraper = client.app[energy_runtime].scraper
     scraper.params_due = 0  # the scraper re-reads chain parameters: the claim's fee_limit follows the price
     await scraper.cycle()
@@ -130,11 +132,12 @@ async def test_each_bad_payment_is_refused_with_its_reason(wd_app: AppFactory, k
 async def test_quotes_expire(wd_app: AppFactory, keys: Keys) -> None:
     clock = Clock()
     client = await wd_app(devnode=True, energy=SCARCE, clock=clock, quote_ttl=600)
+    deps = client.app[withdrawal_deps]
     node = node_of(client)
     key, _ = await keys.partner("acme")
     quote = await _create(client, key)
     clock.advance(601)
-    await watcher.cycle(client.app)
+    await watcher.cycle(deps)
     got = await (await client.get(f"{EMERGENCY}/{quote['id']}", headers=bearer(key))).json()
     assert got["status"] == "expired" and "expired" in got["message"]
     tx = await pay_trx(node, "user-alice", quote["pay_to"], 20_000_000)
@@ -146,6 +149,7 @@ async def test_quotes_expire(wd_app: AppFactory, keys: Keys) -> None:
 
 async def test_node_down_payments_wait_then_complete(wd_app: AppFactory, keys: Keys) -> None:
     client = await wd_app(devnode=True, energy=SCARCE)
+    deps = client.app[withdrawal_deps]
     node = node_of(client)
     key, _ = await keys.partner("acme")
     quote = await _create(client, key)
@@ -158,10 +162,10 @@ async def test_node_down_payments_wait_then_complete(wd_app: AppFactory, keys: K
     assert queued.status == 201  # enqueue works without the node
     waiting = await _pay(client, key, quote["id"], tx)
     assert waiting.status == 202
-    await watcher.cycle(client.app)
+    await watcher.cycle(deps)
     still = await (await client.get(f"{EMERGENCY}/{quote['id']}", headers=bearer(key))).json()
     assert still["status"] == "verifying"
     node.clear_faults()
-    await watcher.cycle(client.app)
+    await watcher.cycle(deps)
     done = await (await client.get(f"{EMERGENCY}/{quote['id']}", headers=bearer(key))).json()
     assert done["status"] == "paid"

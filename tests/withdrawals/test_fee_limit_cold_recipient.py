@@ -6,6 +6,7 @@ from typing import Any
 
 from daemon.demo import executor
 from daemon.withdrawals import dispatcher
+from daemon.withdrawals.deps import withdrawal_deps
 from tests.conftest import Keys, bearer
 from tests.withdrawals.chain import node_of, pay_trx, send_usdt, solidify, wallet
 from tests.withdrawals.conftest import AppFactory, body
@@ -26,6 +27,7 @@ async def test_a_recipient_that_empties_between_enqueue_and_send_is_still_paid(
     wd_app: AppFactory, keys: Keys
 ) -> None:
     client = await wd_app(devnode=True)
+    deps = client.app[withdrawal_deps]
     node = node_of(client)
     key, _ = await keys.partner("acme")
     resp = await client.post(QUEUE, json=body("w-warm", to_address=ALICE), headers=bearer(key))
@@ -34,11 +36,11 @@ async def test_a_recipient_that_empties_between_enqueue_and_send_is_still_paid(
     # Before the pool sends, alice moves every unit away: the transfer now writes a fresh balance slot.
     await send_usdt(node, "user-alice", BOB, await _balance(node, ALICE))
     assert await _balance(node, ALICE) == 0
-    await dispatcher.cycle(client.app)
-    await executor.cycle(client.app)  # claims and broadcasts from the pool, with the claim's fee_limit
+    await dispatcher.cycle(deps)
+    await executor.cycle(deps, node)  # claims and broadcasts from the pool, with the claim's fee_limit
     [(txid, (_, item))] = _broadcasts(client)
     node.advance(3)
-    await executor.cycle(client.app)  # sees the block: completes what succeeded
+    await executor.cycle(deps, node)  # sees the block: completes what succeeded
     async with wallet(node) as tron:
         info = await tron.get_transaction_info(txid)
     assert info["receipt"]["result"] == "SUCCESS", info
@@ -60,6 +62,7 @@ async def test_an_emergency_quoted_for_a_holder_is_sent_after_the_holder_empties
     wd_app: AppFactory, keys: Keys
 ) -> None:
     client = await wd_app(devnode=True, energy={"reserve_energy": 20_000_000})  # only the emergency path
+    deps = client.app[withdrawal_deps]
     node = node_of(client)
     key, _ = await keys.partner("acme")
     resp = await client.post(EMERGENCY, json=body("w-em", to_address=ALICE), headers=bearer(key))
@@ -72,10 +75,10 @@ async def test_an_emergency_quoted_for_a_holder_is_sent_after_the_holder_empties
     resp = await client.post(pay_url, json={"tx_hash": paid}, headers=bearer(key))
     assert resp.status == 200, await resp.text()
     await send_usdt(node, "user-alice", BOB, await _balance(node, ALICE))  # emptied after the quote
-    await executor.cycle(client.app)  # claims the paid emergency and sends it from the hot wallet
+    await executor.cycle(deps, node)  # claims the paid emergency and sends it from the hot wallet
     [(txid, _)] = _broadcasts(client)
     node.advance(3)
-    await executor.cycle(client.app)
+    await executor.cycle(deps, node)
     async with wallet(node) as tron:
         info = await tron.get_transaction_info(txid)
     assert info["receipt"]["result"] == "SUCCESS", info

@@ -9,6 +9,7 @@ import asyncpg
 from daemon import keys as app_keys
 from daemon.tron import blocks
 from daemon.withdrawals import watcher
+from daemon.withdrawals.deps import withdrawal_deps
 from tests.conftest import Keys, bearer
 from tests.withdrawals.chain import node_of, pay_trx, solidify
 from tests.withdrawals.conftest import AppFactory, Clock, body
@@ -46,13 +47,14 @@ async def _refused(client: Any, key: str, eid: int, tx: str, reason: str) -> Non
 
 async def test_a_payment_nobody_submits_is_found_by_the_scan(wd_app: AppFactory, keys: Keys) -> None:
     client = await wd_app(devnode=True, energy=SCARCE)
+    deps = client.app[withdrawal_deps]
     node = node_of(client)
     key, _ = await keys.partner("acme")
     admin, _ = await keys.admin()
-    await watcher.cycle(client.app)  # the scan starts at the solid head
+    await watcher.cycle(deps)  # the scan starts at the solid head
     quote = await _quote(client, key, "w-1")
     tx = await pay_trx(node, "user-carol", quote["pay_to"], quote["pay_amount_sun"])
-    await watcher.cycle(client.app)
+    await watcher.cycle(deps)
     assert (await _get(client, key, quote["id"]))["status"] == "pending_trx_payment"  # not solid yet
     solidify(node)
     # The block as the solidity node serves it: java-tron's shape, hex addresses (visible=false).
@@ -63,14 +65,14 @@ async def test_a_payment_nobody_submits_is_found_by_the_scan(wd_app: AppFactory,
     value = entry["raw_data"]["contract"][0]["parameter"]["value"]
     assert entry["txID"] == tx and entry["ret"] == [{"contractRet": "SUCCESS"}]
     assert value["owner_address"].startswith("41") and value["amount"] == quote["pay_amount_sun"]
-    await watcher.cycle(client.app)
+    await watcher.cycle(deps)
     paid = await _get(client, key, quote["id"])
     assert paid["status"] == "paid" and paid["trx_tx_hash"] == tx and paid["payer"] == CAROL
     [record] = paid["payments"]
     assert record["status"] == "settled" and record["source"] == "scan" and record["tx_hash"] == tx
     again = await pay_trx(node, "user-carol", quote["pay_to"], quote["pay_amount_sun"])  # paid twice
     solidify(node)
-    await watcher.cycle(client.app)
+    await watcher.cycle(deps)
     records = (await _get(client, key, quote["id"]))["payments"]
     assert [(p["status"], p["tx_hash"]) for p in records] == [("settled", tx), ("duplicate", again)]
     # The cursor is in the database: a restart (or another leader) goes on from it.
@@ -94,6 +96,7 @@ async def test_a_payment_nobody_submits_is_found_by_the_scan(wd_app: AppFactory,
 
 async def test_another_users_payment_neither_settles_nor_locks_out(wd_app: AppFactory, keys: Keys) -> None:
     client = await wd_app(devnode=True, energy=SCARCE)
+    deps = client.app[withdrawal_deps]
     node = node_of(client)
     key, _ = await keys.partner("acme")
     mine = await _quote(client, key, "w-mine", user_id="u-mallory")
@@ -107,13 +110,14 @@ async def test_another_users_payment_neither_settles_nor_locks_out(wd_app: AppFa
     await _refused(client, key, mine["id"], carol_tx, word)
     assert (await _get(client, key, mine["id"]))["status"] == "pending_trx_payment"
     assert (await _pay(client, key, theirs["id"], carol_tx)).status == 200  # the rightful payer
-    await watcher.cycle(client.app)
+    await watcher.cycle(deps)
     assert (await _get(client, key, mine["id"]))["status"] == "pending_trx_payment"
     assert (await _get(client, key, theirs["id"]))["payments"][0]["source"] == "hash"
 
 
 async def test_the_gateways_own_transfers_never_pay(wd_app: AppFactory, keys: Keys) -> None:
     client = await wd_app(devnode=True, energy=SCARCE, operator_addresses=[OPERATOR])
+    deps = client.app[withdrawal_deps]
     node = node_of(client)
     key, _ = await keys.partner("acme")
     admin, _ = await keys.admin()
@@ -121,7 +125,7 @@ async def test_the_gateways_own_transfers_never_pay(wd_app: AppFactory, keys: Ke
     top_up = await pay_trx(node, "user-bob", quote["pay_to"], quote["pay_amount_sun"])  # the operator's
     from_pool = await pay_trx(node, "pool-alpha", quote["pay_to"], quote["pay_amount_sun"])
     solidify(node)
-    await watcher.cycle(client.app)
+    await watcher.cycle(deps)
     assert (await _get(client, key, quote["id"]))["status"] == "pending_trx_payment"
     await _refused(client, key, quote["id"], top_up, "own address")
     await _refused(client, key, quote["id"], from_pool, "own address")
@@ -129,12 +133,13 @@ async def test_the_gateways_own_transfers_never_pay(wd_app: AppFactory, keys: Ke
     assert listed["items"] == []  # the operator's own money is not a user's payment
     honest = await pay_trx(node, "user-carol", quote["pay_to"], quote["pay_amount_sun"])
     solidify(node)
-    await watcher.cycle(client.app)
+    await watcher.cycle(deps)
     assert (await _get(client, key, quote["id"]))["trx_tx_hash"] == honest
 
 
 async def test_a_declared_payer_must_be_the_sender(wd_app: AppFactory, keys: Keys) -> None:
     client = await wd_app(devnode=True, energy=SCARCE)
+    deps = client.app[withdrawal_deps]
     node = node_of(client)
     key, _ = await keys.partner("acme")
     quote = await _quote(client, key, "w-1", payer_address=CAROL)
@@ -142,13 +147,13 @@ async def test_a_declared_payer_must_be_the_sender(wd_app: AppFactory, keys: Key
     alice = await pay_trx(node, "user-alice", quote["pay_to"], quote["pay_amount_sun"])
     await _refused(client, key, quote["id"], alice, "wrong payer")
     solidify(node)
-    await watcher.cycle(client.app)
+    await watcher.cycle(deps)
     state = await _get(client, key, quote["id"])
     assert state["status"] == "pending_trx_payment"
     assert [(p["status"], p["payer"]) for p in state["payments"]] == [("wrong_payer", ALICE)]
     carol = await pay_trx(node, "user-carol", quote["pay_to"], quote["pay_amount_sun"])
     solidify(node)
-    await watcher.cycle(client.app)
+    await watcher.cycle(deps)
     assert (await _get(client, key, quote["id"]))["trx_tx_hash"] == carol
     bad = await client.post(EMERGENCY, json=body("w-2", payer_address="T" + "1" * 33), headers=bearer(key))
     assert bad.status == 422 and (await bad.json())["errors"][0]["field"] == "payer_address"
@@ -157,6 +162,7 @@ async def test_a_declared_payer_must_be_the_sender(wd_app: AppFactory, keys: Key
 async def test_wrong_amounts_are_recorded_never_kept_silently(wd_app: AppFactory, keys: Keys) -> None:
     clock = Clock()
     client = await wd_app(devnode=True, energy=SCARCE, clock=clock, quote_ttl=600)
+    deps = client.app[withdrawal_deps]
     node = node_of(client)
     key, _ = await keys.partner("acme")
     admin, _ = await keys.admin()
@@ -168,7 +174,7 @@ async def test_wrong_amounts_are_recorded_never_kept_silently(wd_app: AppFactory
     short = await pay_trx(node, "user-alice", tagged["pay_to"], tagged["pay_amount_sun"] - 10_000)
     stray = await pay_trx(node, "user-alice", tagged["pay_to"], 1_000_000)
     solidify(node)
-    await watcher.cycle(client.app)
+    await watcher.cycle(deps)
     got = await _get(client, key, declared["id"])
     assert got["status"] == "pending_trx_payment"  # the quote stays payable
     assert [(p["status"], p["tx_hash"], p["amount_sun"]) for p in got["payments"]] == [
@@ -178,11 +184,11 @@ async def test_wrong_amounts_are_recorded_never_kept_silently(wd_app: AppFactory
         ("underpaid", short)
     ]
     clock.advance(601)
-    await watcher.cycle(client.app)
+    await watcher.cycle(deps)
     assert (await _get(client, key, expiring["id"]))["status"] == "expired"
     late = await pay_trx(node, "user-alice", expiring["pay_to"], expiring["pay_amount_sun"])
     solidify(node)
-    await watcher.cycle(client.app)
+    await watcher.cycle(deps)
     late_state = await _get(client, key, expiring["id"])
     assert late_state["status"] == "expired" and late_state["payments"][0]["status"] == "late"
     unmatched = await (await client.get(f"{PAYMENTS}?status=unmatched", headers=bearer(admin))).json()
@@ -222,15 +228,16 @@ async def test_two_quotes_never_share_an_amount(wd_app: AppFactory, keys: Keys, 
 async def test_a_payment_in_time_survives_a_node_outage(wd_app: AppFactory, keys: Keys) -> None:
     clock = Clock()
     client = await wd_app(devnode=True, energy=SCARCE, clock=clock, quote_ttl=600)
+    deps = client.app[withdrawal_deps]
     node = node_of(client)
     key, _ = await keys.partner("acme")
     quote = await _quote(client, key, "w-1")
     tx = await pay_trx(node, "user-carol", quote["pay_to"], quote["pay_amount_sun"])
     node.set_fault("*", outage=True)
     clock.advance(601)
-    await watcher.cycle(client.app)  # the scan cannot read the chain: the quote does not expire
+    await watcher.cycle(deps)  # the scan cannot read the chain: the quote does not expire
     assert (await _get(client, key, quote["id"]))["status"] == "pending_trx_payment"
     node.clear_faults()
     solidify(node)
-    await watcher.cycle(client.app)
+    await watcher.cycle(deps)
     assert (await _get(client, key, quote["id"]))["trx_tx_hash"] == tx

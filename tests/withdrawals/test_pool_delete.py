@@ -7,6 +7,7 @@ from typing import Any
 from daemon import keys as app_keys
 from daemon.energy.runtime import energy_runtime
 from daemon.withdrawals import dispatcher, watcher
+from daemon.withdrawals.deps import withdrawal_deps
 from tests.conftest import Keys, bearer
 from tests.withdrawals.chain import node_of
 from tests.withdrawals.conftest import AppFactory, body
@@ -27,6 +28,7 @@ async def test_deleting_a_pool_returns_its_released_withdrawals_to_the_queue(
     wd_app: AppFactory, keys: Keys
 ) -> None:
     client = await wd_app(devnode=True)
+    deps = client.app[withdrawal_deps]
     scraper = client.app[energy_runtime].scraper
     key, _ = await keys.partner("acme")
     admin, _ = await keys.admin()
@@ -44,7 +46,7 @@ async def test_deleting_a_pool_returns_its_released_withdrawals_to_the_queue(
     for n in range(3):
         resp = await client.post(QUEUE, json=body(f"w-{n}", user_id=f"u-{n}"), headers=bearer(key))
         ids.append((await resp.json())["id"])
-    await dispatcher.cycle(client.app)
+    await dispatcher.cycle(deps)
     for eid in ids:
         got = await _entry(client, key, eid)
         assert got["status"] == "released" and got["pool"] == "pool-delta", got
@@ -67,7 +69,7 @@ async def test_deleting_a_pool_returns_its_released_withdrawals_to_the_queue(
     assert done.status == 200 and (await done.json())["status"] == "completed"
     # The next scrape no longer has the pool; the dispatcher releases them to another one.
     await scraper.cycle()
-    await dispatcher.cycle(client.app)
+    await dispatcher.cycle(deps)
     again = (await (await client.post(f"{QUEUE}/claim", json={}, headers=bearer(key))).json())["items"]
     assert [c["id"] for c in again][:2] == ids[1:]
     assert all(c["pool"] != "pool-delta" and c["from_address"] != DELTA for c in again)
@@ -75,12 +77,13 @@ async def test_deleting_a_pool_returns_its_released_withdrawals_to_the_queue(
 
 async def test_releases_orphaned_by_an_older_version_wait_again(wd_app: AppFactory, keys: Keys) -> None:
     client = await wd_app(devnode=True)
+    deps = client.app[withdrawal_deps]
     key, _ = await keys.partner("acme")
     ids = []
     for n in range(2):
         resp = await client.post(QUEUE, json=body(f"w-{n}", user_id=f"u-{n}"), headers=bearer(key))
         ids.append((await resp.json())["id"])
-    await dispatcher.cycle(client.app)
+    await dispatcher.cycle(deps)
     runtime = client.app[app_keys.runtime]
     async with runtime.pool.acquire() as conn:  # what a pool deleted before this fix left behind
         await conn.execute("UPDATE energy_withdrawal_queue SET pool_id = NULL WHERE id = $1", ids[0])
@@ -89,10 +92,10 @@ async def test_releases_orphaned_by_an_older_version_wait_again(wd_app: AppFacto
         "items"
     ]
     assert [c["id"] for c in claimed] == ids[1:]
-    await watcher.cycle(client.app)
+    await watcher.cycle(deps)
     got = await _entry(client, key, ids[0])
     assert got["status"] == "waiting" and got["queue_position"] == 1
-    await dispatcher.cycle(client.app)
+    await dispatcher.cycle(deps)
     again = (await (await client.post(f"{QUEUE}/claim", json={}, headers=bearer(key))).json())["items"]
     assert [c["id"] for c in again] == ids[:1]
 

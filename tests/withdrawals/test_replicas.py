@@ -8,6 +8,7 @@ from typing import Any
 import asyncpg
 
 from daemon.withdrawals import dispatcher
+from daemon.withdrawals.deps import withdrawal_deps
 from tests.conftest import Keys, bearer
 from tests.withdrawals.conftest import AppFactory, body
 from tests.withdrawals.fake import publish_pools
@@ -28,7 +29,9 @@ async def test_two_replicas_release_and_claim_each_entry_once(
     assert statuses.count(201) == 20 and statuses.count(200) == 20
     await publish_pools(database_url, [a.app, b.app], [1_000_000])  # room for 7 of 130,285
     for _ in range(3):
-        await asyncio.gather(dispatcher.cycle(a.app), dispatcher.cycle(b.app))
+        await asyncio.gather(
+            dispatcher.cycle(a.app[withdrawal_deps]), dispatcher.cycle(b.app[withdrawal_deps])
+        )
     conn = await asyncpg.connect(database_url)
     try:
         released = await conn.fetchval(

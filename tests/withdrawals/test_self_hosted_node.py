@@ -17,6 +17,7 @@ from daemon.devnode.app import Devnode
 from daemon.energy.runtime import energy_runtime
 from daemon.tron.addresses import b58
 from daemon.withdrawals import watcher
+from daemon.withdrawals.deps import withdrawal_deps
 from daemon.withdrawals.settings import WithdrawalSettings
 from tests.conftest import Keys, bearer, make_settings
 from tests.withdrawals.chain import pay_trx, solidify
@@ -141,6 +142,7 @@ async def test_without_a_working_solidity_url_readyz_says_so_and_a_payment_stays
     # unset: the node URL itself, whose port answers 404 for /walletsolidity; refused: nothing listens.
     url = None if solidity == "unset" else f"http://127.0.0.1:{_free_port()}/"
     client = await _app(aiohttp_client, database_url, tmp_path, node, url)
+    deps = client.app[withdrawal_deps]
     ready = await _readyz(client, 503)
     assert ready["checks"]["tron"]["ok"], ready["checks"]["tron"]  # the full node itself is fine
     check = ready["checks"]["tron_solidity"]
@@ -154,7 +156,7 @@ async def test_without_a_working_solidity_url_readyz_says_so_and_a_payment_stays
     resp = await client.post(f"{EMERGENCY}/{quote['id']}/payment", json={"tx_hash": tx}, headers=bearer(key))
     got = await resp.json()
     assert resp.status == 202 and got["status"] == "verifying", got  # not verified yet, not rejected
-    await watcher.cycle(client.app)
+    await watcher.cycle(deps)
     got = await (await client.get(f"{EMERGENCY}/{quote['id']}", headers=bearer(key))).json()
     assert got["status"] == "verifying", got
 
@@ -164,6 +166,7 @@ async def test_a_payment_the_solidity_endpoint_refuses_to_look_up_is_verified_on
 ) -> None:
     node = split_node
     client = await _app(aiohttp_client, database_url, tmp_path, node, node.solidity_url)
+    deps = client.app[withdrawal_deps]
     key, _ = await keys.partner("acme")
     quote, tx = await _paid_quote(client, node, key)
     # java-tron's rate limiter answers HTTP 200 {"Error": "... lack of computing resources"}.
@@ -172,6 +175,6 @@ async def test_a_payment_the_solidity_endpoint_refuses_to_look_up_is_verified_on
     got = await resp.json()
     assert resp.status == 202 and got["status"] == "verifying", got
     node.clear_faults()
-    await watcher.cycle(client.app)
+    await watcher.cycle(deps)
     got = await (await client.get(f"{EMERGENCY}/{quote['id']}", headers=bearer(key))).json()
     assert got["status"] == "paid" and got["payer"] == b58(node.account("user-carol").address), got

@@ -11,6 +11,7 @@ from tronpy.keys import PrivateKey
 from daemon import keys as app_keys
 from daemon.web.status_page import status_view
 from daemon.withdrawals import queue_service
+from daemon.withdrawals.deps import withdrawal_deps
 from tests.conftest import Keys, bearer
 from tests.withdrawals.chain import node_of
 from tests.withdrawals.conftest import AppFactory, body, dispatcher_started, squeeze
@@ -35,7 +36,7 @@ async def test_predicted_wait_is_wall_time_on_a_running_clock(wd_app: AppFactory
     # What users see, in wall minutes (the old code showed chain minutes: ~SPEED times too long).
     assert entry["estimated_wait_time"] == 1, entry
     async with app[app_keys.runtime].pool.acquire() as conn:  # the same estimate, to the second
-        predicted = await queue_service.wait_seconds(conn, app, 0, entry["required_energy"])
+        predicted = await queue_service.wait_seconds(conn, app[withdrawal_deps], 0, entry["required_energy"])
     assert predicted is not None and 10 <= predicted <= 25, predicted
     status = await (await client.get("/api/v1/energy/status?user_id=u-1", headers=bearer(key))).json()
     assert (status["queue_position"], status["estimated_wait_time"]) == (1, 1)
