@@ -43,12 +43,14 @@ def install(
         notifier=notifier or LogNotifier(),
         metrics=SupportMetrics(app[keys.metrics].registry, holder),
         figures=holder,
+        runtime=app[keys.runtime],
+        alerts=app[keys.settings].alerts,
     )
     app[support_state] = state
     alert_namespace.register(platform(app), holder)
     resolver = notify_outbox.partner_resolver(
-        app[keys.runtime],
-        app[keys.settings].alerts.external_url,
+        state.runtime,
+        state.alerts.external_url,
         allow_private=settings.partner_webhook_allow_private,
         timeout=settings.partner_webhook_timeout,
     )
