@@ -1,0 +1,48 @@
+"""Services get what they use: outside wiring and route handlers, no module takes or reads the app."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+DAEMON = Path(__file__).resolve().parent.parent / "daemon"
+PACKAGES = ("support", "monitoring", "web", "observability")
+ALSO = ("energy/alert_namespaces.py", "autopilot/alert_namespace.py")
+
+
+def _services() -> list[Path]:
+    found = [p for pkg in PACKAGES for p in sorted((DAEMON / pkg).glob("*.py"))] + [DAEMON / m for m in ALSO]
+    wiring = ("feature.py", "context.py", "routes.py")  # *context.py and *routes.py too
+    return [p for p in found if not p.name.endswith(wiring)]
+
+
+def _reads_app(node: ast.expr) -> bool:
+    """`app[...]` or `request.app[...]`."""
+    return (isinstance(node, ast.Name) and node.id == "app") or (
+        isinstance(node, ast.Attribute) and node.attr == "app"
+    )
+
+
+def _violations(path: Path) -> list[str]:
+    out: list[str] = []
+    for fn in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        args = [*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs]
+        kinds = {ast.unparse(a.annotation) for a in args if a.annotation is not None}
+        # A cleanup context's signature is aiohttp's, and a route handler reads its feature's state.
+        if "web.Application" in kinds and not fn.name.endswith("context"):
+            out.append(f"{path.name}:{fn.lineno} {fn.name} takes web.Application")
+        if "web.Request" in kinds:
+            continue
+        for node in ast.walk(fn):
+            if isinstance(node, ast.Subscript) and _reads_app(node.value):
+                out.append(f"{path.name}:{node.lineno} {fn.name} reads {ast.unparse(node)}")
+    return out
+
+
+def test_services_take_typed_dependencies_not_the_app() -> None:
+    services = _services()
+    names = {p.name for p in services}
+    assert names >= {"collector.py", "status_page.py", "notify_outbox.py", "profiling.py"}
+    assert [v for p in services for v in _violations(p)] == []
