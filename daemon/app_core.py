@@ -25,6 +25,7 @@ from daemon.http.keycache import KeyCache
 from daemon.jobs import Job, JobMetrics, Supervisor
 from daemon.metrics import AppMetrics
 from daemon.observability import profiling
+from daemon.observability.profiler import Profiler
 from daemon.runtime import Runtime
 from daemon.tasks import STOP_TIMEOUT
 from daemon.tron.client import TronClient
@@ -53,12 +54,12 @@ def setup(
         metrics=JobMetrics(registry),
         grace=STOP_TIMEOUT,
     )
-    profiling.install(app)
+    prof = app[profiling.profiler_key] = Profiler(registry, settings.profiler)
     access: Literal["public", "admin"] = "public" if settings.server.metrics_public else "admin"
     add_endpoints(app, [*core_endpoints(access, registry), *admin_endpoints()])
     add_endpoints(app, profiling.profiling_endpoints())
     # The profiler first: every later context's tasks inherit it.
-    app.cleanup_ctx.extend([profiling.profiler_context, database_context, tron_context])
+    app.cleanup_ctx.extend([profiling.profiler_context(prof), database_context, tron_context])
 
 
 async def database_context(app: web.Application) -> AsyncIterator[None]:

@@ -35,6 +35,14 @@ class Platform:
     cycle_listeners: list[CycleListener] = field(default_factory=list)
     ack_listeners: list[AckListener] = field(default_factory=list)
 
+    def add_namespace(self, ns: Namespace, reader: Reader, *, refresh: Refresher | None = None) -> None:
+        """Let rules name `ns.*`; `reader` gives its values each evaluation (a list for per-instance ones)."""
+        if ns.name in self.namespaces.namespaces:
+            raise ValueError(f"rule namespace {ns.name!r} is registered twice")
+        self.namespaces.register(ns, reader)
+        if refresh is not None:
+            self.namespaces.refreshers.append(refresh)
+
     async def resolve(self, name: str) -> Channel | None:
         """The first registered resolver's channel for this receiver name."""
         for resolver in self.resolvers:
@@ -58,13 +66,8 @@ def platform(app: web.Application) -> Platform:
 def register_namespace(
     app: web.Application, ns: Namespace, reader: Reader, *, refresh: Refresher | None = None
 ) -> None:
-    """Let rules name `ns.*`; `reader` gives its values each evaluation (a list for per-instance ones)."""
-    registry = platform(app).namespaces
-    if ns.name in registry.namespaces:
-        raise ValueError(f"rule namespace {ns.name!r} is registered twice")
-    registry.register(ns, reader)
-    if refresh is not None:
-        registry.refreshers.append(refresh)
+    """Let rules name `ns.*` (Platform.add_namespace on this app's platform)."""
+    platform(app).add_namespace(ns, reader, refresh=refresh)
 
 
 def register_receivers(app: web.Application, resolver: Resolver) -> None:

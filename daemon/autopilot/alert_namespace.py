@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from aiohttp import web
-
 from daemon.alerts.namespaces import NUM, Namespace
-from daemon.alerts.platform import register_namespace
+from daemon.alerts.platform import Platform
 from daemon.autopilot.policy import AutopilotState
 
 AUTOPILOT = Namespace(
@@ -23,6 +21,6 @@ AUTOPILOT = Namespace(
 )
 
 
-def register(app: web.Application, state: AutopilotState) -> None:
+def register(platform: Platform, state: AutopilotState) -> None:
     """Let rules name `autopilot.*`, the figures of the last cycle (no data before the first)."""
-    register_namespace(app, AUTOPILOT, lambda: state.figures or None)
+    platform.add_namespace(AUTOPILOT, lambda: state.figures or None)

@@ -12,6 +12,7 @@ from aiohttp import web
 from tronpy.keys import PrivateKey
 
 from daemon import keys
+from daemon.alerts.platform import platform
 from daemon.autopilot import alert_namespace
 from daemon.autopilot.forecast_context import forecast_state
 from daemon.autopilot.policy import AutopilotMetrics, AutopilotState, cycle
@@ -52,7 +53,7 @@ def install(app: web.Application) -> AutopilotState:
         state.forecast = app[forecast_state].pool_seconds
     app[autopilot_state] = state
     app[wake_key] = asyncio.Event()
-    alert_namespace.register(app, state)
+    alert_namespace.register(platform(app), state)
     return state
 
 

@@ -5,13 +5,11 @@ from __future__ import annotations
 import time
 from datetime import datetime
 
-from aiohttp import web
-
 from daemon.alerts.namespaces import NUM, Namespace, Values
-from daemon.alerts.platform import register_namespace
+from daemon.alerts.platform import Platform
 from daemon.energy.delegations import next_expiry
 from daemon.energy.snapshot import EnergySnapshot, PoolView, SnapshotHolder
-from daemon.energy.status_routes import forecast_lookup
+from daemon.energy.status_routes import ForecastLookup
 
 SUN_PER_TRX = 1_000_000
 POOL = Namespace(
@@ -67,12 +65,8 @@ ENERGY = Namespace(
 )
 
 
-def register(app: web.Application, holder: SnapshotHolder) -> None:
-    """Let rules name `pool.*` and `energy.*`, read from this app's snapshot holder."""
-
-    def forecast(pool_id: int | None) -> float | None:
-        lookup = app.get(forecast_lookup)  # set by the autopilot package
-        return lookup(pool_id) if lookup is not None else None
+def register(platform: Platform, holder: SnapshotHolder, forecast: ForecastLookup) -> None:
+    """Let rules name `pool.*` and `energy.*`, read from this app's snapshot holder (and `forecast`)."""
 
     def pools() -> list[Values] | None:
         current, now = holder.current, time.time()
@@ -88,8 +82,8 @@ def register(app: web.Application, holder: SnapshotHolder) -> None:
         values = energy_values(holder.current, time.time())
         return values | {"shortage_forecast_seconds": forecast(None)} if "limit" in values else values
 
-    register_namespace(app, POOL, pools)
-    register_namespace(app, ENERGY, energy)
+    platform.add_namespace(POOL, pools)
+    platform.add_namespace(ENERGY, energy)
 
 
 def pool_values(p: PoolView, now: float) -> Values:

@@ -6,14 +6,11 @@ import math
 import time
 from datetime import UTC, datetime
 
-from aiohttp import web
-
-from daemon import keys
 from daemon.alerts.namespaces import NUM, Namespace, Values
-from daemon.alerts.platform import register_namespace
+from daemon.alerts.platform import Platform
 from daemon.monitoring import partner_namespace
 from daemon.monitoring.api_window import ApiWindow
-from daemon.monitoring.state import MonitoringState
+from daemon.monitoring.deps import MonitoringDeps
 from daemon.observability.values import gauge_value
 
 DB = Namespace(
@@ -41,9 +38,9 @@ API = Namespace(
 )
 
 
-def register(app: web.Application, state: MonitoringState) -> None:
+def register(platform: Platform, deps: MonitoringDeps) -> None:
     """Let rules name `db.*`, `tron.*`, `api.*` and `partner.*`."""
-    runtime, metrics = app[keys.runtime], app[keys.metrics]
+    state, runtime, metrics = deps.state, deps.runtime, deps.metrics
 
     def db() -> Values:
         pool = runtime.pool
@@ -60,7 +57,7 @@ def register(app: web.Application, state: MonitoringState) -> None:
         age = time.monotonic() - health.last_ok if health.last_ok is not None else math.inf
         return {"up": health.fresh(), "head_block": health.head_block, "head_age_seconds": age}
 
-    window = ApiWindow(app)
+    window = ApiWindow(metrics.http_duration)
 
     def api() -> Values | None:
         """Every replica's traffic from the system snapshot; this replica's own window when there is none."""
@@ -74,7 +71,7 @@ def register(app: web.Application, state: MonitoringState) -> None:
         # Seconds within which a replica's stored figures count (as in the snapshot's merge).
         return 3 * state.settings.collect_interval
 
-    register_namespace(app, DB, db)
-    register_namespace(app, TRON, tron)
-    register_namespace(app, API, api)
-    partner_namespace.register(app, lambda: datetime.now(UTC), live_within)
+    platform.add_namespace(DB, db)
+    platform.add_namespace(TRON, tron)
+    platform.add_namespace(API, api)
+    partner_namespace.register(platform, lambda: datetime.now(UTC), live_within)

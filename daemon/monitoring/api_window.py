@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import math
 
-from aiohttp import web
+from prometheus_client import Histogram
 
-from daemon import keys
 from daemon.alerts.namespaces import Values
 
 
@@ -16,14 +15,14 @@ class ApiWindow:
     # Scrapes, probes and WebSocket lifetimes are not API traffic (as in the monitoring collector).
     EXCLUDE = ("/metrics", "/healthz", "/readyz", "/ws/monitoring")
 
-    def __init__(self, app: web.Application) -> None:
-        self.metrics = app[keys.metrics]
+    def __init__(self, http_duration: Histogram) -> None:
+        self.http_duration = http_duration
         self.prev: tuple[dict[float, float], float, float, float] | None = None
 
     def _totals(self) -> tuple[dict[float, float], float, float, float]:
         buckets: dict[float, float] = {}
         total = count = errors = 0.0
-        for family in self.metrics.http_duration.collect():
+        for family in self.http_duration.collect():
             for s in family.samples:
                 if s.labels.get("route") in self.EXCLUDE:
                     continue

@@ -10,16 +10,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 import aiohttp
-from aiohttp import web
 from pydantic import ValidationError
 
-from daemon import keys
 from daemon.db.errors import DB_ERRORS
-from daemon.energy.runtime import energy_runtime
 from daemon.jobs import Job
 from daemon.monitoring import repo
 from daemon.monitoring.api_window import ApiWindow
 from daemon.monitoring.bus import METRICS_REF, fits
+from daemon.monitoring.deps import MonitoringDeps
 from daemon.monitoring.snapshot import (
     ApiFigures,
     DbFigures,
@@ -32,18 +30,17 @@ from daemon.monitoring.snapshot import (
     merge_db,
     metrics_message,
 )
-from daemon.monitoring.state import monitoring_state
 
 log = logging.getLogger(__name__)
 PRUNE_EVERY = 240  # cycles
 FORGET_REPLICAS_AFTER = 3600.0
 
 
-def _probe_url(app: web.Application) -> str | None:
-    configured = app[keys.settings].monitoring.probe_url
+def _probe_url(deps: MonitoringDeps) -> str | None:
+    configured = deps.state.settings.probe_url
     if configured:
         return configured
-    address = app[keys.runtime].listen_address
+    address = deps.runtime.listen_address
     if address is None:
         return None
     # A wildcard listener is reached through loopback.
@@ -54,11 +51,11 @@ def _probe_url(app: web.Application) -> str | None:
 class Collector:
     """One loop per replica: own figures every interval; when leading, the shared snapshot as well."""
 
-    def __init__(self, app: web.Application, session: aiohttp.ClientSession) -> None:
-        self.app = app
-        self.state = app[monitoring_state]
+    def __init__(self, deps: MonitoringDeps, session: aiohttp.ClientSession) -> None:
+        self.deps = deps
+        self.state = deps.state
         self.session = session
-        self.window = ApiWindow(app)
+        self.window = ApiWindow(deps.metrics.http_duration)
         self.wake = asyncio.Event()
         self.cycles = 0
 
@@ -73,8 +70,8 @@ class Collector:
         figures = await self.replica_figures()
         self.state.local = figures
         try:
-            async with self.app[keys.runtime].pool.acquire() as conn:
-                partner_api = json.dumps(self.app[keys.metrics].partner_traffic.buckets())
+            async with self.deps.runtime.pool.acquire() as conn:
+                partner_api = json.dumps(self.deps.metrics.partner_traffic.buckets())
                 await repo.save_replica(conn, self.state.replica, figures.model_dump_json(), partner_api)
                 if self.state.leading:
                     await self.publish(conn, figures)
@@ -123,7 +120,7 @@ class Collector:
         )
 
     async def _probe(self) -> float | None:
-        url = _probe_url(self.app)
+        url = _probe_url(self.deps)
         if url is None:
             return None
         timeout = aiohttp.ClientTimeout(total=self.state.settings.probe_timeout)
@@ -141,7 +138,7 @@ class Collector:
         return 1000 * (time.perf_counter() - start)
 
     async def _db(self) -> DbFigures:
-        pool = self.app[keys.runtime].pool
+        pool = self.deps.runtime.pool
         # Sizes first: the check's own connection is not load.
         size, idle, most = pool.get_size(), pool.get_idle_size(), pool.get_max_size()
         wait = self.state.settings.probe_timeout
@@ -193,10 +190,10 @@ class Collector:
             await repo.prune_replicas(conn, FORGET_REPLICAS_AFTER)
 
     def _energy(self) -> EnergyFigures | None:
-        energy = self.app.get(energy_runtime)
+        energy = self.deps.energy
         if energy is None:
             return None
-        snap = energy.holder.current
+        snap = energy.current
         t = snap.totals
         if not t.pools:
             return None

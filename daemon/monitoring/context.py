@@ -14,17 +14,19 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from daemon import keys
-from daemon.alerts.platform import on_ack, on_cycle
+from daemon.alerts.platform import on_ack, on_cycle, platform
 from daemon.db.errors import DB_ERRORS
 from daemon.energy.runtime import energy_runtime
 from daemon.jobs import Job
 from daemon.monitoring import alert_namespaces, repo
 from daemon.monitoring.bus import METRICS_REF, Listener, Publisher, fits
 from daemon.monitoring.collector import Collector
+from daemon.monitoring.deps import MonitoringDeps
 from daemon.monitoring.hub import Hub
 from daemon.monitoring.snapshot import MonitoringSnapshot, message
 from daemon.monitoring.state import MonitoringState, monitoring_state, replica_name
 from daemon.monitoring.ws_routes import UNAUTHORIZED
+from daemon.runtime import Runtime
 from daemon.tasks import stop_tasks
 
 if TYPE_CHECKING:
@@ -48,8 +50,16 @@ def install(app: web.Application) -> MonitoringState:
         energy.holder.listeners.append(partial(energy_changed, state))
     on_cycle(app, partial(alerts_changed, state))
     on_ack(app, partial(alert_acked, state))
-    alert_namespaces.register(app, state)
+    alert_namespaces.register(platform(app), deps(app))
     return state
+
+
+def deps(app: web.Application) -> MonitoringDeps:
+    """What the collector and the alert readers use, from the installed app."""
+    energy = app.get(energy_runtime)
+    return MonitoringDeps(
+        app[monitoring_state], app[keys.runtime], app[keys.metrics], energy.holder if energy else None
+    )
 
 
 async def _close_streams(app: web.Application) -> None:
@@ -69,12 +79,12 @@ def received(state: MonitoringState, payload: str) -> None:
     state.hub.broadcast(payload)
 
 
-async def catch_up(app: web.Application) -> None:
+async def catch_up(state: MonitoringState, runtime: Runtime) -> None:
     """The stored snapshot: after (re)connecting, or when NOTIFY could not carry it."""
-    async with app[keys.runtime].pool.acquire() as conn:
+    async with runtime.pool.acquire() as conn:
         text = await repo.load_snapshot(conn)
     if text is not None:
-        received(app[monitoring_state], text)
+        received(state, text)
 
 
 def energy_changed(
@@ -151,21 +161,22 @@ async def monitoring_context(app: web.Application) -> AsyncIterator[None]:
     """Listener, publisher and collector on every replica; the shared snapshot on the lease holder."""
     state, settings, runtime = app[monitoring_state], app[keys.settings], app[keys.runtime]
     session = aiohttp.ClientSession(trust_env=False)
-    collector = Collector(app, session)
+    collector = Collector(deps(app), session)
+    catch_up_logged = partial(_catch_up_logged, state, runtime)
     refs: set[asyncio.Task[None]] = set()
 
     def on_message(payload: str) -> None:
         if payload != METRICS_REF:
             received(state, payload)
             return
-        task = asyncio.create_task(_catch_up_logged(app), name="monitoring-catch-up")
+        task = asyncio.create_task(catch_up_logged(), name="monitoring-catch-up")
         refs.add(task)
         task.add_done_callback(refs.discard)
 
     listener = Listener(
         app[keys.database_url],
         on_message,
-        partial(_catch_up_logged, app),
+        catch_up_logged,
         check_every=min(5.0, state.settings.collect_interval),
     )
     jobs, every = app[keys.jobs], max(1.0, settings.auth.key_cache_seconds)
@@ -186,8 +197,8 @@ async def monitoring_context(app: web.Application) -> AsyncIterator[None]:
         await session.close()
 
 
-async def _catch_up_logged(app: web.Application) -> None:
+async def _catch_up_logged(state: MonitoringState, runtime: Runtime) -> None:
     try:
-        await catch_up(app)
+        await catch_up(state, runtime)
     except DB_ERRORS as exc:
         log.warning("stored snapshot not loaded error=%s", exc)

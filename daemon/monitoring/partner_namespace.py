@@ -7,10 +7,8 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from aiohttp import web
-
 from daemon.alerts.namespaces import NUM, Namespace, Values
-from daemon.alerts.platform import register_namespace
+from daemon.alerts.platform import Platform
 from daemon.db.errors import DB_ERRORS
 
 log = logging.getLogger(__name__)
@@ -113,7 +111,7 @@ class PartnerReader:
         return self.current
 
 
-def register(app: web.Application, clock: Callable[[], datetime], live_within: Callable[[], float]) -> None:
+def register(platform: Platform, clock: Callable[[], datetime], live_within: Callable[[], float]) -> None:
     """Let rules name `partner.*`, read from the database before each evaluation."""
     reader = PartnerReader(clock, live_within)
-    register_namespace(app, PARTNER, reader.read, refresh=reader.refresh)
+    platform.add_namespace(PARTNER, reader.read, refresh=reader.refresh)

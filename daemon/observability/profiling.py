@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 from aiohttp import web
 from pydantic import BaseModel
 
-from daemon import keys
 from daemon.http.endpoints import Endpoint, json_response
 from daemon.observability import profiler
 from daemon.observability.profiler import Profiler
@@ -40,21 +39,18 @@ class Profiling(BaseModel):
     operations: list[OperationStats]
 
 
-def install(app: web.Application) -> Profiler:
-    """A Profiler on the app's registry (no I/O)."""
-    prof = Profiler(app[keys.metrics].registry, app[keys.settings].profiler)
-    app[profiler_key] = prof
-    return prof
+def profiler_context(prof: Profiler) -> Callable[[web.Application], AsyncIterator[None]]:
+    """First of the cleanup contexts: every background task started after this one times into `prof`."""
 
+    async def context(_app: web.Application) -> AsyncIterator[None]:
+        token = profiler.current.set(prof)
+        try:
+            yield
+        finally:
+            with contextlib.suppress(ValueError):  # cleanup ran in another context: nothing to restore
+                profiler.current.reset(token)
 
-async def profiler_context(app: web.Application) -> AsyncIterator[None]:
-    """First of the cleanup contexts: every background task started after this one times into this app."""
-    token = profiler.current.set(app[profiler_key])
-    try:
-        yield
-    finally:
-        with contextlib.suppress(ValueError):  # cleanup ran in another context: nothing to restore
-            profiler.current.reset(token)
+    return context
 
 
 async def get_profiling(request: web.Request) -> web.Response:

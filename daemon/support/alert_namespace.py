@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from aiohttp import web
-
 from daemon.alerts.namespaces import NUM, Namespace, Values
-from daemon.alerts.platform import register_namespace
+from daemon.alerts.platform import Platform
 from daemon.support.figures import FiguresHolder
 
 TICKETS = Namespace(
@@ -23,10 +21,10 @@ TICKETS = Namespace(
 )
 
 
-def register(app: web.Application, figures: FiguresHolder) -> None:
+def register(platform: Platform, figures: FiguresHolder) -> None:
     """Let rules name `tickets.*`, read from this replica's latest ticket figures."""
 
     def tickets() -> Values:
         return dict(figures.current.namespace())
 
-    register_namespace(app, TICKETS, tickets)
+    platform.add_namespace(TICKETS, tickets)

@@ -9,8 +9,9 @@ from functools import partial
 from aiohttp import web
 
 from daemon import keys
-from daemon.alerts.platform import register_receivers
+from daemon.alerts.platform import platform, register_receivers
 from daemon.jobs import Job
+from daemon.runtime import Runtime
 from daemon.support import alert_namespace, notify_outbox, sla
 from daemon.support.classify import Rules, default_rules
 from daemon.support.figures import FiguresHolder, ticket_figures
@@ -42,34 +43,38 @@ def install(
         notifier=notifier or LogNotifier(),
         metrics=SupportMetrics(app[keys.metrics].registry, holder),
         figures=holder,
+        runtime=app[keys.runtime],
+        alerts=app[keys.settings].alerts,
     )
     app[support_state] = state
-    alert_namespace.register(app, holder)
+    alert_namespace.register(platform(app), holder)
     resolver = notify_outbox.partner_resolver(
-        app, allow_private=settings.partner_webhook_allow_private, timeout=settings.partner_webhook_timeout
+        state.runtime,
+        state.alerts.external_url,
+        allow_private=settings.partner_webhook_allow_private,
+        timeout=settings.partner_webhook_timeout,
     )
     register_receivers(app, resolver)  # partner webhooks (`partner:<id>`), kept in the partners table
     return state
 
 
-async def refresh_figures(app: web.Application) -> None:
+async def refresh_figures(state: SupportState, runtime: Runtime) -> None:
     """Read the figures now into the gauges."""
-    state = app[support_state]
-    async with app[keys.runtime].pool.acquire() as conn:
+    async with runtime.pool.acquire() as conn:
         state.figures.current = await ticket_figures(conn, state.clock())
 
 
 async def support_context(app: web.Application) -> AsyncIterator[None]:
     """Refresh the ticket figures on every replica; run the SLA job on the lease holder."""
-    state, jobs = app[support_state], app[keys.jobs]
+    state, jobs, runtime = app[support_state], app[keys.jobs], app[keys.runtime]
 
     async def sla_pass() -> None:
-        await sla.run_once(app[keys.runtime].pool, state)
+        await sla.run_once(runtime.pool, state)
 
     jobs.add(
         Job(
             "support-figures",
-            partial(refresh_figures, app),
+            partial(refresh_figures, state, runtime),
             interval=lambda: state.settings.figures_interval,
             wake=state.changed,
             min_gap=MIN_REFRESH_GAP,

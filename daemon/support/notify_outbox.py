@@ -14,14 +14,14 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
-from aiohttp import web
 from pydantic import SecretStr
 
-from daemon import keys
 from daemon.alerts.channels.base import Channel
 from daemon.alerts.channels.webhook import WebhookChannel
 from daemon.alerts.outbox_port import Notification, enqueue
+from daemon.alerts.platform import Resolver
 from daemon.alerts.settings import WebhookReceiver
+from daemon.runtime import Runtime
 
 _HAS_WEBHOOK = "SELECT webhook_url IS NOT NULL FROM partners WHERE id = $1"
 EVENT_TTL = timedelta(hours=1)
@@ -102,13 +102,13 @@ async def enqueue_reply(
     return await enqueue(conn, notification)
 
 
-def partner_resolver(app: web.Application, *, allow_private: bool, timeout: float) -> Any:
+def partner_resolver(runtime: Runtime, external_url: str, *, allow_private: bool, timeout: float) -> Resolver:
     """The Sender's resolver for `partner:<id>` receivers (None for anything else or no webhook)."""
 
     async def resolve(name: str) -> Channel | None:
         if not name.startswith(PARTNER) or not name[len(PARTNER) :].isdigit():
             return None
-        async with app[keys.runtime].pool.acquire() as conn:
+        async with runtime.pool.acquire() as conn:
             row = await conn.fetchrow(
                 "SELECT webhook_url, webhook_secret FROM partners WHERE id = $1", int(name[len(PARTNER) :])
             )
@@ -124,6 +124,6 @@ def partner_resolver(app: web.Application, *, allow_private: bool, timeout: floa
             allow_private=allow_private,
             timeout=timeout,
         )
-        return WebhookChannel(receiver, app[keys.settings].alerts.external_url)
+        return WebhookChannel(receiver, external_url)
 
     return resolve

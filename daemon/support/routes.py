@@ -25,7 +25,7 @@ from daemon.support.models import (
     TicketQuery,
 )
 from daemon.support.service import Actor
-from daemon.support.state import support_state
+from daemon.support.state import SupportState, support_state
 from daemon.support.webhook_routes import webhook_endpoints
 
 TICKETS = "/api/v1/support/tickets"
@@ -46,9 +46,14 @@ def ticket_model(row: dict[str, Any]) -> Ticket:
 
 
 def support_team(app: web.Application) -> tuple[list[str], str]:
+    """(receivers told of new tickets, external URL for links) of this app (for the demo's scenario)."""
+    return team(app[support_state])
+
+
+def team(state: SupportState) -> tuple[list[str], str]:
     """(receivers told of new tickets, external URL for links)."""
-    alerts = app[keys.settings].alerts
-    names = app[support_state].settings.notify_receivers
+    alerts = state.alerts
+    names = state.settings.notify_receivers
     return list(alerts.default_receivers if names is None else names), alerts.external_url
 
 
@@ -60,7 +65,7 @@ async def create_ticket(request: web.Request) -> web.Response:
 
     async def work(conn: Any) -> tuple[int, BaseModel]:
         row = await service.create_ticket(
-            conn, actor, body, state.clock(), state.settings, state.rules, *support_team(request.app)
+            conn, actor, body, state.clock(), state.settings, state.rules, *team(state)
         )
         created.append(row)
         return 201, ticket_model(row)
@@ -70,7 +75,7 @@ async def create_ticket(request: web.Request) -> web.Response:
     else:
         # One INSERT statement (ticket, its event, its notifications) is atomic: no BEGIN/COMMIT needed.
         # The notifications go out with the Sender's next poll (alerts.sender_idle), batched under load.
-        async with request.app[keys.runtime].pool.acquire() as conn:
+        async with state.runtime.pool.acquire() as conn:
             row = await service.create_ticket(
                 conn,
                 actor,
@@ -78,7 +83,7 @@ async def create_ticket(request: web.Request) -> web.Response:
                 state.clock(),
                 state.settings,
                 state.rules,
-                *support_team(request.app),
+                *team(state),
                 full=False,
             )
         created.append(row)
@@ -95,7 +100,7 @@ async def create_ticket(request: web.Request) -> web.Response:
 async def list_tickets(request: web.Request) -> web.Response:
     """Tickets, newest activity first: a partner's own, or (admins) everyone's."""
     query = read_query(request, TicketQuery)
-    async with request.app[keys.runtime].pool.acquire() as conn:
+    async with request.app[support_state].runtime.pool.acquire() as conn:
         # PostgreSQL renders the page (TicketPage's shape): no per-row decoding, validation or encoding here.
         text = await service.list_tickets_json(conn, _actor(request), query)
     return web.Response(text=text, content_type="application/json")
@@ -104,7 +109,7 @@ async def list_tickets(request: web.Request) -> web.Response:
 async def get_ticket(request: web.Request) -> web.Response:
     """One ticket."""
     ticket_id = path_id(request)
-    async with request.app[keys.runtime].pool.acquire() as conn:
+    async with request.app[support_state].runtime.pool.acquire() as conn:
         row = await service.get_ticket(conn, _actor(request), ticket_id)
     return json_response(ticket_model(row))
 
@@ -114,7 +119,7 @@ async def patch_ticket(request: web.Request) -> web.Response:
     ticket_id = path_id(request)
     body = await read_json(request, TicketPatch)
     state = request.app[support_state]
-    async with request.app[keys.runtime].pool.acquire() as conn, conn.transaction():
+    async with state.runtime.pool.acquire() as conn, conn.transaction():
         row = await service.update_ticket(
             conn, _actor(request), ticket_id, body, state.clock(), state.settings
         )
@@ -127,7 +132,7 @@ async def list_messages(request: web.Request) -> web.Response:
     ticket_id = path_id(request)
     query = read_query(request, PageQuery)
     actor = _actor(request)
-    async with request.app[keys.runtime].pool.acquire() as conn:
+    async with request.app[support_state].runtime.pool.acquire() as conn:
         await service.get_ticket(conn, actor, ticket_id)
         rows = await repo.list_messages(
             conn, ticket_id, after_id=query.after, limit=query.limit + 1, internal=actor.role == "admin"
@@ -150,7 +155,7 @@ async def post_message(request: web.Request) -> web.Response:
         )
         if actor.role == "admin" and not message["internal"]:
             # In the reply's transaction (idempotent() commits work and response together).
-            external = request.app[keys.settings].alerts.external_url
+            external = state.alerts.external_url
             await notify_outbox.enqueue_reply(conn, ticket, message, state.clock(), external)
         done.append((message, ticket))
         return 201, Message(**message)
@@ -165,7 +170,7 @@ async def list_events(request: web.Request) -> web.Response:
     """The audit trail: every status, priority, category, assignment and SLA change."""
     ticket_id = path_id(request)
     query = read_query(request, PageQuery)
-    async with request.app[keys.runtime].pool.acquire() as conn:
+    async with request.app[support_state].runtime.pool.acquire() as conn:
         await service.get_ticket(conn, _actor(request), ticket_id)
         rows = await repo.list_events(conn, ticket_id, after_id=query.after, limit=query.limit + 1)
     page = EventPage.model_validate({"items": rows[: query.limit], "next_cursor": None})

@@ -9,6 +9,8 @@ from datetime import UTC, datetime
 
 from aiohttp import web
 
+from daemon.alerts.settings import AlertsSettings
+from daemon.runtime import Runtime
 from daemon.support.classify import Rules
 from daemon.support.figures import FiguresHolder
 from daemon.support.metrics import SupportMetrics
@@ -33,6 +35,8 @@ class SupportState:
     notifier: Notifier
     metrics: SupportMetrics
     figures: FiguresHolder
+    runtime: Runtime  # its pool is set once the app starts
+    alerts: AlertsSettings  # the default receivers and the external URL for links
     changed: asyncio.Event = field(default_factory=asyncio.Event)
 
     def touched(self) -> None:

@@ -7,7 +7,6 @@ import binascii
 from aiohttp import web
 from pydantic import BaseModel, Field
 
-from daemon import keys
 from daemon.alerts.channels.webhook import secret_bytes
 from daemon.alerts.ssrf import BlockedURL, check_url
 from daemon.errors import NotFound, ValidationFailed
@@ -35,8 +34,9 @@ async def set_partner_webhook(request: web.Request) -> web.Response:
     """Store the webhook; the URL passes the alerts SSRF check (https, public host) unless allowed."""
     partner_id = path_id(request)
     body = await read_json(request, PartnerWebhookSet)
+    state = request.app[support_state]
     if body.url is not None:
-        allow = request.app[support_state].settings.partner_webhook_allow_private
+        allow = state.settings.partner_webhook_allow_private
         try:
             check_url(body.url, allow_private=allow)
         except BlockedURL as exc:
@@ -48,7 +48,7 @@ async def set_partner_webhook(request: web.Request) -> web.Response:
         except (binascii.Error, ValueError) as exc:
             raise ValidationFailed("a whsec_ secret must be base64 after the prefix", field="secret") from exc
     secret = body.secret if body.url is not None else None
-    async with request.app[keys.runtime].pool.acquire() as conn:
+    async with state.runtime.pool.acquire() as conn:
         row = await conn.fetchrow(
             "UPDATE partners SET webhook_url = $2, webhook_secret = $3 WHERE id = $1 "
             "RETURNING id, webhook_url, webhook_secret IS NOT NULL AS signed",

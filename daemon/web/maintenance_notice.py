@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from aiohttp import web
-
-from daemon import keys
 from daemon.alerts import maintenance_repo
-from daemon.alerts.context import alerts_state
 from daemon.db.errors import DB_ERRORS
+from daemon.runtime import Runtime
 
 log = logging.getLogger(__name__)
 HORIZON = timedelta(days=7)  # announced this far ahead
@@ -26,31 +24,28 @@ class Notice:
     ends_at: datetime
 
 
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
 @dataclass
 class NoticeCache:
-    """The last answer and when (on the alerts clock), so a busy page does not query per request."""
+    """The last answer and when (on `clock`, the alerts' one), so a busy page does not query per request."""
 
     seconds: float
+    runtime: Runtime  # its pool is set once the app starts
+    clock: Callable[[], datetime] = _utc_now
     at: datetime | None = None
     items: list[Notice] = field(default_factory=list)
 
 
-notice_cache = web.AppKey("status_page_notice_cache", NoticeCache)
-
-
-def _now(app: web.Application) -> datetime:
-    state = app.get(alerts_state)
-    return state.clock() if state is not None else datetime.now(UTC)
-
-
-async def notices(app: web.Application) -> list[Notice]:
+async def notices(cache: NoticeCache) -> list[Notice]:
     """Active and upcoming windows affecting withdrawals, soonest first; none when the database is away."""
-    pool = app[keys.runtime].pool
+    pool = cache.runtime.pool
     if pool is None:
         return []
-    now = _now(app)
-    cache = app.get(notice_cache)
-    if cache is not None and cache.at is not None and 0 <= (now - cache.at).total_seconds() < cache.seconds:
+    now = cache.clock()
+    if cache.at is not None and 0 <= (now - cache.at).total_seconds() < cache.seconds:
         return cache.items
     try:
         async with pool.acquire() as conn:
@@ -61,8 +56,7 @@ async def notices(app: web.Application) -> list[Notice]:
     items = [
         Notice("active" if r["starts_at"] <= now else "scheduled", r["starts_at"], r["ends_at"]) for r in rows
     ]
-    if cache is not None:
-        cache.at, cache.items = now, items
+    cache.at, cache.items = now, items
     return items
 
 

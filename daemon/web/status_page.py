@@ -4,31 +4,32 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 import jinja2
 from aiohttp import web
 from pydantic import Field
 
-from daemon import keys
 from daemon.db.errors import DB_ERRORS
-from daemon.energy.runtime import energy_runtime
-from daemon.energy.snapshot import EnergySnapshot
+from daemon.energy.snapshot import EnergySnapshot, SnapshotHolder
 from daemon.energy.status import SUPPORTED, pick_language, sufficiency
 from daemon.http.body import RequestModel, read_query
 from daemon.http.endpoints import Endpoint
-from daemon.web.maintenance_notice import NoticeCache, notice_cache, notices, when
+from daemon.runtime import Runtime
+from daemon.web.maintenance_notice import NoticeCache, notices, when
 from daemon.web.settings import StatusPageSettings
 from daemon.web.texts import TEXTS, fee_text, wait_text
-from daemon.withdrawals import queue_repo, queue_service
-from daemon.withdrawals.deps import withdrawal_deps
+from daemon.withdrawals import queue_repo
 from daemon.withdrawals.estimate import minutes
 
 log = logging.getLogger(__name__)
 State = Literal["sufficient", "congested", "unknown"]
+# (connection, energy queued ahead, energy needed) -> wall seconds until released, None when unknown.
+QueueWait = Callable[[Any, int, int], Awaitable[int | None]]
 
 
 class PageQuery(RequestModel):
@@ -49,10 +50,14 @@ class StatusView:
 
 @dataclass
 class PageState:
-    """The rendering environment and the last wait estimate (reused for `cache_seconds`)."""
+    """What the page reads (snapshot, queue, notices), its templates and the last wait estimate."""
 
     settings: StatusPageSettings
     env: jinja2.Environment
+    energy: SnapshotHolder
+    runtime: Runtime  # its pool is set once the app starts
+    notices: NoticeCache
+    queue_wait: QueueWait | None = None  # None without the withdrawals feature
     cached: tuple[int, float, int | None] | None = field(default=None)  # (snapshot id, monotonic, wait)
 
 
@@ -67,34 +72,41 @@ def _environment() -> jinja2.Environment:
     )
 
 
-async def back_of_queue_wait(app: web.Application, snap: EnergySnapshot) -> int | None:
+def new_page_state(
+    settings: StatusPageSettings, energy: SnapshotHolder, runtime: Runtime, queue_wait: QueueWait | None
+) -> PageState:
+    """The page's state (no I/O); the notices go by the wall clock until the wiring hands them another."""
+    notice_cache = NoticeCache(settings.cache_seconds, runtime)
+    return PageState(settings, _environment(), energy, runtime, notice_cache, queue_wait)
+
+
+async def back_of_queue_wait(ps: PageState, snap: EnergySnapshot) -> int | None:
     """Minutes until a withdrawal joining the queue now would be released (the queue's own estimator)."""
-    runtime, queue = app[keys.runtime], app.get(withdrawal_deps)
-    if queue is None or runtime.pool is None:
+    runtime = ps.runtime
+    if ps.queue_wait is None or runtime.pool is None:
         return sufficiency(snap, speed=runtime.chain_speed()).wait_minutes
     async with runtime.pool.acquire() as conn:
         energy_ahead = await queue_repo.waiting_energy(conn)
-        return minutes(await queue_service.wait_seconds(conn, queue, energy_ahead, snap.transfer_energy))
+        return minutes(await ps.queue_wait(conn, energy_ahead, snap.transfer_energy))
 
 
-async def status_view(app: web.Application) -> StatusView:
+async def status_view(ps: PageState) -> StatusView:
     """The banner's figures from the current snapshot; the wait is re-estimated at most every few seconds."""
-    snap = app[energy_runtime].holder.current
+    snap = ps.energy.current
     fee = snap.quote.total_trx if snap.quote is not None else None
     if snap.stale():
         return StatusView("unknown", None, fee, snap.data_time)
     if sufficiency(snap).sufficient:
         return StatusView("sufficient", 0, fee, snap.data_time)
-    ps = app[page_state]
     now = time.monotonic()
     if ps.cached is not None and ps.cached[0] == id(snap) and now - ps.cached[1] < ps.settings.cache_seconds:
         wait = ps.cached[2]
     else:
         try:
-            wait = await back_of_queue_wait(app, snap)
+            wait = await back_of_queue_wait(ps, snap)
         except DB_ERRORS as exc:
             log.warning("status page wait estimate failed, using recovery only error=%s", exc)
-            wait = sufficiency(snap, speed=app[keys.runtime].chain_speed()).wait_minutes
+            wait = sufficiency(snap, speed=ps.runtime.chain_speed()).wait_minutes
         ps.cached = (id(snap), now, wait)
     return StatusView("congested", wait, fee, snap.data_time)
 
@@ -131,12 +143,12 @@ def _headers(settings: StatusPageSettings, lang: str, embed: bool) -> dict[str, 
 async def _render(request: web.Request, embed: bool) -> web.Response:
     query = read_query(request, PageQuery)
     lang = choose_language(request, query.lang)
-    view = await status_view(request.app)
     ps = request.app[page_state]
+    view = await status_view(ps)
     t = TEXTS[lang]
     maintenance = [
         (n, t[f"maintenance_{n.state}"].format(start=when(n.starts_at), end=when(n.ends_at)))
-        for n in await notices(request.app)
+        for n in await notices(ps.notices)
     ]
     html = ps.env.get_template("status.html").render(
         maintenance=maintenance,
@@ -166,12 +178,6 @@ async def status_page(request: web.Request) -> web.Response:
 async def status_embed(request: web.Request) -> web.Response:
     """The compact widget for partners' withdrawal pages (framable by the configured origins)."""
     return await _render(request, embed=True)
-
-
-def install(app: web.Application, settings: StatusPageSettings) -> None:
-    """Attach the page's state (no I/O)."""
-    app[page_state] = PageState(settings=settings, env=_environment())
-    app[notice_cache] = NoticeCache(settings.cache_seconds)
 
 
 def status_page_endpoints(settings: StatusPageSettings) -> list[Endpoint]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from daemon import keys
 from daemon.support.context import refresh_figures
 from daemon.support.figures import ticket_figures
 from tests.support.conftest import Desk
@@ -35,7 +36,7 @@ async def test_metrics_show_open_breached_and_created(desk: Desk) -> None:
     from daemon.support import sla
 
     await sla.run_once(desk.pool, desk.state)
-    await refresh_figures(desk.app)
+    await refresh_figures(desk.state, desk.app[keys.runtime])
     text = await (await desk.client.get("/metrics")).text()
     assert 'tronwatch_tickets_open{priority="critical"} 1.0' in text
     assert 'tronwatch_tickets_open{priority="medium"} 1.0' in text

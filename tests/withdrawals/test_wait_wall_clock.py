@@ -9,7 +9,7 @@ from typing import Any
 from tronpy.keys import PrivateKey
 
 from daemon import keys as app_keys
-from daemon.web.status_page import status_view
+from daemon.web.status_page import page_state, status_view
 from daemon.withdrawals import queue_service
 from daemon.withdrawals.deps import withdrawal_deps
 from tests.conftest import Keys, bearer
@@ -42,7 +42,8 @@ async def test_predicted_wait_is_wall_time_on_a_running_clock(wd_app: AppFactory
     assert (status["queue_position"], status["estimated_wait_time"]) == (1, 1)
     banner = await (await client.get("/api/v1/energy/status", headers=bearer(key))).json()
     assert banner["energy_sufficient"] is False and banner["estimated_wait_time"] == 1
-    page = await status_view(app)  # joining now: behind this entry, one more transfer's recovery (~2 min)
+    # Joining now: behind this entry, one more transfer's recovery (~2 min).
+    page = await status_view(app[page_state])
     assert page.state == "congested" and page.wait_minutes is not None and page.wait_minutes <= 3, page
     actual = None
     while time.monotonic() - start < 2 * predicted:
