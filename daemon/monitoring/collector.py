@@ -7,7 +7,6 @@ import json
 import logging
 import time
 from datetime import UTC, datetime
-from typing import Any
 
 import aiohttp
 from aiohttp import web
@@ -15,6 +14,7 @@ from pydantic import ValidationError
 
 from daemon import keys
 from daemon.db.errors import DB_ERRORS
+from daemon.db.types import Connection
 from daemon.energy.runtime import energy_runtime
 from daemon.jobs import Job
 from daemon.monitoring import repo
@@ -155,7 +155,7 @@ class Collector:
             return DbFigures(up=False, pool_busy=size - idle, pool_idle=idle, pool_max=most)
         return DbFigures(up=True, latency_ms=latency, pool_busy=size - idle, pool_idle=idle, pool_max=most)
 
-    async def publish(self, conn: Any, own: ReplicaFigures) -> None:
+    async def publish(self, conn: Connection, own: ReplicaFigures) -> None:
         """Build the shared snapshot, store it, and NOTIFY every replica (all in one transaction)."""
         interval = self.state.settings.collect_interval
         replicas = [own]

@@ -12,6 +12,7 @@ from aiohttp import web
 from daemon.alerts.namespaces import NUM, Namespace, Values
 from daemon.alerts.platform import register_namespace
 from daemon.db.errors import DB_ERRORS
+from daemon.db.types import Connection
 
 log = logging.getLogger(__name__)
 WINDOW = timedelta(minutes=5)
@@ -95,7 +96,7 @@ class PartnerReader:
         self.live_within = live_within  # seconds: replicas silent longer are gone and left out
         self.current: list[Values] | None = None
 
-    async def refresh(self, conn: Any) -> None:
+    async def refresh(self, conn: Connection) -> None:
         """Read every partner's figures in one statement."""
         now = self.clock()
         try:

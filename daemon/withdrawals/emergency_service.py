@@ -12,6 +12,7 @@ import asyncpg
 from aiohttp import web
 
 from daemon import keys
+from daemon.db.types import Connection
 from daemon.energy.quote import quote_usdt_transfer
 from daemon.errors import Conflict, NotFound, ProblemError, ValidationFailed
 from daemon.tron.errors import TronError
@@ -137,7 +138,7 @@ async def create(app: web.Application, partner_id: int, body: EmergencyRequest, 
 
 
 async def record(
-    conn: Any, partner_id: int, body: EmergencyRequest, values: dict[str, Any] | None
+    conn: Connection, partner_id: int, body: EmergencyRequest, values: dict[str, Any] | None
 ) -> tuple[int, Any]:
     """In one transaction: refuse or replay a live one, cancel the waiting queue entry, insert.
 
@@ -164,7 +165,7 @@ async def record(
     return 201, row
 
 
-async def _insert_with_amount(conn: Any, values: dict[str, Any]) -> Any:
+async def _insert_with_amount(conn: Connection, values: dict[str, Any]) -> Any:
     """Insert with a pay amount no other held quote to this pay_to has; PostgreSQL's unique index decides."""
     low, high = search_range(values["fee_sun"])
     for _ in range(AMOUNT_TRIES):
@@ -228,7 +229,9 @@ def _check_payable(row: Any, now: Any) -> None:
         raise Conflict(f"the withdrawal is {row['status']}; a payment is already recorded", field="tx_hash")
 
 
-async def complete(conn: Any, partner_id: int, emergency_id: int, tx_hash: str, now: Any) -> tuple[Any, bool]:
+async def complete(
+    conn: Connection, partner_id: int, emergency_id: int, tx_hash: str, now: Any
+) -> tuple[Any, bool]:
     """Record the executor's transfer -> (row, newly completed); the same hash again is fine, another 409."""
     row = await emergency_repo.lock(conn, partner_id, emergency_id)
     if row is None:

@@ -11,6 +11,7 @@ from typing import Any
 from aiohttp import web
 
 from daemon import keys
+from daemon.db.types import Connection
 from daemon.energy.runtime import energy_runtime
 from daemon.energy.snapshot import EnergySnapshot
 from daemon.errors import Conflict, NotFound
@@ -54,7 +55,7 @@ def _snapshot(app: web.Application) -> EnergySnapshot:
     return app[energy_runtime].holder.current
 
 
-async def inflight(conn: Any, state: WithdrawalState, snap: EnergySnapshot) -> dict[int, int]:
+async def inflight(conn: Connection, state: WithdrawalState, snap: EnergySnapshot) -> dict[int, int]:
     """Energy per pool held by released/claimed entries and unseen completions (cached ~1 s)."""
     hit = state.inflight_cache
     now = time.monotonic()
@@ -68,7 +69,9 @@ async def inflight(conn: Any, state: WithdrawalState, snap: EnergySnapshot) -> d
     return value
 
 
-async def wait_seconds(conn: Any, app: web.Application, energy_ahead: int, required: int) -> int | None:
+async def wait_seconds(
+    conn: Connection, app: web.Application, energy_ahead: int, required: int
+) -> int | None:
     """Wall seconds until an entry of `required` energy behind `energy_ahead` is released; None unknown."""
     state, snap = app[withdrawal_state], _snapshot(app)
     held = await inflight(conn, state, snap)
@@ -77,13 +80,13 @@ async def wait_seconds(conn: Any, app: web.Application, energy_ahead: int, requi
 
 
 async def live_wait(
-    conn: Any, app: web.Application, ahead: int, energy_ahead: int, required: int
+    conn: Connection, app: web.Application, ahead: int, energy_ahead: int, required: int
 ) -> tuple[int, int | None]:
     """(1-based FIFO position, minutes until release or None) for a waiting entry."""
     return ahead + 1, minutes(await wait_seconds(conn, app, energy_ahead, required))
 
 
-async def view(conn: Any, app: web.Application, row: Any) -> QueueEntry:
+async def view(conn: Connection, app: web.Application, row: Any) -> QueueEntry:
     """The API view of an entry row (with `ahead`/`energy_ahead` when waiting)."""
     position = wait = None
     if row["status"] == "waiting":
@@ -107,7 +110,7 @@ def _same(row: Any, body: WithdrawalRequest, user_id: str) -> bool:
 
 
 async def enqueue(
-    conn: Any, app: web.Application, partner_id: int, body: WithdrawalRequest, required: int
+    conn: Connection, app: web.Application, partner_id: int, body: WithdrawalRequest, required: int
 ) -> tuple[int, QueueEntry]:
     """201 and the new entry, or 200 and the existing one for a retry of the same withdrawal."""
     state = app[withdrawal_state]
@@ -163,7 +166,7 @@ def _emergency_conflict(live: Any) -> Conflict:
     )
 
 
-async def is_retry(conn: Any, partner_id: int, body: WithdrawalRequest) -> bool:
+async def is_retry(conn: Connection, partner_id: int, body: WithdrawalRequest) -> bool:
     """Whether enqueueing `body` would only return its stored entry (no new work to rate-limit)."""
     row = await queue_repo.get_by_withdrawal(conn, partner_id, body.withdrawal_id)
     if row is None or not _same(row, body, body.user_id):
@@ -174,7 +177,7 @@ async def is_retry(conn: Any, partner_id: int, body: WithdrawalRequest) -> bool:
     )
 
 
-async def get(conn: Any, app: web.Application, partner_id: int, entry_id: int) -> QueueEntry:
+async def get(conn: Connection, app: web.Application, partner_id: int, entry_id: int) -> QueueEntry:
     """One entry of this partner (404 for others')."""
     row = await queue_repo.get(conn, partner_id, entry_id)
     if row is None:
@@ -182,7 +185,7 @@ async def get(conn: Any, app: web.Application, partner_id: int, entry_id: int) -
     return await view(conn, app, row)
 
 
-async def cancel(conn: Any, app: web.Application, partner_id: int, entry_id: int) -> QueueEntry:
+async def cancel(conn: Connection, app: web.Application, partner_id: int, entry_id: int) -> QueueEntry:
     """Cancel while waiting; 409 once released (the executor may be sending it)."""
     row = await queue_repo.lock(conn, partner_id, entry_id)
     if row is None:
@@ -194,7 +197,9 @@ async def cancel(conn: Any, app: web.Application, partner_id: int, entry_id: int
     return await get(conn, app, partner_id, entry_id)
 
 
-async def complete(conn: Any, partner_id: int, entry_id: int, tx_hash: str, now: datetime) -> dict[str, Any]:
+async def complete(
+    conn: Connection, partner_id: int, entry_id: int, tx_hash: str, now: datetime
+) -> dict[str, Any]:
     """Record the executor's transfer; repeating the same hash is fine, another hash is 409."""
     row = await queue_repo.lock(conn, partner_id, entry_id)
     if row is None:
