@@ -141,7 +141,7 @@ def _settings(args: argparse.Namespace) -> Settings:
     return load_settings(args.config, overrides=overrides)
 
 
-async def _with_conn(settings: Settings, action: Callable[[Any], Awaitable[int]]) -> int:
+async def _with_conn(settings: Settings, action: Callable[[Connection], Awaitable[int]]) -> int:
     """Run `action(conn)` against the same database `run` would use."""
     async with open_database(settings) as target:
         if target.embedded:

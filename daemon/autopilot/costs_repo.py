@@ -5,10 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from asyncpg import Record
-
 from daemon.autopilot.costs_model import Cost
-from daemon.db.types import Connection
+from daemon.db.types import Connection, Record
 
 
 async def new_completions(conn: Connection, limit: int) -> list[Record]:

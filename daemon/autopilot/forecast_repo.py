@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from asyncpg import Record
-
-from daemon.db.types import Connection
+from daemon.db.types import Connection, Record
 
 BATCH = 50_000
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from daemon.db.types import Connection
+from daemon.db.types import Connection, Record
 
 
 async def claim(conn: Connection, scope: str, key: str, request_hash: bytes) -> bool:
@@ -35,7 +33,7 @@ async def take_over_stale(
     return row is not None
 
 
-async def get(conn: Connection, scope: str, key: str) -> Any:
+async def get(conn: Connection, scope: str, key: str) -> Record | None:
     """The record for a key, or None."""
     return await conn.fetchrow(
         "SELECT request_hash, state, response_status, response_body, response_content_type "
