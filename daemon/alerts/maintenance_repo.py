@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from daemon.alerts.maintenance import Window
-from daemon.db.types import Connection
+from daemon.db.types import Connection, Record, one
 
 _COLS = (
     "id, matchers, starts_at, ends_at, end_when_resolved, affects_withdrawals, comment, created_by, "
@@ -15,7 +15,7 @@ _COLS = (
 )
 
 
-def _row(r: Any) -> dict[str, Any]:
+def _row(r: Record) -> dict[str, Any]:
     d = dict(r)
     d["matchers"] = json.loads(d["matchers"])
     return d
@@ -37,7 +37,7 @@ async def add(conn: Connection, fields: dict[str, Any]) -> dict[str, Any]:
         fields["comment"],
         fields["created_by"],
     )
-    return _row(row)
+    return _row(one(row))
 
 
 async def get(conn: Connection, window_id: int) -> dict[str, Any] | None:

@@ -6,7 +6,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from daemon.db.types import Connection
+from daemon.db.types import Connection, Record, one
 
 _INSTANCE_COLS = (
     "fingerprint, rule, labels, state, active_at, fired_at, resolved_at, keep_since, "
@@ -240,7 +240,7 @@ async def add_silence(
         by,
         comment,
     )
-    return _silence(row)
+    return _silence(one(row))
 
 
 async def silences(conn: Connection, *, since: datetime | None) -> list[dict[str, Any]]:
@@ -264,7 +264,7 @@ async def expire_silence(conn: Connection, silence_id: int, now: datetime) -> bo
     return status.endswith(" 1")
 
 
-def _silence(row: Any) -> dict[str, Any]:
+def _silence(row: Record) -> dict[str, Any]:
     d = dict(row)
     d["matchers"] = json.loads(d["matchers"])
     return d

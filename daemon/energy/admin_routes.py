@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field, field_validator
 from tronpy.keys import is_base58check_address
 
 from daemon import keys
-from daemon.db.types import Connection
+from daemon.db.types import Connection, Record
 from daemon.energy import service
 from daemon.energy.admin_status_routes import status_endpoints
 from daemon.energy.runtime import energy_runtime
@@ -65,7 +65,7 @@ class Pool(BaseModel):
     updated_at: datetime
 
 
-def _pool(row: Any) -> Pool:
+def _pool(row: Record) -> Pool:
     return Pool(**{**dict(row), "trx_amount": row["target_trx"]})
 
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from typing import Any
 
-from daemon.db.types import Connection
+from daemon.db.types import Connection, Record
 from daemon.energy import pools_repo as repo
 from daemon.energy.delegations_repo import attach
 from daemon.energy.quote import FeeQuote
@@ -15,7 +14,7 @@ from daemon.energy.snapshot import EnergySnapshot, PoolView, assemble
 from daemon.energy.status import pool_status
 
 
-def _view(row: Any, settings: EnergySettings) -> PoolView:
+def _view(row: Record, settings: EnergySettings) -> PoolView:
     view = PoolView(
         id=row["id"],
         name=row["name"],

@@ -5,14 +5,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
 
 from aiohttp import web
 
 from daemon.alerts.namespaces import NUM, Namespace, Values
 from daemon.alerts.platform import register_namespace
 from daemon.db.errors import DB_ERRORS
-from daemon.db.types import Connection
+from daemon.db.types import Connection, Record
 
 log = logging.getLogger(__name__)
 WINDOW = timedelta(minutes=5)
@@ -67,7 +66,7 @@ FROM partners p LEFT JOIN api a ON a.partner_id = p.id ORDER BY p.id
 """
 
 
-def partner_values(row: Any, now: datetime) -> Values:
+def partner_values(row: Record, now: datetime) -> Values:
     """`partner.*` of one partner row."""
     oldest = row["oldest"]
     requests, errors = int(row["api_requests"]), int(row["api_errors"])

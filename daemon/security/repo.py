@@ -7,7 +7,7 @@ from datetime import datetime
 from ipaddress import IPv4Address, IPv6Address
 from typing import Any
 
-from daemon.db.types import Connection, one
+from daemon.db.types import Connection, Record, one
 from daemon.observability.profiler import profiled
 
 IP = IPv4Address | IPv6Address | None
@@ -92,7 +92,7 @@ async def purge(
     await conn.execute("DELETE FROM security_blocks WHERE until < now()")
 
 
-async def counts_since(conn: Connection, since: datetime) -> list[Any]:
+async def counts_since(conn: Connection, since: datetime) -> list[Record]:
     """(type, severity, count) over minute buckets from `since`."""
     return list(
         await conn.fetch(
@@ -115,7 +115,7 @@ async def block(conn: Connection, ip: IP, until: datetime, reason: str, at: date
     )
 
 
-async def active_blocks(conn: Connection, at: datetime) -> list[Any]:
+async def active_blocks(conn: Connection, at: datetime) -> list[Record]:
     """Blocks still in force."""
     return list(await conn.fetch("SELECT client_ip, until FROM security_blocks WHERE until > $1", at))
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from daemon.alerts.outbox_port import enqueue_from
-from daemon.db.types import Connection
+from daemon.db.types import Connection, Record
 from daemon.observability.profiler import profiled
 
 # Every column a ticket update may change, in the order save_ticket binds them ($2..$19).
@@ -286,9 +286,9 @@ async def resolved_before(conn: Connection, before: datetime, limit: int) -> lis
     return [_row(r) for r in rows]
 
 
-async def active_figures(conn: Connection) -> list[Any]:
+async def active_figures(conn: Connection) -> list[Record]:
     """Per priority over unresolved tickets: count, breached count, oldest unanswered partner message."""
-    rows: list[Any] = await conn.fetch(
+    rows: list[Record] = await conn.fetch(
         "SELECT priority, count(*) AS open, "
         "count(*) FILTER (WHERE first_response_breached_at IS NOT NULL "
         "OR resolution_breached_at IS NOT NULL) AS breached, "

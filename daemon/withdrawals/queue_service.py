@@ -11,7 +11,7 @@ from typing import Any
 from aiohttp import web
 
 from daemon import keys
-from daemon.db.types import Connection
+from daemon.db.types import Connection, Record
 from daemon.energy.runtime import energy_runtime
 from daemon.energy.snapshot import EnergySnapshot
 from daemon.errors import Conflict, NotFound
@@ -103,7 +103,7 @@ def _entry(data: dict[str, Any], position: int | None, wait: int | None) -> Queu
     return QueueEntry(**fields)
 
 
-def _same(row: Any, body: WithdrawalRequest, user_id: str) -> bool:
+def _same(row: Record, body: WithdrawalRequest, user_id: str) -> bool:
     return bool(
         row["to_address"] == body.to_address and row["amount"] == body.amount and row["user_id"] == user_id
     )
