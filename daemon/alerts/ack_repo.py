@@ -6,8 +6,9 @@ import json
 from datetime import datetime
 from typing import Any
 
-from daemon.db.types import Connection, one
+from daemon.db.types import Connection
 
+ACK_TRIES = 3
 _COLS = "id, fingerprint, alertname, episode, acked_by, comment, acked_at, unacked_by, unacked_at"
 
 
@@ -15,28 +16,33 @@ async def add(
     conn: Connection, fingerprint: str, alertname: str, episode: int, by: str, comment: str, now: datetime
 ) -> tuple[dict[str, Any], bool]:
     """(the episode's current ack, whether this call made it)."""
-    row = await conn.fetchrow(
-        f"""
-        INSERT INTO alert_acks (fingerprint, alertname, episode, acked_by, comment, acked_at)
-        VALUES ($1, $2, $3, $4, $5, $6)
-        ON CONFLICT (fingerprint, episode) WHERE unacked_at IS NULL DO NOTHING RETURNING {_COLS}
-        """,  # noqa: S608 (constant columns)
-        fingerprint,
-        alertname,
-        episode,
-        by,
-        comment,
-        now,
-    )
-    if row is not None:
-        return dict(row), True
-    existing = await conn.fetchrow(
-        f"SELECT {_COLS} FROM alert_acks WHERE fingerprint = $1 AND episode = $2 "  # noqa: S608
-        "AND unacked_at IS NULL",
-        fingerprint,
-        episode,
-    )
-    return dict(one(existing)), False
+    for _ in range(ACK_TRIES):
+        row = await conn.fetchrow(
+            f"""
+            INSERT INTO alert_acks (fingerprint, alertname, episode, acked_by, comment, acked_at)
+            VALUES ($1, $2, $3, $4, $5, $6)
+            ON CONFLICT (fingerprint, episode) WHERE unacked_at IS NULL DO NOTHING RETURNING {_COLS}
+            """,  # noqa: S608 (constant columns)
+            fingerprint,
+            alertname,
+            episode,
+            by,
+            comment,
+            now,
+        )
+        if row is not None:
+            return dict(row), True
+        existing = await conn.fetchrow(
+            f"SELECT {_COLS} FROM alert_acks WHERE fingerprint = $1 AND episode = $2 "  # noqa: S608
+            "AND unacked_at IS NULL",
+            fingerprint,
+            episode,
+        )
+        if existing is not None:
+            return dict(existing), False
+        # The ack that stopped ours was removed before we read it (each statement sees the latest
+        # commits): the episode is free again, so try to make ours.
+    raise LookupError("the episode's ack kept changing while this one was being made")
 
 
 async def remove(
