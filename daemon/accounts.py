@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from daemon.db import accounts_repo as repo
+from daemon.db.types import Connection
 from daemon.errors import Conflict, NotFound
 from daemon.observability.profiler import profiled
 
@@ -48,7 +49,7 @@ def _generate() -> tuple[str, str]:
     return prefix, f"{KEY_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
 
 
-async def create_partner(conn: Any, name: str, contact_email: str | None = None) -> dict[str, Any]:
+async def create_partner(conn: Connection, name: str, contact_email: str | None = None) -> dict[str, Any]:
     """A new partner; Conflict if the name is taken."""
     row = await repo.insert_partner(conn, name, contact_email)
     if row is None:
@@ -56,7 +57,7 @@ async def create_partner(conn: Any, name: str, contact_email: str | None = None)
     return dict(row)
 
 
-async def partner_by_name(conn: Any, name: str, *, create: bool) -> dict[str, Any]:
+async def partner_by_name(conn: Connection, name: str, *, create: bool) -> dict[str, Any]:
     """The partner with this name (created if asked)."""
     row = await repo.get_partner_by_name(conn, name)
     if row is None:
@@ -68,7 +69,7 @@ async def partner_by_name(conn: Any, name: str, *, create: bool) -> dict[str, An
 
 
 async def create_key(
-    conn: Any,
+    conn: Connection,
     *,
     role: Role,
     partner_id: int | None = None,
@@ -96,7 +97,7 @@ async def create_key(
 
 
 @profiled("db.authenticate")
-async def authenticate(conn: Any, secret: str) -> Principal | None:
+async def authenticate(conn: Connection, secret: str) -> Principal | None:
     """The principal for a live key, or None for unknown and revoked keys."""
     if not secret.startswith(KEY_PREFIX) or len(secret) > 128:
         return None
@@ -108,7 +109,7 @@ async def authenticate(conn: Any, secret: str) -> Principal | None:
     )
 
 
-async def revoke_key(conn: Any, key_id: int) -> dict[str, Any]:
+async def revoke_key(conn: Connection, key_id: int) -> dict[str, Any]:
     """Revoke a key; NotFound if there is no such key."""
     row = await repo.revoke_key(conn, key_id)
     if row is None:

@@ -97,7 +97,7 @@ async def database_context(app: web.Application) -> AsyncIterator[None]:
             # A connection that is never released must not keep the pool (and its reconnects) alive.
             log.warning("database pool did not close cleanly, terminating error=%r", exc)
             runtime.pool.terminate()
-        runtime.pool = None
+        runtime.pool = None  # type: ignore[assignment]
 
 
 async def _check_database(app: web.Application) -> float:

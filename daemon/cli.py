@@ -18,6 +18,7 @@ from daemon.db import accounts_repo, migrate
 from daemon.db.connect import DatabaseUnavailable, connect
 from daemon.db.embedded import DataDirError
 from daemon.db.target import open_database
+from daemon.db.types import Connection
 from daemon.errors import ProblemError
 from daemon.logs import setup_logging
 from daemon.rule_catalog import rule_namespaces
@@ -140,7 +141,7 @@ def _settings(args: argparse.Namespace) -> Settings:
     return load_settings(args.config, overrides=overrides)
 
 
-async def _with_conn(settings: Settings, action: Callable[[Any], Awaitable[int]]) -> int:
+async def _with_conn(settings: Settings, action: Callable[[Connection], Awaitable[int]]) -> int:
     """Run `action(conn)` against the same database `run` would use."""
     async with open_database(settings) as target:
         if target.embedded:
@@ -158,7 +159,7 @@ async def _with_conn(settings: Settings, action: Callable[[Any], Awaitable[int]]
             await conn.close()
 
 
-async def _keys_create(args: argparse.Namespace, conn: Any) -> int:
+async def _keys_create(args: argparse.Namespace, conn: Connection) -> int:
     async with conn.transaction():
         if args.partner:
             partner = await accounts.partner_by_name(conn, args.partner, create=True)
@@ -178,7 +179,7 @@ async def _keys_create(args: argparse.Namespace, conn: Any) -> int:
     return 0
 
 
-async def _keys_list(args: argparse.Namespace, conn: Any) -> int:
+async def _keys_list(args: argparse.Namespace, conn: Connection) -> int:
     rows = [dict(r) for r in await accounts_repo.list_keys(conn)]
     if args.json:
         print(json.dumps(rows, default=str))
@@ -194,7 +195,7 @@ async def _keys_list(args: argparse.Namespace, conn: Any) -> int:
     return 0
 
 
-async def _keys_revoke(args: argparse.Namespace, conn: Any) -> int:
+async def _keys_revoke(args: argparse.Namespace, conn: Connection) -> int:
     record = await accounts.revoke_key(conn, args.id)
     when = f"{record['revoked_at']:%Y-%m-%d %H:%M:%S}"
     print(f"revoked key id={record['id']} prefix=tw_{record['prefix']} at {when}")

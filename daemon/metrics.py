@@ -19,6 +19,7 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from daemon import __version__
+from daemon.db.types import Pool
 from daemon.partner_traffic import PartnerTraffic
 
 HTTP_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -27,7 +28,7 @@ HTTP_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.
 class _PoolCollector(Collector):
     """Reads asyncpg pool sizes at scrape time."""
 
-    def __init__(self, pool: Callable[[], Any]) -> None:
+    def __init__(self, pool: Callable[[], Pool | None]) -> None:
         self._pool = pool
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
@@ -64,7 +65,7 @@ class _DeprecatedLeader(Collector):
 class AppMetrics:
     """Every metric the foundation exports; later packages register theirs on `registry`."""
 
-    def __init__(self, registry: CollectorRegistry, *, pool: Callable[[], Any]) -> None:
+    def __init__(self, registry: CollectorRegistry, *, pool: Callable[[], Pool | None]) -> None:
         self.registry = registry
         build = Gauge("tronwatch_build_info", "tronwatch build", ["version"], registry=registry)
         build.labels(__version__).set(1)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from daemon.db.outage import Outage
+from daemon.db.types import Pool
 
 if TYPE_CHECKING:
     from daemon.devnode.app import Devnode
@@ -18,7 +19,9 @@ if TYPE_CHECKING:
 class Runtime:
     """The database pool and TRON client of one running app (its background jobs: keys.jobs)."""
 
-    pool: Any = None  # asyncpg.Pool; asyncpg is untyped
+    # None only outside database_context (before start-up, after shutdown); the few readers that may run
+    # then check `is None`, every request handler and job runs while it is open.
+    pool: Pool = None  # type: ignore[assignment]
     tron: TronClient | None = None
     chain_health: ChainHealth | None = None
     devnode: Devnode | None = None

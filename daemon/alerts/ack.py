@@ -11,6 +11,7 @@ from typing import Any
 from daemon.alerts import ack_repo
 from daemon.alerts.settings import AlertsSettings
 from daemon.alerts.state import Instance
+from daemon.db.types import Connection
 from daemon.errors import Forbidden, ProblemError
 
 TOKEN = re.compile(r"^([0-9a-f]{16})\.([0-9]{1,20})\.([0-9]{1,12})\.([A-Za-z0-9_-]{43})$")
@@ -61,7 +62,7 @@ def current_ack(inst: Instance | dict[str, Any], acks: list[dict[str, Any]]) -> 
     return next((a for a in acks if a["fingerprint"] == fp and a["episode"] == ep), None)
 
 
-async def apply(conn: Any, instances: dict[str, Instance]) -> dict[str, dict[str, Any]]:
+async def apply(conn: Connection, instances: dict[str, Instance]) -> dict[str, dict[str, Any]]:
     """Set `acked` on each firing instance from the database; returns fingerprint -> its ack."""
     firing = [i for i in instances.values() if i.state == "firing"]
     acks = await ack_repo.current(conn, [i.fingerprint for i in firing])

@@ -12,6 +12,7 @@ from daemon import keys
 from daemon.alerts import ack, ack_repo
 from daemon.alerts.context import alerts_state
 from daemon.alerts.ops_models import AckCreate, AckView
+from daemon.db.types import Connection
 from daemon.errors import Conflict, NotFound, ValidationFailed
 from daemon.http.body import read_json
 from daemon.http.endpoints import Endpoint, json_response
@@ -36,7 +37,7 @@ def _fingerprint(request: web.Request) -> str:
     return fp
 
 
-async def _firing(conn: Any, fp: str, episode: int | None) -> dict[str, Any]:
+async def _firing(conn: Connection, fp: str, episode: int | None) -> dict[str, Any]:
     row = await ack_repo.instance(conn, fp)
     if row is None:
         raise NotFound(f"no alert {fp}")

@@ -10,7 +10,6 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
-from typing import Any
 
 import aiohttp
 from aiohttp import web
@@ -29,6 +28,7 @@ from daemon.alerts.settings import AlertsSettings
 from daemon.alerts.ssrf import guarded_connector
 from daemon.alerts.suppress import Silence
 from daemon.db.errors import DB_ERRORS
+from daemon.db.types import Connection
 from daemon.jobs import Job
 from daemon.observability.profiler import profiled
 
@@ -189,7 +189,7 @@ async def evaluate_once(app: web.Application, *, all_groups: bool = True) -> int
     return len(cycle.outbox)
 
 
-async def _end_resolved_windows(conn: Any, ev: Evaluator, now: datetime) -> None:
+async def _end_resolved_windows(conn: Connection, ev: Evaluator, now: datetime) -> None:
     """Arm end_when_resolved windows whose alert fired, and end those whose alerts are over."""
     saw, end = resolved_windows(ev.windows, [(i.state, i.labels) for i in ev.instances.values()], now)
     await maintenance_repo.mark_saw_firing(conn, saw, now)
@@ -198,7 +198,7 @@ async def _end_resolved_windows(conn: Any, ev: Evaluator, now: datetime) -> None
         log.info("maintenance windows ended, their alerts resolved windows=%s", end)
 
 
-async def _follow_reload_requests(state: AlertsState, conn: Any) -> None:
+async def _follow_reload_requests(state: AlertsState, conn: Connection) -> None:
     """Re-read the rule files if a reload was requested (on any replica) since this app last loaded."""
     requested = await repo.reload_requested_at(conn)
     if requested is None or requested == state.reload_seen:

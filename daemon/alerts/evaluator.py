@@ -19,6 +19,7 @@ from daemon.alerts.rules import Rule, RuleSet
 from daemon.alerts.settings import AlertsSettings
 from daemon.alerts.state import Event, Instance, Timing, expired, fingerprint, step
 from daemon.alerts.suppress import Inhibitor, Silence, silenced_by
+from daemon.db.types import Connection
 
 log = logging.getLogger(__name__)
 
@@ -197,7 +198,7 @@ class Evaluator:
                 cycle.changed.append(inst)
         return cycle
 
-    async def persist(self, conn: Any, cycle: Cycle) -> None:
+    async def persist(self, conn: Connection, cycle: Cycle) -> None:
         """State and outbox together: after a crash either both or neither happened (no loss, no dupes)."""
         async with conn.transaction():
             await repo.save_instances(conn, [i.as_row() for i in cycle.changed])

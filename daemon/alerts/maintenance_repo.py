@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from daemon.alerts.maintenance import Window
+from daemon.db.types import Connection, Record, one
 
 _COLS = (
     "id, matchers, starts_at, ends_at, end_when_resolved, affects_withdrawals, comment, created_by, "
@@ -14,13 +15,13 @@ _COLS = (
 )
 
 
-def _row(r: Any) -> dict[str, Any]:
+def _row(r: Record) -> dict[str, Any]:
     d = dict(r)
     d["matchers"] = json.loads(d["matchers"])
     return d
 
 
-async def add(conn: Any, fields: dict[str, Any]) -> dict[str, Any]:
+async def add(conn: Connection, fields: dict[str, Any]) -> dict[str, Any]:
     """A new window."""
     row = await conn.fetchrow(
         f"""
@@ -36,10 +37,10 @@ async def add(conn: Any, fields: dict[str, Any]) -> dict[str, Any]:
         fields["comment"],
         fields["created_by"],
     )
-    return _row(row)
+    return _row(one(row))
 
 
-async def get(conn: Any, window_id: int) -> dict[str, Any] | None:
+async def get(conn: Connection, window_id: int) -> dict[str, Any] | None:
     """One window."""
     row = await conn.fetchrow(
         f"SELECT {_COLS} FROM alert_maintenance WHERE id = $1",  # noqa: S608 (constant columns)
@@ -49,7 +50,7 @@ async def get(conn: Any, window_id: int) -> dict[str, Any] | None:
 
 
 async def listing(
-    conn: Any, *, not_ended_at: datetime | None = None, limit: int = 1000
+    conn: Connection, *, not_ended_at: datetime | None = None, limit: int = 1000
 ) -> list[dict[str, Any]]:
     """Windows newest first (only those not yet over at `not_ended_at`, when given)."""
     rows = await conn.fetch(
@@ -64,7 +65,7 @@ async def listing(
     return [_row(r) for r in rows]
 
 
-async def end(conn: Any, window_id: int, now: datetime, reason: str) -> dict[str, Any] | None:
+async def end(conn: Connection, window_id: int, now: datetime, reason: str) -> dict[str, Any] | None:
     """End a window now (a window already over keeps its end); None when there is no such window."""
     row = await conn.fetchrow(
         f"""
@@ -80,7 +81,7 @@ async def end(conn: Any, window_id: int, now: datetime, reason: str) -> dict[str
     return await get(conn, window_id)
 
 
-async def mark_saw_firing(conn: Any, ids: list[int], now: datetime) -> None:
+async def mark_saw_firing(conn: Connection, ids: list[int], now: datetime) -> None:
     """Windows that have now muted a firing alert (end_when_resolved arms)."""
     if ids:
         await conn.execute(
@@ -91,7 +92,7 @@ async def mark_saw_firing(conn: Any, ids: list[int], now: datetime) -> None:
         )
 
 
-async def end_resolved(conn: Any, ids: list[int], now: datetime) -> None:
+async def end_resolved(conn: Connection, ids: list[int], now: datetime) -> None:
     """End windows whose alerts have resolved."""
     if ids:
         await conn.execute(
@@ -102,7 +103,7 @@ async def end_resolved(conn: Any, ids: list[int], now: datetime) -> None:
         )
 
 
-async def current(conn: Any, now: datetime) -> list[Window]:
+async def current(conn: Connection, now: datetime) -> list[Window]:
     """Windows not over at `now` (active or scheduled), for the evaluator."""
     return [
         Window(
@@ -117,7 +118,9 @@ async def current(conn: Any, now: datetime) -> list[Window]:
     ]
 
 
-async def upcoming_for_withdrawals(conn: Any, now: datetime, horizon: datetime) -> list[dict[str, Any]]:
+async def upcoming_for_withdrawals(
+    conn: Connection, now: datetime, horizon: datetime
+) -> list[dict[str, Any]]:
     """Windows marked affects_withdrawals that are active or start before `horizon`, soonest first."""
     rows = await conn.fetch(
         f"""

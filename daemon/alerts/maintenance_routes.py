@@ -13,6 +13,7 @@ from daemon.alerts import maintenance_repo
 from daemon.alerts.context import alerts_state
 from daemon.alerts.ops_models import MaintenanceCreate, MaintenanceList, MaintenanceQuery, MaintenanceView
 from daemon.alerts.timewindow import window
+from daemon.db.types import Connection
 from daemon.errors import NotFound
 from daemon.http.body import read_json, read_query
 from daemon.http.endpoints import Endpoint, json_response, path_id
@@ -61,7 +62,7 @@ async def create_window(request: web.Request) -> web.Response:
         "created_by": f"admin:{p.admin_id}",
     }
 
-    async def work(conn: Any) -> tuple[int, BaseModel]:
+    async def work(conn: Connection) -> tuple[int, BaseModel]:
         return 201, view(await maintenance_repo.add(conn, fields), now)
 
     return await idempotent(request, work)

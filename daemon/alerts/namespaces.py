@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from daemon.alerts.expr import Kind
+from daemon.db.types import Connection
 
 Values = dict[str, Any]
 
@@ -43,7 +44,7 @@ class Registry:
         self.namespaces: dict[str, Namespace] = {}
         self.readers: dict[str, Callable[[], Values | list[Values] | None]] = {}
         # Awaited with a connection before each evaluation's snapshot (values that live in the database).
-        self.refreshers: list[Callable[[Any], Awaitable[None]]] = []
+        self.refreshers: list[Callable[[Connection], Awaitable[None]]] = []
 
     def register(self, ns: Namespace, reader: Callable[[], Values | list[Values] | None]) -> None:
         """Declare a namespace (per-instance readers return one dict per instance)."""

@@ -17,6 +17,7 @@ from daemon.alerts.ratelimit import Bucket
 from daemon.alerts.settings import AlertsSettings
 from daemon.alerts.ssrf import redact
 from daemon.db.errors import DB_ERRORS
+from daemon.db.types import Pool
 from daemon.jobs import Job
 
 log = logging.getLogger(__name__)
@@ -35,7 +36,7 @@ class Sender:
     """Delivers the outbox; any number of Senders (replicas) can run against one table."""
 
     def __init__(
-        self, pool: Any, settings: AlertsSettings, metrics: AlertMetrics, sessions: Sessions, clock: Clock
+        self, pool: Pool, settings: AlertsSettings, metrics: AlertMetrics, sessions: Sessions, clock: Clock
     ) -> None:
         self.pool = pool
         self.settings = settings
@@ -193,7 +194,7 @@ class Sender:
             )
 
 
-def depth_job(pool: Any, metrics: AlertMetrics, settings: AlertsSettings, clock: Clock) -> Job:
+def depth_job(pool: Pool, metrics: AlertMetrics, settings: AlertsSettings, clock: Clock) -> Job:
     """`alerts-depth` (every replica; both parts are cheap): the queue-depth gauge, old history pruned."""
 
     async def once() -> None:

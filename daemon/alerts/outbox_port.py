@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+
+from daemon.db.types import Connection
 
 _COLUMNS = "notification_id, receiver, alertname, fingerprint, status, payload, created_at"
 _INSERT = f"INSERT INTO alert_outbox ({_COLUMNS}, due_at) "
@@ -28,7 +29,7 @@ class Notification:
     status: str = "firing"
 
 
-async def enqueue(conn: Any, notification: Notification) -> bool:
+async def enqueue(conn: Connection, notification: Notification) -> bool:
     """Queue it (one statement, in the caller's transaction); False if that id was already queued."""
     n = notification
     done: str = await conn.execute(

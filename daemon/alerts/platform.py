@@ -13,13 +13,14 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from daemon.alerts.namespaces import Namespace, Registry, Values
+from daemon.db.types import Connection
 
 if TYPE_CHECKING:
     from daemon.alerts.channels.base import Channel
     from daemon.alerts.notices import Cycle
 
 Reader = Callable[[], Values | list[Values] | None]
-Refresher = Callable[[Any], Awaitable[None]]  # awaited with a connection before each evaluation
+Refresher = Callable[[Connection], Awaitable[None]]  # awaited with a connection before each evaluation
 # A receiver name -> its channel, for receivers that live outside the config (None: not one of ours).
 Resolver = Callable[[str], Awaitable["Channel | None"]]
 CycleListener = Callable[["Cycle", float], None]  # (cycle, now) after each stored evaluation; must not block

@@ -6,13 +6,15 @@ import json
 from datetime import datetime
 from typing import Any
 
+from daemon.db.types import Connection, Record, one
+
 _INSTANCE_COLS = (
     "fingerprint, rule, labels, state, active_at, fired_at, resolved_at, keep_since, "
     "last_sent_at, seq, value, annotations, muted"
 )
 
 
-async def load_instances(conn: Any) -> list[dict[str, Any]]:
+async def load_instances(conn: Connection) -> list[dict[str, Any]]:
     """Every persisted instance."""
     rows = await conn.fetch(f"SELECT {_INSTANCE_COLS} FROM alert_instances")  # noqa: S608 (constant columns)
     out = []
@@ -23,7 +25,7 @@ async def load_instances(conn: Any) -> list[dict[str, Any]]:
     return out
 
 
-async def save_instances(conn: Any, rows: list[dict[str, Any]]) -> None:
+async def save_instances(conn: Connection, rows: list[dict[str, Any]]) -> None:
     """Upsert changed instances."""
     if not rows:
         return
@@ -57,7 +59,7 @@ async def save_instances(conn: Any, rows: list[dict[str, Any]]) -> None:
     )
 
 
-async def delete_instances(conn: Any, fingerprints: list[str]) -> None:
+async def delete_instances(conn: Connection, fingerprints: list[str]) -> None:
     """Forget instances."""
     if fingerprints:
         await conn.execute("DELETE FROM alert_instances WHERE fingerprint = ANY($1::text[])", fingerprints)
@@ -76,7 +78,7 @@ def _outbox_args(rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
     return [(*(r[k] for k in keys), json.dumps(r["payload"]), r["created_at"]) for r in rows]
 
 
-async def enqueue(conn: Any, rows: list[dict[str, Any]]) -> None:
+async def enqueue(conn: Connection, rows: list[dict[str, Any]]) -> None:
     """Add notifications; a notification id already present is kept as it is (idempotent)."""
     if not rows:
         return
@@ -86,7 +88,7 @@ async def enqueue(conn: Any, rows: list[dict[str, Any]]) -> None:
     )
 
 
-async def enqueue_resends(conn: Any, rows: list[dict[str, Any]]) -> None:
+async def enqueue_resends(conn: Connection, rows: list[dict[str, Any]]) -> None:
     """Add re-sends, or re-arm the episode's earlier one with the newer payload (one row per episode)."""
     if not rows:
         return
@@ -99,7 +101,7 @@ async def enqueue_resends(conn: Any, rows: list[dict[str, Any]]) -> None:
     )
 
 
-async def install_id(conn: Any) -> str | None:
+async def install_id(conn: Connection) -> str | None:
     """This database's install id (None before migration 0013)."""
     exists = await conn.fetchval("SELECT to_regclass('tronwatch_install') IS NOT NULL")
     if not exists:
@@ -108,7 +110,7 @@ async def install_id(conn: Any) -> str | None:
     return value
 
 
-async def claim(conn: Any, now: datetime, lease_until: datetime, limit: int) -> list[dict[str, Any]]:
+async def claim(conn: Connection, now: datetime, lease_until: datetime, limit: int) -> list[dict[str, Any]]:
     """Take due rows no other sender holds; they come back after `lease_until` if this sender dies."""
     rows = await conn.fetch(
         """
@@ -131,7 +133,7 @@ async def claim(conn: Any, now: datetime, lease_until: datetime, limit: int) -> 
     return out
 
 
-async def mark_sent(conn: Any, ids: list[int], now: datetime, http_status: int | None) -> None:
+async def mark_sent(conn: Connection, ids: list[int], now: datetime, http_status: int | None) -> None:
     """Delivered."""
     await conn.execute(
         "UPDATE alert_outbox SET outcome = 'sent', sent_at = $2, http_status = $3, last_error = NULL "
@@ -142,7 +144,9 @@ async def mark_sent(conn: Any, ids: list[int], now: datetime, http_status: int |
     )
 
 
-async def mark_retry(conn: Any, ids: list[int], due: datetime, error: str, http_status: int | None) -> None:
+async def mark_retry(
+    conn: Connection, ids: list[int], due: datetime, error: str, http_status: int | None
+) -> None:
     """Try again at `due`."""
     await conn.execute(
         "UPDATE alert_outbox SET due_at = $2, last_error = $3, http_status = $4 WHERE id = ANY($1::bigint[])",
@@ -153,7 +157,7 @@ async def mark_retry(conn: Any, ids: list[int], due: datetime, error: str, http_
     )
 
 
-async def defer(conn: Any, ids: list[int], due: datetime) -> None:
+async def defer(conn: Connection, ids: list[int], due: datetime) -> None:
     """Hand claimed rows back untried (our own rate limit): the claim does not count as an attempt."""
     await conn.execute(
         "UPDATE alert_outbox SET due_at = $2, attempts = greatest(0, attempts - 1) "
@@ -163,7 +167,9 @@ async def defer(conn: Any, ids: list[int], due: datetime) -> None:
     )
 
 
-async def mark_failed(conn: Any, ids: list[int], now: datetime, error: str, http_status: int | None) -> None:
+async def mark_failed(
+    conn: Connection, ids: list[int], now: datetime, error: str, http_status: int | None
+) -> None:
     """Given up (permanent error or too many attempts)."""
     await conn.execute(
         "UPDATE alert_outbox SET outcome = 'failed', sent_at = $2, last_error = $3, http_status = $4 "
@@ -175,14 +181,14 @@ async def mark_failed(conn: Any, ids: list[int], now: datetime, error: str, http
     )
 
 
-async def queue_depth(conn: Any) -> int:
+async def queue_depth(conn: Connection) -> int:
     """Notifications not yet delivered or given up."""
     n: int = await conn.fetchval("SELECT count(*) FROM alert_outbox WHERE outcome = 'pending'")
     return n
 
 
 async def history(
-    conn: Any, *, before_id: int | None, limit: int, receiver: str | None
+    conn: Connection, *, before_id: int | None, limit: int, receiver: str | None
 ) -> list[dict[str, Any]]:
     """Notifications, newest first."""
     rows = await conn.fetch(
@@ -205,7 +211,7 @@ async def history(
     return out
 
 
-async def prune_history(conn: Any, older_than: datetime) -> int:
+async def prune_history(conn: Connection, older_than: datetime) -> int:
     """Drop finished notifications older than the retention."""
     status: str = await conn.execute(
         "DELETE FROM alert_outbox WHERE outcome <> 'pending' AND created_at < $1", older_than
@@ -214,7 +220,12 @@ async def prune_history(conn: Any, older_than: datetime) -> int:
 
 
 async def add_silence(
-    conn: Any, matchers: dict[str, str] | list[str], starts: datetime, ends: datetime, by: str, comment: str
+    conn: Connection,
+    matchers: dict[str, str] | list[str],
+    starts: datetime,
+    ends: datetime,
+    by: str,
+    comment: str,
 ) -> dict[str, Any]:
     """A new silence."""
     row = await conn.fetchrow(
@@ -229,10 +240,10 @@ async def add_silence(
         by,
         comment,
     )
-    return _silence(row)
+    return _silence(one(row))
 
 
-async def silences(conn: Any, *, since: datetime | None) -> list[dict[str, Any]]:
+async def silences(conn: Connection, *, since: datetime | None) -> list[dict[str, Any]]:
     """Silences (those ending after `since`, or all), newest first."""
     rows = await conn.fetch(
         "SELECT id, matchers, starts_at, ends_at, created_by, comment, created_at FROM alert_silences "
@@ -242,7 +253,7 @@ async def silences(conn: Any, *, since: datetime | None) -> list[dict[str, Any]]
     return [_silence(r) for r in rows]
 
 
-async def expire_silence(conn: Any, silence_id: int, now: datetime) -> bool:
+async def expire_silence(conn: Connection, silence_id: int, now: datetime) -> bool:
     """End a silence now; False when there is no such silence."""
     status: str = await conn.execute(
         "UPDATE alert_silences SET ends_at = "
@@ -253,13 +264,13 @@ async def expire_silence(conn: Any, silence_id: int, now: datetime) -> bool:
     return status.endswith(" 1")
 
 
-def _silence(row: Any) -> dict[str, Any]:
+def _silence(row: Record) -> dict[str, Any]:
     d = dict(row)
     d["matchers"] = json.loads(d["matchers"])
     return d
 
 
-async def request_reload(conn: Any) -> datetime:
+async def request_reload(conn: Connection) -> datetime:
     """Record a rules reload for the evaluator, wherever it runs; returns the request's time."""
     stamp: datetime = await conn.fetchval(
         "INSERT INTO alert_rules_reload (requested_at) VALUES (clock_timestamp()) "
@@ -268,19 +279,19 @@ async def request_reload(conn: Any) -> datetime:
     return stamp
 
 
-async def reload_requested_at(conn: Any) -> datetime | None:
+async def reload_requested_at(conn: Connection) -> datetime | None:
     """The last recorded reload request (None before the first)."""
     stamp: datetime | None = await conn.fetchval("SELECT requested_at FROM alert_rules_reload")
     return stamp
 
 
-async def load_groups(conn: Any) -> list[dict[str, Any]]:
+async def load_groups(conn: Connection) -> list[dict[str, Any]]:
     """Every persisted aggregation group (its timers and members)."""
     rows = await conn.fetch("SELECT doc FROM alert_groups")
     return [json.loads(r["doc"]) for r in rows]
 
 
-async def save_groups(conn: Any, docs: list[dict[str, Any]], removed: list[str]) -> None:
+async def save_groups(conn: Connection, docs: list[dict[str, Any]], removed: list[str]) -> None:
     """Upsert changed groups and drop the emptied ones."""
     if removed:
         await conn.execute("DELETE FROM alert_groups WHERE id = ANY($1::text[])", removed)

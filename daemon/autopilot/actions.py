@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
-from typing import Any
 
 import httpx
 from tronpy.async_tron import AsyncTransaction
@@ -18,10 +17,11 @@ from tronpy.exceptions import TransactionNotFound
 
 from daemon.autopilot import actions_repo as repo
 from daemon.autopilot.signer import Signers
+from daemon.db.types import Connection, Record
 from daemon.tron.client import TronClient
 
 log = logging.getLogger(__name__)
-Record = Any
+
 UNCERTAIN = (httpx.TransportError, OSError, TimeoutError)  # no answer: the node may have taken it
 
 
@@ -63,7 +63,7 @@ async def build(tron: TronClient, row: Record) -> AsyncTransaction:
 class Actuator:
     """Moves open actions forward on the chain; one instance per leading cycle."""
 
-    def __init__(self, conn: Any, tron: TronClient, signers: Signers) -> None:
+    def __init__(self, conn: Connection, tron: TronClient, signers: Signers) -> None:
         self.conn, self.tron, self.signers = conn, tron, signers
 
     async def advance(self, row: Record) -> Record:

@@ -7,8 +7,8 @@ from datetime import datetime
 from typing import Any
 
 from daemon.autopilot.sources import Proposal
+from daemon.db.types import Connection, Record, one
 
-Record = Any  # asyncpg.Record
 OPEN = ("planned", "approved", "signing", "broadcast")
 COLUMNS = (
     "id, source, kind, owner_address, receiver_address, pool_id, amount_sun, energy, lock_blocks, reason, "
@@ -16,9 +16,9 @@ COLUMNS = (
 )
 
 
-async def upsert_planned(conn: Any, p: Proposal, lock_blocks: int, signer: str) -> Record:
+async def upsert_planned(conn: Connection, p: Proposal, lock_blocks: int, signer: str) -> Record:
     """Record a proposal as planned, or refresh the open planned action for the same pair."""
-    return await conn.fetchrow(
+    row = await conn.fetchrow(
         "INSERT INTO autopilot_actions (source, kind, owner_address, receiver_address, pool_id, amount_sun, "  # noqa: S608 (constant columns)
         "energy, lock_blocks, reason, state, signer) "
         "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'planned', $10) "
@@ -38,9 +38,10 @@ async def upsert_planned(conn: Any, p: Proposal, lock_blocks: int, signer: str) 
         p.reason,
         signer,
     )
+    return one(row)
 
 
-async def drop_stale_plans(conn: Any, keep: list[int]) -> int:
+async def drop_stale_plans(conn: Connection, keep: list[int]) -> int:
     """Planned actions the latest plan no longer wants are cancelled (never executed later by surprise)."""
     got = await conn.execute(
         "UPDATE autopilot_actions SET state = 'cancelled', error = 'no longer needed', finished_at = now(), "
@@ -50,7 +51,7 @@ async def drop_stale_plans(conn: Any, keep: list[int]) -> int:
     return int(got.split()[-1])
 
 
-async def open_actions(conn: Any) -> list[Record]:
+async def open_actions(conn: Connection) -> list[Record]:
     """Actions not finished yet, oldest first."""
     return list(
         await conn.fetch(
@@ -60,7 +61,7 @@ async def open_actions(conn: Any) -> list[Record]:
     )
 
 
-async def busy_pools(conn: Any, since: datetime) -> list[int]:
+async def busy_pools(conn: Connection, since: datetime) -> list[int]:
     """Pools with an open action or an action taken since `since` (the cooldown)."""
     rows = await conn.fetch(
         "SELECT DISTINCT pool_id FROM autopilot_actions WHERE pool_id IS NOT NULL AND ("
@@ -70,7 +71,7 @@ async def busy_pools(conn: Any, since: datetime) -> list[int]:
     return [r["pool_id"] for r in rows]
 
 
-async def spent_since(conn: Any, since: datetime) -> tuple[int, int]:
+async def spent_since(conn: Connection, since: datetime) -> tuple[int, int]:
     """(energy delegated, sun staked) by actions committed since `since`: what today's budget used."""
     row = await conn.fetchrow(
         "SELECT coalesce(sum(energy) FILTER (WHERE kind = 'delegate'), 0)::bigint AS energy, "
@@ -78,10 +79,11 @@ async def spent_since(conn: Any, since: datetime) -> tuple[int, int]:
         "WHERE state IN ('approved', 'signing', 'broadcast', 'confirmed') AND created_at >= $1",
         since,
     )
+    row = one(row)
     return int(row["energy"]), int(row["sun"])
 
 
-async def failed_since(conn: Any, since: datetime) -> int:
+async def failed_since(conn: Connection, since: datetime) -> int:
     """Actions that failed since `since`."""
     return int(
         await conn.fetchval(
@@ -90,12 +92,12 @@ async def failed_since(conn: Any, since: datetime) -> int:
     )
 
 
-async def get(conn: Any, action_id: int) -> Record | None:
+async def get(conn: Connection, action_id: int) -> Record | None:
     """One action."""
     return await conn.fetchrow(f"SELECT {COLUMNS} FROM autopilot_actions WHERE id = $1", action_id)  # noqa: S608 (constant columns)
 
 
-async def listing(conn: Any, state: str | None, limit: int, before: int | None) -> list[Record]:
+async def listing(conn: Connection, state: str | None, limit: int, before: int | None) -> list[Record]:
     """Newest first, optionally one state, keyset-paged by id."""
     return list(
         await conn.fetch(
@@ -108,7 +110,9 @@ async def listing(conn: Any, state: str | None, limit: int, before: int | None) 
     )
 
 
-async def move(conn: Any, action_id: int, frm: tuple[str, ...], to: str, **values: Any) -> Record | None:
+async def move(
+    conn: Connection, action_id: int, frm: tuple[str, ...], to: str, **values: Any
+) -> Record | None:
     """Change state (only from one of `frm`) and set the given columns; None when it was not in `frm`."""
     allowed = {"baseline_sun", "txid", "expires_at", "error", "unsigned_tx", "claimed_until"}
     assert set(values) <= allowed
@@ -128,7 +132,7 @@ async def move(conn: Any, action_id: int, frm: tuple[str, ...], to: str, **value
     )
 
 
-async def claim_unsigned(conn: Any, now: datetime, until: datetime, limit: int) -> list[Record]:
+async def claim_unsigned(conn: Connection, now: datetime, until: datetime, limit: int) -> list[Record]:
     """Executor-signed actions waiting for a signature, claimed until `until`."""
     return list(
         await conn.fetch(

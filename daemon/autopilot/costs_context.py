@@ -6,7 +6,6 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 
-import asyncpg
 from aiohttp import web
 
 from daemon import keys
@@ -14,6 +13,7 @@ from daemon.autopilot import costs_repo as repo
 from daemon.autopilot.costs_metrics import CostMetrics
 from daemon.autopilot.costs_model import split
 from daemon.autopilot.costs_settings import CostSettings
+from daemon.db.types import Record
 from daemon.energy.runtime import energy_runtime
 from daemon.jobs import Job
 from daemon.tron.errors import TronError
@@ -81,7 +81,7 @@ class CostJob:
             recorded += await self._read(row, now)
         return recorded
 
-    async def _read(self, row: asyncpg.Record, now: datetime) -> int:
+    async def _read(self, row: Record, now: datetime) -> int:
         runtime = self.app[keys.runtime]
         assert runtime.tron is not None
         error: str | None = None

@@ -5,12 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from asyncpg import Record
-
 from daemon.autopilot.costs_model import Cost
+from daemon.db.types import Connection, Record
 
 
-async def new_completions(conn: Any, limit: int) -> list[Record]:
+async def new_completions(conn: Connection, limit: int) -> list[Record]:
     """Completed withdrawals with a tx hash that the ledger does not hold yet (queue and emergency).
 
     Only completions from a day before the newest one recorded on are looked at, so a run does not
@@ -35,7 +34,7 @@ async def new_completions(conn: Any, limit: int) -> list[Record]:
     return rows
 
 
-async def add_pending(conn: Any, rows: list[tuple[Any, ...]]) -> None:
+async def add_pending(conn: Connection, rows: list[tuple[Any, ...]]) -> None:
     """(kind, ref, tx_hash, pool_id, completed_at, energy_fee_sun, own_ratio, user_fee_sun, now)."""
     await conn.executemany(
         "INSERT INTO withdrawal_costs (kind, withdrawal_ref, tx_hash, pool_id, completed_at, energy_fee_sun, "
@@ -45,7 +44,7 @@ async def add_pending(conn: Any, rows: list[tuple[Any, ...]]) -> None:
     )
 
 
-async def due(conn: Any, now: datetime, limit: int) -> list[Record]:
+async def due(conn: Connection, now: datetime, limit: int) -> list[Record]:
     """Pending rows whose receipt is due for a read."""
     rows: list[Record] = await conn.fetch(
         "SELECT id, kind, tx_hash, energy_fee_sun, own_ratio, attempts FROM withdrawal_costs "
@@ -56,7 +55,7 @@ async def due(conn: Any, now: datetime, limit: int) -> list[Record]:
     return rows
 
 
-async def retry_later(conn: Any, row_id: int, at: datetime, error: str | None) -> None:
+async def retry_later(conn: Connection, row_id: int, at: datetime, error: str | None) -> None:
     """Not solid yet (or the node failed): read again at `at`."""
     await conn.execute(
         "UPDATE withdrawal_costs SET attempts = attempts + 1, next_try_at = $2, last_error = $3 "
@@ -67,7 +66,9 @@ async def retry_later(conn: Any, row_id: int, at: datetime, error: str | None) -
     )
 
 
-async def record(conn: Any, row_id: int, cost: Cost, block_time: datetime | None, now: datetime) -> bool:
+async def record(
+    conn: Connection, row_id: int, cost: Cost, block_time: datetime | None, now: datetime
+) -> bool:
     """Store the split once; False when another run already did."""
     done = await conn.fetchval(
         "UPDATE withdrawal_costs SET status = 'recorded', block_time = $2, energy_total = $3, "
@@ -90,7 +91,7 @@ async def record(conn: Any, row_id: int, cost: Cost, block_time: datetime | None
     return done is not None
 
 
-async def daily(conn: Any, since: datetime, step_s: int, limit: int) -> list[Record]:
+async def daily(conn: Connection, since: datetime, step_s: int, limit: int) -> list[Record]:
     """Recorded costs summed per `step_s` bucket of completion time since `since`."""
     rows: list[Record] = await conn.fetch(
         "SELECT date_bin(make_interval(secs => $2), completed_at, 'epoch'::timestamptz) AS bucket, "
@@ -109,6 +110,6 @@ async def daily(conn: Any, since: datetime, step_s: int, limit: int) -> list[Rec
     return rows
 
 
-async def pending_count(conn: Any) -> int:
+async def pending_count(conn: Connection) -> int:
     """Completions whose receipt is not recorded yet."""
     return int(await conn.fetchval("SELECT count(*) FROM withdrawal_costs WHERE status = 'pending'"))

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
-from asyncpg import Record
+from daemon.db.types import Connection, Record
 
 BATCH = 50_000
 
 
-async def readings_after(conn: Any, after: datetime) -> list[Record]:
+async def readings_after(conn: Connection, after: datetime) -> list[Record]:
     """History rows stored after `after` (wall), oldest first, at most BATCH."""
     rows: list[Record] = await conn.fetch(
         "SELECT pool_id, taken_at, chain_time, energy_used, window_slots FROM energy_pool_snapshots "
@@ -21,7 +20,7 @@ async def readings_after(conn: Any, after: datetime) -> list[Record]:
     return rows
 
 
-async def waiting_energy(conn: Any) -> int:
+async def waiting_energy(conn: Connection) -> int:
     """Energy the queued withdrawals not yet sent need: waiting, and released but not yet claimed."""
     value = await conn.fetchval(
         "SELECT coalesce(sum(required_energy), 0) FROM energy_withdrawal_queue "

@@ -17,6 +17,7 @@ from daemon.autopilot.planner import Inputs, Plan, plan
 from daemon.autopilot.settings import AutopilotSettings, Mode
 from daemon.autopilot.signer import Signers
 from daemon.autopilot.sources import SOURCES, SUN, Budget, Reserve
+from daemon.db.types import Pool
 from daemon.energy.snapshot import EnergySnapshot
 from daemon.tron.client import TronClient
 from daemon.withdrawals import queue_repo
@@ -94,7 +95,7 @@ async def read_reserves(tron: TronClient, addresses: Sequence[str]) -> tuple[lis
     return out, limit, weight
 
 
-async def cycle(state: AutopilotState, pool: Any, tron: TronClient, snap: EnergySnapshot) -> Plan:
+async def cycle(state: AutopilotState, pool: Pool, tron: TronClient, snap: EnergySnapshot) -> Plan:
     """Plan once; record the plan; in `act` approve it; then move every approved or in-flight action on."""
     s, now = state.settings, state.clock()
     if state.mode == "off":

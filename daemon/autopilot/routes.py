@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from daemon import keys
 from daemon.autopilot import actions_repo as repo
 from daemon.autopilot.policy_context import autopilot_state, wake_key
+from daemon.db.types import Record
 from daemon.errors import Conflict, NotFound, ValidationFailed
 from daemon.http.body import RequestModel, read_json, read_query
 from daemon.http.endpoints import Endpoint, json_response, path_id
@@ -91,7 +92,7 @@ class CompleteBody(RequestModel):
     txid: str = Field(pattern=r"^[0-9a-fA-F]{64}$")
 
 
-def _action(r: Any) -> Action:
+def _action(r: Record) -> Action:
     return Action(**{k: r[k] for k in Action.model_fields})
 
 

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import asyncpg
 
 from daemon.config import mask_url
+from daemon.db.types import Connection, Pool
 
 
 class DatabaseUnavailable(Exception):
@@ -21,25 +20,26 @@ def _reason(exc: BaseException) -> str:
     return text.splitlines()[0]
 
 
-async def connect(url: str, *, connect_timeout: float = 5.0) -> Any:
+async def connect(url: str, *, connect_timeout: float = 5.0) -> Connection:
     """One connection, or DatabaseUnavailable."""
     try:
-        return await asyncpg.connect(url, timeout=connect_timeout)
+        conn: Connection = await asyncpg.connect(url, timeout=connect_timeout)
+        return conn
     except (TimeoutError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
         raise DatabaseUnavailable(url, _reason(exc)) from exc
 
 
-async def keep_session(conn: Any) -> None:
+async def keep_session(conn: Connection) -> None:
     """Pool release hook: asyncpg still rolls back an open transaction; no reset query is sent."""
     # Pooled connections never carry session state (no SET, LISTEN, cursors or session advisory locks:
     # the leader lease holds its lock on its own connection), so asyncpg's default RESET ALL / UNLISTEN /
     # pg_advisory_unlock_all round trip on every release would buy nothing but latency.
 
 
-async def create_pool(url: str, *, min_size: int, max_size: int, connect_timeout: float = 5.0) -> Any:
+async def create_pool(url: str, *, min_size: int, max_size: int, connect_timeout: float = 5.0) -> Pool:
     """A connection pool, or DatabaseUnavailable."""
     try:
-        return await asyncpg.create_pool(
+        pool: Pool = await asyncpg.create_pool(
             url,
             min_size=min_size,
             max_size=max_size,
@@ -49,6 +49,7 @@ async def create_pool(url: str, *, min_size: int, max_size: int, connect_timeout
         )
     except (TimeoutError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
         raise DatabaseUnavailable(url, _reason(exc)) from exc
+    return pool
 
 
 async def ensure_database(server_url: str, name: str) -> None:

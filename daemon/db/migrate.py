@@ -6,13 +6,13 @@ import asyncio
 import logging
 from functools import cache
 from pathlib import Path
-from typing import Any
 
 from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 
 import migrations
+from daemon.db.types import Connection
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ async def upgrade(url: str) -> None:
     await asyncio.to_thread(upgrade_sync, url)
 
 
-async def current_revision(conn: Any) -> str | None:
+async def current_revision(conn: Connection) -> str | None:
     """The revision the database is at, or None before the first migration."""
     exists = await conn.fetchval("SELECT to_regclass('alembic_version') IS NOT NULL")
     if not exists:
@@ -55,6 +55,6 @@ async def current_revision(conn: Any) -> str | None:
     return rev
 
 
-async def at_head(conn: Any) -> bool:
+async def at_head(conn: Connection) -> bool:
     """True when the database schema matches this build."""
     return await current_revision(conn) == head_revision()

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from daemon import accounts
+from daemon.db.types import Connection
 
 DEMO_PARTNER = "demo-partner"
 DEMO_ADMIN = "demo-admin"
 _BOOTSTRAP_LOCK = 7_418_190_553_002
 
 
-async def bootstrap(conn: Any) -> dict[str, str] | None:
+async def bootstrap(conn: Connection) -> dict[str, str] | None:
     """Create the demo partner and admin keys if the database has no keys yet; None if it had."""
     async with conn.transaction():
         await conn.execute("SELECT pg_advisory_xact_lock($1)", _BOOTSTRAP_LOCK)

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field, field_validator
 from tronpy.keys import is_base58check_address
 
 from daemon import keys
+from daemon.db.types import Connection, Record
 from daemon.energy import service
 from daemon.energy.admin_status_routes import status_endpoints
 from daemon.energy.runtime import energy_runtime
@@ -64,7 +65,7 @@ class Pool(BaseModel):
     updated_at: datetime
 
 
-def _pool(row: Any) -> Pool:
+def _pool(row: Record) -> Pool:
     return Pool(**{**dict(row), "trx_amount": row["target_trx"]})
 
 
@@ -73,7 +74,7 @@ async def create_pool(request: web.Request) -> web.Response:
     body = await read_json(request, PoolCreate)
     runtime = request.app[keys.runtime]
 
-    async def work(conn: Any) -> tuple[int, BaseModel]:
+    async def work(conn: Connection) -> tuple[int, BaseModel]:
         row = await service.create_pool(
             conn, runtime.tron, address=body.wallet_address, target_trx=body.trx_amount, name=body.name
         )

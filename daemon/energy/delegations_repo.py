@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from typing import Any
 
+from daemon.db.types import Connection
 from daemon.energy.delegations import Delegation
 from daemon.energy.snapshot import PoolView
 
@@ -24,7 +24,7 @@ class DelegationSaver:
     def __init__(self) -> None:
         self._saved: dict[int, Row] = {}
 
-    async def save(self, conn: Any, views: tuple[PoolView, ...]) -> None:
+    async def save(self, conn: Connection, views: tuple[PoolView, ...]) -> None:
         """Write the changed rows of pools that were read."""
         rows = [delegation_row(p) for p in views if p.up and p.has_data]
         changed = [r for r in rows if self._saved.get(r[0]) != r]
@@ -39,7 +39,7 @@ class DelegationSaver:
         self._saved.update((r[0], r) for r in changed)
 
 
-async def attach(conn: Any, views: list[PoolView]) -> list[PoolView]:
+async def attach(conn: Connection, views: list[PoolView]) -> list[PoolView]:
     """Views with the delegation figures the leader stored."""
     rows = await conn.fetch(
         "SELECT pool_id, acquired_energy, delegated_out_energy, reclaimed_energy_1h, "

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from typing import Any
 
+from daemon.db.types import Connection, Record
 from daemon.energy import pools_repo as repo
 from daemon.energy.delegations_repo import attach
 from daemon.energy.quote import FeeQuote
@@ -14,7 +14,7 @@ from daemon.energy.snapshot import EnergySnapshot, PoolView, assemble
 from daemon.energy.status import pool_status
 
 
-def _view(row: Any, settings: EnergySettings) -> PoolView:
+def _view(row: Record, settings: EnergySettings) -> PoolView:
     view = PoolView(
         id=row["id"],
         name=row["name"],
@@ -43,7 +43,7 @@ def _view(row: Any, settings: EnergySettings) -> PoolView:
     return replace(view, status=status)
 
 
-async def load_snapshot(conn: Any, settings: EnergySettings, serial: int) -> EnergySnapshot:
+async def load_snapshot(conn: Connection, settings: EnergySettings, serial: int) -> EnergySnapshot:
     """The snapshot the leader last stored."""
     views = await attach(conn, [_view(r, settings) for r in await repo.load_states(conn)])
     chain = await repo.load_chain_state(conn)

@@ -7,13 +7,12 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from daemon.db.types import Connection, Record
 from daemon.observability.profiler import profiled
-
-Record = Any  # asyncpg.Record; asyncpg is untyped
 
 
 async def insert_pool(
-    conn: Any, name: str, address: str, target_trx: Decimal, *, source: str = "api"
+    conn: Connection, name: str, address: str, target_trx: Decimal, *, source: str = "api"
 ) -> Record | None:
     """Insert a pool; None when the name or address is taken."""
     return await conn.fetchrow(
@@ -27,7 +26,7 @@ async def insert_pool(
     )
 
 
-async def find_clash(conn: Any, name: str | None, address: str | None) -> Record | None:
+async def find_clash(conn: Connection, name: str | None, address: str | None) -> Record | None:
     """A pool that already has this name or this address."""
     return await conn.fetchrow(
         "SELECT id, name, wallet_address, target_trx, enabled, source, created_at, updated_at "
@@ -37,7 +36,7 @@ async def find_clash(conn: Any, name: str | None, address: str | None) -> Record
     )
 
 
-async def get_pool(conn: Any, pool_id: int) -> Record | None:
+async def get_pool(conn: Connection, pool_id: int) -> Record | None:
     """One pool by id."""
     return await conn.fetchrow(
         "SELECT id, name, wallet_address, target_trx, enabled, source, created_at, updated_at "
@@ -46,7 +45,7 @@ async def get_pool(conn: Any, pool_id: int) -> Record | None:
     )
 
 
-async def list_pools(conn: Any) -> list[Record]:
+async def list_pools(conn: Connection) -> list[Record]:
     """Every pool in id order."""
     rows: list[Record] = await conn.fetch(
         "SELECT id, name, wallet_address, target_trx, enabled, source, created_at, updated_at "
@@ -56,7 +55,7 @@ async def list_pools(conn: Any) -> list[Record]:
 
 
 async def update_pool(
-    conn: Any, pool_id: int, *, name: str | None, target_trx: Decimal | None, enabled: bool | None
+    conn: Connection, pool_id: int, *, name: str | None, target_trx: Decimal | None, enabled: bool | None
 ) -> Record | None:
     """Change the given fields (None leaves a field as is)."""
     return await conn.fetchrow(
@@ -70,7 +69,7 @@ async def update_pool(
     )
 
 
-async def delete_pool(conn: Any, pool_id: int) -> Record | None:
+async def delete_pool(conn: Connection, pool_id: int) -> Record | None:
     """Delete a pool with its state and history; None when absent.
 
     Withdrawals released to it but not yet claimed go back to waiting (their old ids keep their place at
@@ -93,7 +92,9 @@ async def delete_pool(conn: Any, pool_id: int) -> Record | None:
         )
 
 
-async def upsert_config_pool(conn: Any, name: str, address: str, target_trx: Decimal, enabled: bool) -> None:
+async def upsert_config_pool(
+    conn: Connection, name: str, address: str, target_trx: Decimal, enabled: bool
+) -> None:
     """Make a config-declared pool exist with the config's values (the config file owns it)."""
     await conn.execute(
         "INSERT INTO energy_pools (name, wallet_address, target_trx, enabled, source) "
@@ -107,7 +108,7 @@ async def upsert_config_pool(conn: Any, name: str, address: str, target_trx: Dec
     )
 
 
-async def release_undeclared(conn: Any, declared: list[str]) -> list[Record]:
+async def release_undeclared(conn: Connection, declared: list[str]) -> list[Record]:
     """Disable config pools whose address is no longer declared and hand them to the API."""
     rows: list[Record] = await conn.fetch(
         "UPDATE energy_pools SET enabled = false, source = 'api', updated_at = now() "
@@ -118,7 +119,7 @@ async def release_undeclared(conn: Any, declared: list[str]) -> list[Record]:
 
 
 @profiled("db.pool_states_save")
-async def save_states(conn: Any, rows: list[tuple[Any, ...]]) -> None:
+async def save_states(conn: Connection, rows: list[tuple[Any, ...]]) -> None:
     """Upsert each pool's latest state (tuples in column order), so other replicas can serve it."""
     await conn.executemany(
         "INSERT INTO energy_pool_state (pool_id, up, last_error, last_scraped_at, chain_time, energy_limit, "
@@ -133,7 +134,7 @@ async def save_states(conn: Any, rows: list[tuple[Any, ...]]) -> None:
     )
 
 
-async def load_states(conn: Any) -> list[Record]:
+async def load_states(conn: Connection) -> list[Record]:
     """Every pool with its latest state (state columns null when never scraped)."""
     rows: list[Record] = await conn.fetch(
         "SELECT p.id, p.name, p.wallet_address, p.target_trx, p.enabled, s.up, s.last_error, "
@@ -145,7 +146,7 @@ async def load_states(conn: Any) -> list[Record]:
 
 
 async def save_chain_state(
-    conn: Any, energy_fee_sun: int, transaction_fee_sun: int, quote: dict[str, Any] | None
+    conn: Connection, energy_fee_sun: int, transaction_fee_sun: int, quote: dict[str, Any] | None
 ) -> None:
     """Upsert the chain prices and the current quote."""
     await conn.execute(
@@ -158,7 +159,7 @@ async def save_chain_state(
     )
 
 
-async def load_chain_state(conn: Any) -> Record | None:
+async def load_chain_state(conn: Connection) -> Record | None:
     """The chain prices and quote, if the leader stored any."""
     return await conn.fetchrow(
         "SELECT energy_fee_sun, transaction_fee_sun, quote::text AS quote, refreshed_at "
@@ -166,7 +167,7 @@ async def load_chain_state(conn: Any) -> Record | None:
     )
 
 
-async def insert_snapshots(conn: Any, rows: list[tuple[Any, ...]]) -> None:
+async def insert_snapshots(conn: Connection, rows: list[tuple[Any, ...]]) -> None:
     """Append history rows: (pool_id, taken_at, chain_time, limit, used, available, window, frozen,
     balance, energy_fee_sun, daily_consumption)."""
     await conn.executemany(
@@ -177,7 +178,7 @@ async def insert_snapshots(conn: Any, rows: list[tuple[Any, ...]]) -> None:
     )
 
 
-async def snapshots_since(conn: Any, since: datetime) -> list[Record]:
+async def snapshots_since(conn: Connection, since: datetime) -> list[Record]:
     """History rows newer than `since`, per pool in time order (to rebuild daily consumption)."""
     rows: list[Record] = await conn.fetch(
         "SELECT pool_id, chain_time, energy_used, window_slots FROM energy_pool_snapshots "
@@ -187,7 +188,9 @@ async def snapshots_since(conn: Any, since: datetime) -> list[Record]:
     return rows
 
 
-async def history(conn: Any, pool_id: int, since: datetime, step_seconds: int, limit: int) -> list[Record]:
+async def history(
+    conn: Connection, pool_id: int, since: datetime, step_seconds: int, limit: int
+) -> list[Record]:
     """The last snapshot in each `step_seconds` bucket since `since`, oldest first."""
     rows: list[Record] = await conn.fetch(
         "SELECT * FROM (SELECT DISTINCT ON (bucket) "
@@ -203,7 +206,9 @@ async def history(conn: Any, pool_id: int, since: datetime, step_seconds: int, l
     return rows
 
 
-async def prune_snapshots(conn: Any, *, drop_before: datetime, thin_before: datetime, bucket_s: int) -> int:
+async def prune_snapshots(
+    conn: Connection, *, drop_before: datetime, thin_before: datetime, bucket_s: int
+) -> int:
     """Drop history past retention and keep one row per pool and `bucket_s` before `thin_before`."""
     dropped = await conn.execute("DELETE FROM energy_pool_snapshots WHERE taken_at < $1", drop_before)
     thinned = await conn.execute(

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
 import asyncpg
 
+from daemon.db.types import Connection, Record
 from daemon.energy import pools_repo as repo
 from daemon.errors import Conflict, NotFound, ProblemError, ValidationFailed
 from daemon.tron.client import TronClient
 from daemon.tron.errors import TronApiError, TronError
-
-Record = Any
 
 
 class NodeUnavailable(ProblemError):
@@ -23,7 +21,7 @@ class NodeUnavailable(ProblemError):
 
 
 async def create_pool(
-    conn: Any, tron: TronClient | None, *, address: str, target_trx: Decimal, name: str | None
+    conn: Connection, tron: TronClient | None, *, address: str, target_trx: Decimal, name: str | None
 ) -> Record:
     """Insert a pool whose account exists on chain; 409 when the address or name is taken."""
     name = name or address
@@ -51,7 +49,7 @@ async def create_pool(
     return row
 
 
-async def _own(conn: Any, pool_id: int) -> Record:
+async def _own(conn: Connection, pool_id: int) -> Record:
     row = await repo.get_pool(conn, pool_id)
     if row is None:
         raise NotFound(f"energy pool {pool_id} does not exist")
@@ -61,7 +59,7 @@ async def _own(conn: Any, pool_id: int) -> Record:
 
 
 async def update_pool(
-    conn: Any, pool_id: int, *, name: str | None, target_trx: Decimal | None, enabled: bool | None
+    conn: Connection, pool_id: int, *, name: str | None, target_trx: Decimal | None, enabled: bool | None
 ) -> Record:
     """Rename, retarget, enable or disable an API-managed pool."""
     await _own(conn, pool_id)
@@ -74,7 +72,7 @@ async def update_pool(
     return row
 
 
-async def delete_pool(conn: Any, pool_id: int) -> Record:
+async def delete_pool(conn: Connection, pool_id: int) -> Record:
     """Delete an API-managed pool with its state and history."""
     await _own(conn, pool_id)
     row = await repo.delete_pool(conn, pool_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
 from aiohttp import web
 from pydantic import BaseModel, Field
@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 from daemon import accounts, keys
 from daemon.accounts import Principal
 from daemon.db import accounts_repo as repo
+from daemon.db.types import Connection
 from daemon.errors import NotFound
 from daemon.http.body import RequestModel, read_json, read_query
 from daemon.http.endpoints import Endpoint, json_response, path_id
@@ -93,7 +94,7 @@ async def create_partner(request: web.Request) -> web.Response:
     """Create a partner."""
     body = await read_json(request, PartnerCreate)
 
-    async def work(conn: Any) -> tuple[int, BaseModel]:
+    async def work(conn: Connection) -> tuple[int, BaseModel]:
         return 201, Partner(**await accounts.create_partner(conn, body.name, body.contact_email))
 
     return await idempotent(request, work)
@@ -124,7 +125,7 @@ async def create_partner_key(request: web.Request) -> web.Response:
     partner_id = path_id(request)
     body = await read_json(request, KeyCreate)
 
-    async def work(conn: Any) -> tuple[int, BaseModel]:
+    async def work(conn: Connection) -> tuple[int, BaseModel]:
         new = await accounts.create_key(conn, role="partner", partner_id=partner_id, label=body.label)
         return 201, CreatedKey(**new.record, key=new.secret)
 

@@ -8,13 +8,13 @@ import json
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
 
 from aiohttp import web
 from pydantic import BaseModel
 
 from daemon import keys
 from daemon.db import idempotency_repo as repo
+from daemon.db.types import Connection, Record
 from daemon.errors import BadRequest, Conflict, ValidationFailed
 from daemon.http.body import read_body
 
@@ -23,7 +23,7 @@ _KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
 # An in-flight record older than this belongs to a request that died with its process.
 STALE_SECONDS = 60.0
 
-Work = Callable[[Any], Awaitable[tuple[int, BaseModel]]]
+Work = Callable[[Connection], Awaitable[tuple[int, BaseModel]]]
 
 
 async def _request_hash(request: web.Request) -> bytes:
@@ -32,7 +32,7 @@ async def _request_hash(request: web.Request) -> bytes:
     return hashlib.sha256(canonical.encode()).digest()
 
 
-def _replay(record: Any) -> web.Response:
+def _replay(record: Record) -> web.Response:
     return web.Response(
         status=record["response_status"],
         body=record["response_body"],

@@ -13,6 +13,7 @@ from prometheus_client import Gauge
 
 from daemon.db.connect import connect
 from daemon.db.errors import DB_ERRORS
+from daemon.db.types import Connection
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +63,7 @@ class LeaderLease:
                 await self._close(conn)
             await asyncio.sleep(self.interval)
 
-    async def _hold(self, conn: Any) -> None:
+    async def _hold(self, conn: Connection) -> None:
         key = lock_id(self.job_name)
         while not await conn.fetchval("SELECT pg_try_advisory_lock($1)", key):
             await asyncio.sleep(self.interval)
@@ -85,7 +86,7 @@ class LeaderLease:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
 
-    async def _close(self, conn: Any) -> None:
+    async def _close(self, conn: Connection) -> None:
         # Closing the session releases the advisory lock; terminate if the server is unreachable.
         try:
             async with asyncio.timeout(2):

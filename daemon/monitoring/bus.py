@@ -6,10 +6,10 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from functools import partial
-from typing import Any
 
 from daemon.db.connect import connect
 from daemon.db.errors import DB_ERRORS
+from daemon.db.types import Connection, Pool
 from daemon.jobs import Job
 from daemon.monitoring import repo
 from daemon.tasks import wait_event
@@ -42,7 +42,7 @@ class Listener:
         self.check_every = check_every
         self.connected = asyncio.Event()
 
-    def _notified(self, conn: Any, pid: int, channel: str, payload: str) -> None:
+    def _notified(self, conn: Connection, pid: int, channel: str, payload: str) -> None:
         try:
             self.on_message(payload)
         except Exception:  # one bad message must not end the listener
@@ -83,11 +83,11 @@ class Publisher:
         except asyncio.QueueFull:
             log.warning("monitoring outbox full, event dropped")
 
-    def job(self, pool: Any) -> Job:
+    def job(self, pool: Pool) -> Job:
         """`monitoring-publish` (every replica): each pass waits for queued messages and sends them."""
         return Job("monitoring-publish", partial(self.send_queued, pool), interval=0.0)
 
-    async def send_queued(self, pool: Any) -> None:
+    async def send_queued(self, pool: Pool) -> None:
         """Wait for a message, then send it and whatever else is queued by now."""
         texts = [await self.outbox.get()]
         while not self.outbox.empty():

@@ -7,12 +7,12 @@ import json
 import logging
 import time
 from datetime import UTC, datetime
-from typing import Any
 
 import aiohttp
 from pydantic import ValidationError
 
 from daemon.db.errors import DB_ERRORS
+from daemon.db.types import Connection
 from daemon.jobs import Job
 from daemon.monitoring import repo
 from daemon.monitoring.api_window import ApiWindow
@@ -152,7 +152,7 @@ class Collector:
             return DbFigures(up=False, pool_busy=size - idle, pool_idle=idle, pool_max=most)
         return DbFigures(up=True, latency_ms=latency, pool_busy=size - idle, pool_idle=idle, pool_max=most)
 
-    async def publish(self, conn: Any, own: ReplicaFigures) -> None:
+    async def publish(self, conn: Connection, own: ReplicaFigures) -> None:
         """Build the shared snapshot, store it, and NOTIFY every replica (all in one transaction)."""
         interval = self.state.settings.collect_interval
         replicas = [own]

@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from daemon import keys
 from daemon.alerts.platform import on_ack, on_cycle, platform
 from daemon.db.errors import DB_ERRORS
+from daemon.db.types import Pool
 from daemon.energy.runtime import energy_runtime
 from daemon.jobs import Job
 from daemon.monitoring import alert_namespaces, repo
@@ -135,7 +136,7 @@ def alert_acked(state: MonitoringState, kind: str, data: dict[str, Any]) -> None
     state.publisher.publish_soon(message(kind, {**data, "comment": data["comment"][:ANNOTATION_CHARS]}))
 
 
-async def recheck_keys(state: MonitoringState, pool: Any, every: float) -> None:
+async def recheck_keys(state: MonitoringState, pool: Pool, every: float) -> None:
     """Close streams whose key was revoked (as HTTP requests stop within the key cache's lifetime)."""
     hashes = list({c.key_hash for c in state.hub.clients})
     if not hashes:

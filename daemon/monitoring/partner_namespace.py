@@ -5,11 +5,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
 
 from daemon.alerts.namespaces import NUM, Namespace, Values
 from daemon.alerts.platform import Platform
 from daemon.db.errors import DB_ERRORS
+from daemon.db.types import Connection, Record
 
 log = logging.getLogger(__name__)
 WINDOW = timedelta(minutes=5)
@@ -64,7 +64,7 @@ FROM partners p LEFT JOIN api a ON a.partner_id = p.id ORDER BY p.id
 """
 
 
-def partner_values(row: Any, now: datetime) -> Values:
+def partner_values(row: Record, now: datetime) -> Values:
     """`partner.*` of one partner row."""
     oldest = row["oldest"]
     requests, errors = int(row["api_requests"]), int(row["api_errors"])
@@ -93,7 +93,7 @@ class PartnerReader:
         self.live_within = live_within  # seconds: replicas silent longer are gone and left out
         self.current: list[Values] | None = None
 
-    async def refresh(self, conn: Any) -> None:
+    async def refresh(self, conn: Connection) -> None:
         """Read every partner's figures in one statement."""
         now = self.clock()
         try:

@@ -3,24 +3,25 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+
+from daemon.db.types import Connection, Record, one
 
 CHANNEL = "tronwatch_monitoring"
-Record = Any  # asyncpg.Record; asyncpg is untyped
 
 
-async def active_partners(conn: Any) -> tuple[int, int]:
+async def active_partners(conn: Connection) -> tuple[int, int]:
     """(partners, partner keys) with a key used in the last 24 hours."""
     row = await conn.fetchrow(
         "SELECT count(DISTINCT partner_id) AS partners, count(*) AS keys FROM api_keys "
         "WHERE role = 'partner' AND last_used_at > now() - interval '24 hours'"
     )
+    row = one(row)
     return int(row["partners"]), int(row["keys"])
 
 
-async def transaction_counts(conn: Any) -> Record:
+async def transaction_counts(conn: Connection) -> Record:
     """Queue entries and emergency withdrawals created in the last hour, and what is open now."""
-    return await conn.fetchrow(
+    row = await conn.fetchrow(
         "SELECT "
         "(SELECT count(*) FROM energy_withdrawal_queue WHERE created_at > now() - interval '1 hour') "
         "AS queued, "
@@ -30,9 +31,10 @@ async def transaction_counts(conn: Any) -> Record:
         "(SELECT count(*) FROM emergency_withdrawals WHERE status IN "
         "('pending_trx_payment', 'verifying', 'paid', 'processing')) AS emergency_open"
     )
+    return one(row)
 
 
-async def save_replica(conn: Any, replica: str, figures: str, partner_api: str = "[]") -> None:
+async def save_replica(conn: Connection, replica: str, figures: str, partner_api: str = "[]") -> None:
     """This replica's latest figures (JSON), with its per-partner request buckets under `partner_api`."""
     await conn.execute(
         "INSERT INTO monitoring_replicas (replica, figures, updated_at) "
@@ -44,7 +46,7 @@ async def save_replica(conn: Any, replica: str, figures: str, partner_api: str =
     )
 
 
-async def live_replicas(conn: Any, within_s: float) -> list[Record]:
+async def live_replicas(conn: Connection, within_s: float) -> list[Record]:
     """Figures of replicas that reported within `within_s` seconds (others are gone or stuck)."""
     rows: list[Record] = await conn.fetch(
         "SELECT replica, figures::text AS figures FROM monitoring_replicas "
@@ -54,14 +56,14 @@ async def live_replicas(conn: Any, within_s: float) -> list[Record]:
     return rows
 
 
-async def prune_replicas(conn: Any, older_than_s: float) -> None:
+async def prune_replicas(conn: Connection, older_than_s: float) -> None:
     """Forget replicas silent for a long time."""
     await conn.execute(
         "DELETE FROM monitoring_replicas WHERE updated_at < now() - make_interval(secs => $1)", older_than_s
     )
 
 
-async def save_snapshot(conn: Any, text: str, collected_at: datetime) -> None:
+async def save_snapshot(conn: Connection, text: str, collected_at: datetime) -> None:
     """Store the latest metrics_update message."""
     await conn.execute(
         "INSERT INTO monitoring_snapshot (id, message, collected_at) VALUES (1, $1, $2) "
@@ -71,13 +73,13 @@ async def save_snapshot(conn: Any, text: str, collected_at: datetime) -> None:
     )
 
 
-async def load_snapshot(conn: Any) -> str | None:
+async def load_snapshot(conn: Connection) -> str | None:
     """The latest stored metrics_update message."""
     text: str | None = await conn.fetchval("SELECT message FROM monitoring_snapshot WHERE id = 1")
     return text
 
 
-async def live_keys(conn: Any, hashes: list[bytes]) -> set[bytes]:
+async def live_keys(conn: Connection, hashes: list[bytes]) -> set[bytes]:
     """Which of these key hashes still belong to unrevoked keys."""
     rows = await conn.fetch(
         "SELECT key_hash FROM api_keys WHERE key_hash = ANY($1::bytea[]) AND revoked_at IS NULL", hashes
@@ -85,6 +87,6 @@ async def live_keys(conn: Any, hashes: list[bytes]) -> set[bytes]:
     return {bytes(r["key_hash"]) for r in rows}
 
 
-async def notify(conn: Any, payload: str) -> None:
+async def notify(conn: Connection, payload: str) -> None:
     """Tell every replica (delivered at commit when inside a transaction)."""
     await conn.execute("SELECT pg_notify($1, $2)", CHANNEL, payload)

@@ -18,6 +18,7 @@ from daemon.alerts.platform import register_namespace
 from daemon.db.connect import create_pool
 from daemon.db.errors import DB_ERRORS
 from daemon.db.outage import RETRY_AFTER, Outage
+from daemon.db.types import Pool
 from daemon.errors import ServiceUnavailable, TooManyRequests
 from daemon.jobs import Job
 from daemon.security import events as security_events
@@ -34,12 +35,12 @@ class SecurityState:
     """Everything the security middlewares, routes and jobs of one app share."""
 
     def __init__(
-        self, settings: SecuritySettings, registry: CollectorRegistry, pool: Callable[[], Any]
+        self, settings: SecuritySettings, registry: CollectorRegistry, pool: Callable[[], Pool]
     ) -> None:
         self.settings = settings
         self.metrics = SecurityMetrics(registry)
         self.shared_pool = pool
-        self.own_pool: Any = None  # asyncpg.Pool of its own while the app runs (see security_context)
+        self.own_pool: Pool | None = None  # its own pool while the app runs (see security_context)
         self.clock: Callable[[], float] = time.time
         self.blocks: dict[IP, float] = {}  # client IP -> blocked until (epoch seconds), refreshed from the DB
         self.refused: dict[str, int] = {}  # bucket -> window whose refusal is already an event
@@ -48,7 +49,7 @@ class SecurityState:
             log, "rate limits are not counted (withdrawal creation gets 503), events not stored"
         )
 
-    def pool(self) -> Any:
+    def pool(self) -> Pool:
         """The security pool (the app's pool until the own one is open)."""
         return self.own_pool if self.own_pool is not None else self.shared_pool()
 

@@ -9,6 +9,7 @@ from typing import Any, Literal
 from prometheus_client import CollectorRegistry, Counter
 
 from daemon.alerts.namespaces import NUM, Namespace
+from daemon.db.types import Record
 
 Severity = Literal["low", "medium", "high", "critical"]
 SEVERE: frozenset[str] = frozenset({"high", "critical"})
@@ -82,7 +83,7 @@ class SecurityMetrics:
             self.events.labels(t, SEVERITY[t])
 
 
-def figures(counts: list[Any], blocked: int) -> dict[str, Any]:
+def figures(counts: list[Record], blocked: int) -> dict[str, Any]:
     """`security.*` values from (type, severity, n) rows of the last five minutes."""
     by_type = dict.fromkeys(TYPES, 0)
     total = severe = 0

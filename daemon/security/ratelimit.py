@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from daemon.db.types import Connection
 from daemon.observability.profiler import profiled
 from daemon.security import repo
 from daemon.security.settings import RateLimit
@@ -48,7 +49,7 @@ def decide(limit: int, window_seconds: int, now: float, current: int, previous: 
 
 
 @profiled("db.rate_limit")
-async def check(conn: object, bucket: str, rule: RateLimit, now: float) -> Decision:
+async def check(conn: Connection, bucket: str, rule: RateLimit, now: float) -> Decision:
     """Count one call in `bucket` and decide."""
     start = math.floor(now / rule.window_seconds) * rule.window_seconds
     current, previous = await repo.hit(conn, bucket, start, rule.window_seconds)

@@ -7,6 +7,7 @@ from datetime import datetime
 from ipaddress import IPv4Address, IPv6Address
 from typing import Any
 
+from daemon.db.types import Connection, Record, one
 from daemon.observability.profiler import profiled
 
 IP = IPv4Address | IPv6Address | None
@@ -31,7 +32,7 @@ SELECT id, count FROM ev
 
 @profiled("db.security_event")
 async def record_event(
-    conn: Any,
+    conn: Connection,
     *,
     type: str,
     severity: str,
@@ -47,6 +48,7 @@ async def record_event(
     row = await conn.fetchrow(
         _RECORD, type, severity, partner_id, client_ip, method, route, json.dumps(details), dedup_hash, at
     )
+    row = one(row)
     return int(row["id"]), int(row["count"])
 
 
@@ -63,13 +65,14 @@ SELECT (SELECT count FROM cur) AS current,
 """
 
 
-async def hit(conn: Any, bucket: str, start: int, length: int) -> tuple[int, int]:
+async def hit(conn: Connection, bucket: str, start: int, length: int) -> tuple[int, int]:
     """Count one call in the window starting at epoch second `start`; (its count, the previous one's)."""
     row = await conn.fetchrow(_HIT, bucket, start, start - length)
+    row = one(row)
     return int(row["current"]), int(row["previous"])
 
 
-async def unhit(conn: Any, bucket: str, start: int) -> None:
+async def unhit(conn: Connection, bucket: str, start: int) -> None:
     """Take back a call that was refused."""
     await conn.execute(
         "UPDATE rate_limit_counters SET count = count - 1 "
@@ -79,7 +82,9 @@ async def unhit(conn: Any, bucket: str, start: int) -> None:
     )
 
 
-async def purge(conn: Any, *, events_before: datetime, minutes_before: datetime, window_before: int) -> None:
+async def purge(
+    conn: Connection, *, events_before: datetime, minutes_before: datetime, window_before: int
+) -> None:
     """Forget old events, minute buckets, rate-limit windows (before epoch second `window_before`)."""
     await conn.execute("DELETE FROM security_events WHERE last_seen_at < $1", events_before)
     await conn.execute("DELETE FROM security_event_minutes WHERE minute < $1", minutes_before)
@@ -87,7 +92,7 @@ async def purge(conn: Any, *, events_before: datetime, minutes_before: datetime,
     await conn.execute("DELETE FROM security_blocks WHERE until < now()")
 
 
-async def counts_since(conn: Any, since: datetime) -> list[Any]:
+async def counts_since(conn: Connection, since: datetime) -> list[Record]:
     """(type, severity, count) over minute buckets from `since`."""
     return list(
         await conn.fetch(
@@ -98,7 +103,7 @@ async def counts_since(conn: Any, since: datetime) -> list[Any]:
     )
 
 
-async def block(conn: Any, ip: IP, until: datetime, reason: str, at: datetime) -> None:
+async def block(conn: Connection, ip: IP, until: datetime, reason: str, at: datetime) -> None:
     """Block an IP until `until` (extending an existing block)."""
     await conn.execute(
         "INSERT INTO security_blocks AS b (client_ip, until, reason, created_at) VALUES ($1, $2, $3, $4) "
@@ -110,13 +115,13 @@ async def block(conn: Any, ip: IP, until: datetime, reason: str, at: datetime) -
     )
 
 
-async def active_blocks(conn: Any, at: datetime) -> list[Any]:
+async def active_blocks(conn: Connection, at: datetime) -> list[Record]:
     """Blocks still in force."""
     return list(await conn.fetch("SELECT client_ip, until FROM security_blocks WHERE until > $1", at))
 
 
 async def list_events(
-    conn: Any, *, type: str | None, since: datetime | None, before_id: int | None, limit: int
+    conn: Connection, *, type: str | None, since: datetime | None, before_id: int | None, limit: int
 ) -> list[Any]:
     """Events newest first (by id), filtered; keyset paging with `before_id`."""
     return list(

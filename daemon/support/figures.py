@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
+from daemon.db.types import Connection
 from daemon.support import repo
 from daemon.support.models import PRIORITIES, Priority
 
@@ -36,7 +36,7 @@ class TicketFigures:
         return out
 
 
-async def ticket_figures(conn: Any, now: datetime) -> TicketFigures:
+async def ticket_figures(conn: Connection, now: datetime) -> TicketFigures:
     """Read the figures with one aggregate over the unresolved tickets (a partial index)."""
     counts = dict.fromkeys(PRIORITIES, 0)
     breached, oldest = 0, None

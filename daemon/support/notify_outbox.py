@@ -21,6 +21,7 @@ from daemon.alerts.channels.webhook import WebhookChannel
 from daemon.alerts.outbox_port import Notification, enqueue
 from daemon.alerts.platform import Resolver
 from daemon.alerts.settings import WebhookReceiver
+from daemon.db.types import Connection
 from daemon.runtime import Runtime
 
 _HAS_WEBHOOK = "SELECT webhook_url IS NOT NULL FROM partners WHERE id = $1"
@@ -78,7 +79,7 @@ def created_template(ticket: dict[str, Any], now: datetime, external_url: str) -
 
 
 async def enqueue_reply(
-    conn: Any, ticket: dict[str, Any], message: dict[str, Any], now: datetime, external_url: str
+    conn: Connection, ticket: dict[str, Any], message: dict[str, Any], now: datetime, external_url: str
 ) -> bool:
     """In the caller's transaction: a TicketReply for the partner's webhook, if the partner has one."""
     if not await conn.fetchval(_HAS_WEBHOOK, ticket["partner_id"]):

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from daemon.alerts.outbox_port import enqueue_from
+from daemon.db.types import Connection, Record
 from daemon.observability.profiler import profiled
 
 # Every column a ticket update may change, in the order save_ticket binds them ($2..$19).
@@ -51,7 +52,7 @@ def _row(record: Any) -> dict[str, Any]:
 
 @profiled("db.ticket_insert")
 async def insert_ticket(
-    conn: Any,
+    conn: Connection,
     t: dict[str, Any],
     actor_id: int,
     detail: dict[str, Any],
@@ -103,14 +104,14 @@ _GET_LOCKED = (
 
 
 async def get_ticket(
-    conn: Any, ticket_id: int, *, partner_id: int | None, lock: bool = False
+    conn: Connection, ticket_id: int, *, partner_id: int | None, lock: bool = False
 ) -> dict[str, Any] | None:
     """One ticket; with `partner_id`, only if that partner owns it. `lock` takes a row lock."""
     row = await conn.fetchrow(_GET_LOCKED if lock else _GET, ticket_id, partner_id)
     return None if row is None else _row(row)
 
 
-async def save_ticket(conn: Any, ticket: dict[str, Any]) -> dict[str, Any]:
+async def save_ticket(conn: Connection, ticket: dict[str, Any]) -> dict[str, Any]:
     """Write every mutable column of `ticket` back."""
     row = await conn.fetchrow(
         "UPDATE support_tickets SET category = $2, category_source = $3, priority = $4, "
@@ -126,7 +127,12 @@ async def save_ticket(conn: Any, ticket: dict[str, Any]) -> dict[str, Any]:
 
 
 async def insert_events(
-    conn: Any, ticket_id: int, actor_type: str, actor_id: int | None, events: list[EventRow], at: datetime
+    conn: Connection,
+    ticket_id: int,
+    actor_type: str,
+    actor_id: int | None,
+    events: list[EventRow],
+    at: datetime,
 ) -> None:
     """Append audit-trail entries."""
     await conn.executemany(
@@ -139,7 +145,7 @@ async def insert_events(
     )
 
 
-async def insert_message(conn: Any, m: dict[str, Any]) -> dict[str, Any]:
+async def insert_message(conn: Connection, m: dict[str, Any]) -> dict[str, Any]:
     """Append a thread entry."""
     row = await conn.fetchrow(
         "INSERT INTO ticket_messages (ticket_id, sender_type, sender_id, message, attachments, internal, "
@@ -156,7 +162,7 @@ async def insert_message(conn: Any, m: dict[str, Any]) -> dict[str, Any]:
 
 
 async def list_messages(
-    conn: Any, ticket_id: int, *, after_id: int, limit: int, internal: bool
+    conn: Connection, ticket_id: int, *, after_id: int, limit: int, internal: bool
 ) -> list[dict[str, Any]]:
     """Thread entries oldest first; internal notes only when asked."""
     rows = await conn.fetch(
@@ -170,7 +176,7 @@ async def list_messages(
     return [_row(r) for r in rows]
 
 
-async def list_events(conn: Any, ticket_id: int, *, after_id: int, limit: int) -> list[dict[str, Any]]:
+async def list_events(conn: Connection, ticket_id: int, *, after_id: int, limit: int) -> list[dict[str, Any]]:
     """Audit-trail entries oldest first."""
     rows = await conn.fetch(
         "SELECT * FROM ticket_events WHERE ticket_id = $1 AND id > $2 ORDER BY id LIMIT $3",
@@ -235,19 +241,19 @@ _PAGE_FILTERED = _as_json_page(LIST_FOR_PARTNER, "$9")
 _PAGE_ALL = _as_json_page(LIST_ALL, "$9")
 
 
-async def list_tickets_json(conn: Any, partner_id: int | None, args: tuple[Any, ...]) -> Any:
+async def list_tickets_json(conn: Connection, partner_id: int | None, args: tuple[Any, ...]) -> Any:
     """A page, newest activity first, rendered by PostgreSQL: (items JSON, n, cursor_at, cursor_id)."""
     if partner_id is not None and all(a is None for a in args[:5]):
         return await conn.fetchrow(_PAGE_FOR_PARTNER, partner_id, *args[5:])
     return await conn.fetchrow(_PAGE_ALL if partner_id is None else _PAGE_FILTERED, partner_id, *args)
 
 
-async def admin_exists(conn: Any, admin_id: int) -> bool:
+async def admin_exists(conn: Connection, admin_id: int) -> bool:
     """Whether an admin with this id exists."""
     return bool(await conn.fetchval("SELECT EXISTS (SELECT 1 FROM admins WHERE id = $1)", admin_id))
 
 
-async def mark_breaches(conn: Any, now: datetime) -> list[dict[str, Any]]:
+async def mark_breaches(conn: Connection, now: datetime) -> list[dict[str, Any]]:
     """Mark tickets whose running SLA clock passed a deadline; one `sla` event each. Returns them."""
     rows = await conn.fetch(
         "WITH b AS (UPDATE support_tickets SET "
@@ -269,7 +275,7 @@ async def mark_breaches(conn: Any, now: datetime) -> list[dict[str, Any]]:
     return [dict(r) for r in rows]
 
 
-async def resolved_before(conn: Any, before: datetime, limit: int) -> list[dict[str, Any]]:
+async def resolved_before(conn: Connection, before: datetime, limit: int) -> list[dict[str, Any]]:
     """Resolved tickets that have stayed resolved since `before` (locked, skipping busy rows)."""
     rows = await conn.fetch(
         "SELECT * FROM support_tickets WHERE status = 'resolved' AND resolved_at < $1 "
@@ -280,9 +286,9 @@ async def resolved_before(conn: Any, before: datetime, limit: int) -> list[dict[
     return [_row(r) for r in rows]
 
 
-async def active_figures(conn: Any) -> list[Any]:
+async def active_figures(conn: Connection) -> list[Record]:
     """Per priority over unresolved tickets: count, breached count, oldest unanswered partner message."""
-    rows: list[Any] = await conn.fetch(
+    rows: list[Record] = await conn.fetch(
         "SELECT priority, count(*) AS open, "
         "count(*) FILTER (WHERE first_response_breached_at IS NOT NULL "
         "OR resolution_breached_at IS NOT NULL) AS breached, "
@@ -292,7 +298,7 @@ async def active_figures(conn: Any) -> list[Any]:
     return rows
 
 
-async def partner_has_tickets(conn: Any, partner_id: int) -> bool:
+async def partner_has_tickets(conn: Connection, partner_id: int) -> bool:
     """Whether this partner ever opened a ticket."""
     return bool(
         await conn.fetchval("SELECT EXISTS (SELECT 1 FROM support_tickets WHERE partner_id = $1)", partner_id)

@@ -8,6 +8,7 @@ from aiohttp import web
 from pydantic import BaseModel
 
 from daemon import keys
+from daemon.db.types import Connection
 from daemon.http.body import read_json, read_query
 from daemon.http.endpoints import Endpoint, json_response, path_id
 from daemon.http.idempotency import HEADER, idempotent
@@ -63,7 +64,7 @@ async def create_ticket(request: web.Request) -> web.Response:
     state, actor = request.app[support_state], _actor(request)
     created: list[dict[str, Any]] = []
 
-    async def work(conn: Any) -> tuple[int, BaseModel]:
+    async def work(conn: Connection) -> tuple[int, BaseModel]:
         row = await service.create_ticket(
             conn, actor, body, state.clock(), state.settings, state.rules, *team(state)
         )
@@ -149,7 +150,7 @@ async def post_message(request: web.Request) -> web.Response:
     state, actor = request.app[support_state], _actor(request)
     done: list[tuple[dict[str, Any], dict[str, Any]]] = []
 
-    async def work(conn: Any) -> tuple[int, BaseModel]:
+    async def work(conn: Connection) -> tuple[int, BaseModel]:
         message, ticket = await service.add_message(
             conn, actor, ticket_id, body, state.clock(), state.settings
         )

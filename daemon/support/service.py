@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
+from daemon.db.types import Connection
 from daemon.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from daemon.support import lifecycle, notify_outbox, repo
 from daemon.support.classify import Rules
@@ -45,7 +46,7 @@ def check_attachments(attachments: list[Attachment], max_bytes: int) -> list[dic
 
 
 async def create_ticket(
-    conn: Any,
+    conn: Connection,
     actor: Actor,
     body: TicketCreate,
     now: datetime,
@@ -87,7 +88,7 @@ async def create_ticket(
     return await repo.insert_ticket(conn, ticket, actor.id, detail, receivers, template, ticket_id, full=full)
 
 
-async def get_ticket(conn: Any, actor: Actor, ticket_id: int, *, lock: bool = False) -> dict[str, Any]:
+async def get_ticket(conn: Connection, actor: Actor, ticket_id: int, *, lock: bool = False) -> dict[str, Any]:
     """The ticket if this actor may see it; another partner's ticket does not exist for them."""
     row = await repo.get_ticket(conn, ticket_id, partner_id=actor.owner_scope, lock=lock)
     if row is None:
@@ -96,7 +97,7 @@ async def get_ticket(conn: Any, actor: Actor, ticket_id: int, *, lock: bool = Fa
 
 
 async def update_ticket(
-    conn: Any, actor: Actor, ticket_id: int, patch: TicketPatch, now: datetime, cfg: SupportSettings
+    conn: Connection, actor: Actor, ticket_id: int, patch: TicketPatch, now: datetime, cfg: SupportSettings
 ) -> dict[str, Any]:
     """Apply a PATCH: admins change anything; partners close, or reopen a pending/resolved ticket."""
     given = patch.model_fields_set
@@ -159,7 +160,7 @@ def _text(value: int | None) -> str | None:
 
 
 async def add_message(
-    conn: Any, actor: Actor, ticket_id: int, body: MessageCreate, now: datetime, cfg: SupportSettings
+    conn: Connection, actor: Actor, ticket_id: int, body: MessageCreate, now: datetime, cfg: SupportSettings
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Append a reply or note and apply its effects on status and SLA; returns (message, ticket)."""
     if actor.role == "partner" and body.internal:
@@ -223,7 +224,7 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
         raise ValidationFailed("not a cursor from this API; pass next_cursor as is", field="after") from exc
 
 
-async def list_tickets_json(conn: Any, actor: Actor, q: TicketQuery) -> str:
+async def list_tickets_json(conn: Connection, actor: Actor, q: TicketQuery) -> str:
     """One page of tickets, newest activity first, as the response's JSON text (rendered by PostgreSQL)."""
     admin_only = [n for n in ("partner_id", "assigned_to") if getattr(q, n) is not None]
     if actor.role == "partner" and admin_only:

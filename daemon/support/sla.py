@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from daemon.db.types import Pool
 from daemon.support import lifecycle, repo
 
 if TYPE_CHECKING:
@@ -24,7 +25,7 @@ class SlaRun:
     closed: int
 
 
-async def run_once(pool: Any, state: SupportState) -> SlaRun:
+async def run_once(pool: Pool, state: SupportState) -> SlaRun:
     """One pass at the state's clock: breaches marked (with events), stale resolved tickets closed."""
     now, cfg = state.clock(), state.settings
     closed = 0

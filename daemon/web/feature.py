@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from aiohttp import web
 
 from daemon import keys
 from daemon.alerts.context import alerts_state
+from daemon.db.types import Connection
 from daemon.energy.runtime import energy_runtime
 from daemon.feature import Feature, add_endpoints
 from daemon.web.status_page import QueueWait, new_page_state, page_state, status_page_endpoints
@@ -28,7 +27,7 @@ def setup(app: web.Application) -> None:
 def _queue_wait(deps: WithdrawalDeps) -> QueueWait:
     """The withdrawal queue's own estimator."""
 
-    async def wait(conn: Any, energy_ahead: int, required: int) -> int | None:
+    async def wait(conn: Connection, energy_ahead: int, required: int) -> int | None:
         return await queue_service.wait_seconds(conn, deps, energy_ahead, required)
 
     return wait

@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Literal
 
 import jinja2
 from aiohttp import web
@@ -29,7 +29,7 @@ from daemon.withdrawals.estimate import minutes
 log = logging.getLogger(__name__)
 State = Literal["sufficient", "congested", "unknown"]
 # (connection, energy queued ahead, energy needed) -> wall seconds until released, None when unknown.
-QueueWait = Callable[[Any, int, int], Awaitable[int | None]]
+QueueWait = Callable[[Connection, int, int], Awaitable[int | None]]
 
 
 class PageQuery(RequestModel):

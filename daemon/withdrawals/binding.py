@@ -7,10 +7,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
 
 from tronpy import keys
 
+from daemon.db.types import Record
 from daemon.tron.blocks import Transfer, hex_address
 
 SUN_PER_TRX = Decimal(1_000_000)
@@ -71,7 +71,7 @@ class Quote:
     trx_tx_hash: str | None
 
     @classmethod
-    def of(cls, row: Any) -> Quote:
+    def of(cls, row: Record) -> Quote:
         """From an emergency_withdrawals row."""
         return cls(**{name: row[name] for name in cls.__slots__})
 

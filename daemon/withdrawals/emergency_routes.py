@@ -8,6 +8,7 @@ from aiohttp import web
 from pydantic import BaseModel
 
 from daemon import keys
+from daemon.db.types import Connection
 from daemon.energy.status import pick_language
 from daemon.errors import NotFound
 from daemon.http import idempotency
@@ -51,7 +52,7 @@ async def _create_emergency(
     held = claimed
 
     async def record(values: dict[str, Any] | None) -> web.Response:
-        async def work(conn: Any) -> tuple[int, BaseModel]:
+        async def work(conn: Connection) -> tuple[int, BaseModel]:
             status, row = await emergency_service.record(conn, partner_id, body, values)
             return status, emergency_service.view(row, lang)
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import asyncpg
 
+from daemon.db.types import Connection, Record
 from daemon.energy.quote import quote_usdt_transfer
 from daemon.errors import Conflict, NotFound, ProblemError, ValidationFailed
 from daemon.tron.errors import TronError
@@ -33,7 +34,7 @@ class ServiceUnavailable(ProblemError):
     title = "Service Unavailable"
 
 
-def message(row: Any, lang: str) -> str:
+def message(row: Record, lang: str) -> str:
     """What the user should do next, in Korean or English."""
     status = row["status"]
     sun = row["pay_amount_sun"] or row["fee_sun"]
@@ -59,7 +60,7 @@ def message(row: Any, lang: str) -> str:
     }[status]
 
 
-def view(row: Any, lang: str, payments: Sequence[Any] = ()) -> Emergency:
+def view(row: Record, lang: str, payments: Sequence[Record] = ()) -> Emergency:
     """The API view of a row (with the payments recorded against it, when given)."""
     data = dict(row)
     breakdown = FeeBreakdown(
@@ -84,13 +85,13 @@ def view(row: Any, lang: str, payments: Sequence[Any] = ()) -> Emergency:
     )
 
 
-def payment_view(row: Any) -> RecordedPayment:
+def payment_view(row: Record) -> RecordedPayment:
     """A recorded payment as the partner and the admin see it."""
     fields = {k: v for k, v in dict(row).items() if k in RecordedPayment.model_fields}
     return RecordedPayment(**fields, amount_trx=Decimal(row["amount_sun"]) / SUN_PER_TRX)
 
 
-def _same(row: Any, body: EmergencyRequest) -> bool:
+def _same(row: Record, body: EmergencyRequest) -> bool:
     return bool(
         row["to_address"] == body.to_address
         and row["amount"] == body.amount
@@ -135,7 +136,7 @@ async def create(deps: WithdrawalDeps, partner_id: int, body: EmergencyRequest, 
 
 
 async def record(
-    conn: Any, partner_id: int, body: EmergencyRequest, values: dict[str, Any] | None
+    conn: Connection, partner_id: int, body: EmergencyRequest, values: dict[str, Any] | None
 ) -> tuple[int, Any]:
     """In one transaction: refuse or replay a live one, cancel the waiting queue entry, insert.
 
@@ -162,7 +163,7 @@ async def record(
     return 201, row
 
 
-async def _insert_with_amount(conn: Any, values: dict[str, Any]) -> Any:
+async def _insert_with_amount(conn: Connection, values: dict[str, Any]) -> Record | None:
     """Insert with a pay amount no other held quote to this pay_to has; PostgreSQL's unique index decides."""
     low, high = search_range(values["fee_sun"])
     for _ in range(AMOUNT_TRIES):
@@ -217,7 +218,7 @@ async def submit_payment(
     return (200 if row["status"] == "paid" else 202), row
 
 
-def _check_payable(row: Any, now: Any) -> None:
+def _check_payable(row: Record, now: Any) -> None:
     if row["status"] == "expired" or (
         row["status"] == "pending_trx_payment" and row["quote_expires_at"] < now
     ):
@@ -226,7 +227,9 @@ def _check_payable(row: Any, now: Any) -> None:
         raise Conflict(f"the withdrawal is {row['status']}; a payment is already recorded", field="tx_hash")
 
 
-async def complete(conn: Any, partner_id: int, emergency_id: int, tx_hash: str, now: Any) -> tuple[Any, bool]:
+async def complete(
+    conn: Connection, partner_id: int, emergency_id: int, tx_hash: str, now: Any
+) -> tuple[Any, bool]:
     """Record the executor's transfer -> (row, newly completed); the same hash again is fine, another 409."""
     row = await emergency_repo.lock(conn, partner_id, emergency_id)
     if row is None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from daemon.db.types import Connection, Record
 from daemon.observability.profiler import profiled
 
-Record = Any  # asyncpg.Record; asyncpg is untyped
 PAYMENT_COLUMNS = (
     "tx_hash",
     "pay_to",
@@ -21,7 +21,7 @@ PAYMENT_COLUMNS = (
 )
 
 
-async def held_amounts(conn: Any, pay_to: str, low: int, high: int) -> list[int]:
+async def held_amounts(conn: Connection, pay_to: str, low: int, high: int) -> list[int]:
     """Amounts in [low, high) that quotes to `pay_to` hold now."""
     rows = await conn.fetch(
         "SELECT pay_amount_sun FROM emergency_withdrawals WHERE amount_held AND pay_to = $1 "
@@ -39,7 +39,7 @@ _HELD = (
 )
 
 
-async def held_quotes(conn: Any, pay_to: str, amounts: list[int], payers: list[str]) -> list[Record]:
+async def held_quotes(conn: Connection, pay_to: str, amounts: list[int], payers: list[str]) -> list[Record]:
     """Quotes to `pay_to` holding one of these amounts, or declaring one of these (base58) payers."""
     rows: list[Record] = await conn.fetch(
         _HELD + "AND (pay_amount_sun = ANY($2::bigint[]) OR payer_address = ANY($3::text[]))",
@@ -50,7 +50,7 @@ async def held_quotes(conn: Any, pay_to: str, amounts: list[int], payers: list[s
     return rows
 
 
-async def held_by_tag(conn: Any, pay_to: str, tags: list[int]) -> list[Record]:
+async def held_by_tag(conn: Connection, pay_to: str, tags: list[int]) -> list[Record]:
     """Quotes to `pay_to` whose amount ends in one of these tags (binding.STEP is 10,000)."""
     rows: list[Record] = await conn.fetch(
         # The literal, not a parameter, so the expression index emergency_withdrawals_tag serves it.
@@ -61,7 +61,7 @@ async def held_by_tag(conn: Any, pay_to: str, tags: list[int]) -> list[Record]:
     return rows
 
 
-async def oldest_held_block(conn: Any, pay_to: str) -> int | None:
+async def oldest_held_block(conn: Connection, pay_to: str) -> int | None:
     """The quote block of the oldest quote to `pay_to` still holding its amount."""
     value = await conn.fetchval(
         "SELECT min(quote_block) FROM emergency_withdrawals WHERE amount_held AND pay_to = $1", pay_to
@@ -69,7 +69,7 @@ async def oldest_held_block(conn: Any, pay_to: str) -> int | None:
     return None if value is None else int(value)
 
 
-async def bound_hashes(conn: Any, tx_hashes: list[str]) -> set[str]:
+async def bound_hashes(conn: Connection, tx_hashes: list[str]) -> set[str]:
     """Which of these hashes a submission already bound to an emergency (the hash path finishes them)."""
     rows = await conn.fetch(
         "SELECT trx_tx_hash FROM emergency_withdrawals WHERE trx_tx_hash = ANY($1::text[])", tx_hashes
@@ -78,7 +78,7 @@ async def bound_hashes(conn: Any, tx_hashes: list[str]) -> set[str]:
 
 
 @profiled("db.payment_settle")
-async def settle(conn: Any, items: list[tuple[int, str, str]], now: datetime) -> set[int]:
+async def settle(conn: Connection, items: list[tuple[int, str, str]], now: datetime) -> set[int]:
     """(emergency id, tx hash, payer) -> paid, for quotes still awaiting payment; returns the ids settled."""
     rows = await conn.fetch(
         "UPDATE emergency_withdrawals e SET status = 'paid', trx_tx_hash = t.tx, payer = t.payer, "
@@ -94,7 +94,7 @@ async def settle(conn: Any, items: list[tuple[int, str, str]], now: datetime) ->
     return {r[0] for r in rows}
 
 
-async def record(conn: Any, rows: list[tuple[Any, ...]], now: datetime) -> int:
+async def record(conn: Connection, rows: list[tuple[Any, ...]], now: datetime) -> int:
     """Insert payments (PAYMENT_COLUMNS order); a hash recorded before is left as it was."""
     if not rows:
         return 0
@@ -110,14 +110,14 @@ async def record(conn: Any, rows: list[tuple[Any, ...]], now: datetime) -> int:
     return int(done.split()[-1])
 
 
-async def cursor(conn: Any, pay_to: str, *, lock: bool = False) -> int | None:
+async def cursor(conn: Connection, pay_to: str, *, lock: bool = False) -> int | None:
     """The last solid block scanned for payments to `pay_to`."""
     sql = "SELECT block_number FROM payment_scan_cursor WHERE pay_to = $1"
     value = await conn.fetchval(sql + (" FOR UPDATE" if lock else ""), pay_to)
     return None if value is None else int(value)
 
 
-async def move_cursor(conn: Any, pay_to: str, block: int, now: datetime) -> None:
+async def move_cursor(conn: Connection, pay_to: str, block: int, now: datetime) -> None:
     """The scan has seen every block up to `block` (never moves back)."""
     await conn.execute(
         "INSERT INTO payment_scan_cursor (pay_to, block_number, updated_at) VALUES ($1, $2, $3) "
@@ -129,7 +129,7 @@ async def move_cursor(conn: Any, pay_to: str, block: int, now: datetime) -> None
     )
 
 
-async def release_amounts(conn: Any, expired_before: datetime) -> int:
+async def release_amounts(conn: Connection, expired_before: datetime) -> int:
     """Amounts of quotes that expired before `expired_before` (and are not being verified) are free again."""
     done: str = await conn.execute(
         "UPDATE emergency_withdrawals SET amount_held = false WHERE amount_held AND status <> 'verifying' "
@@ -139,7 +139,7 @@ async def release_amounts(conn: Any, expired_before: datetime) -> int:
     return int(done.split()[-1])
 
 
-async def for_emergency(conn: Any, emergency_id: int) -> list[Record]:
+async def for_emergency(conn: Connection, emergency_id: int) -> list[Record]:
     """Payments recorded against one emergency, oldest first."""
     rows: list[Record] = await conn.fetch(
         "SELECT * FROM emergency_payments WHERE emergency_id = $1 ORDER BY id", emergency_id
@@ -147,7 +147,9 @@ async def for_emergency(conn: Any, emergency_id: int) -> list[Record]:
     return rows
 
 
-async def page(conn: Any, statuses: list[str] | None, before_id: int | None, limit: int) -> list[Record]:
+async def page(
+    conn: Connection, statuses: list[str] | None, before_id: int | None, limit: int
+) -> list[Record]:
     """Recorded payments, newest first, with their emergency's partner and withdrawal."""
     rows: list[Record] = await conn.fetch(
         "SELECT p.*, e.partner_id, e.withdrawal_id FROM emergency_payments p "
@@ -161,7 +163,7 @@ async def page(conn: Any, statuses: list[str] | None, before_id: int | None, lim
     return rows
 
 
-async def own_wallets(conn: Any) -> list[str]:
+async def own_wallets(conn: Connection) -> list[str]:
     """Every pool wallet the gateway registered."""
     rows = await conn.fetch("SELECT wallet_address FROM energy_pools")
     return [r[0] for r in rows]

@@ -6,15 +6,14 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from daemon.db.types import Connection, Record, one
 from daemon.observability.profiler import profiled
 from daemon.withdrawals.waiting import WaitingBase
-
-Record = Any  # asyncpg.Record; asyncpg is untyped
 
 
 @profiled("db.queue_insert")
 async def insert(
-    conn: Any,
+    conn: Connection,
     partner_id: int,
     user_id: str,
     withdrawal_id: str,
@@ -56,7 +55,7 @@ async def insert(
     )
 
 
-async def get(conn: Any, partner_id: int, entry_id: int) -> Record | None:
+async def get(conn: Connection, partner_id: int, entry_id: int) -> Record | None:
     """One entry of this partner, with the count and energy of waiting entries ahead of it."""
     return await conn.fetchrow(
         "SELECT q.*, p.wallet_address AS from_address, p.name AS pool_name, a.n AS ahead, "
@@ -70,7 +69,7 @@ async def get(conn: Any, partner_id: int, entry_id: int) -> Record | None:
     )
 
 
-async def get_by_withdrawal(conn: Any, partner_id: int, withdrawal_id: str) -> Record | None:
+async def get_by_withdrawal(conn: Connection, partner_id: int, withdrawal_id: str) -> Record | None:
     """The entry for a partner's withdrawal id, locked for update."""
     # Locking outside a transaction is harmless; inside one (emergency creation) it is what we need.
     return await conn.fetchrow(
@@ -84,7 +83,7 @@ async def get_by_withdrawal(conn: Any, partner_id: int, withdrawal_id: str) -> R
     )
 
 
-async def take_for_emergency(conn: Any, values: dict[str, Any]) -> Record:
+async def take_for_emergency(conn: Connection, values: dict[str, Any]) -> Record:
     """Claim (partner, withdrawal_id) in the queue's unique index for an emergency; cancel it if waiting.
 
     Returns the queue row (`status` after the update). An enqueue of the same withdrawal running now
@@ -92,7 +91,7 @@ async def take_for_emergency(conn: Any, values: dict[str, Any]) -> Record:
     answers 409, or, when we rolled back, queues. Never both. A withdrawal that was not queued keeps a
     `cancelled` queue row (the claim); if the emergency expires unpaid, an enqueue `requeue`s it.
     """
-    return await conn.fetchrow(
+    row = await conn.fetchrow(
         "INSERT INTO energy_withdrawal_queue AS q (partner_id, user_id, withdrawal_id, to_address, amount, "
         "currency, required_energy, created_at, status) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'cancelled') "
         "ON CONFLICT (partner_id, withdrawal_id) DO UPDATE SET status = CASE WHEN q.status = 'waiting' "
@@ -106,9 +105,10 @@ async def take_for_emergency(conn: Any, values: dict[str, Any]) -> Record:
         values["energy_estimate"],
         values["created_at"],
     )
+    return one(row)
 
 
-async def requeue(conn: Any, partner_id: int, withdrawal_id: str, now: datetime) -> int | None:
+async def requeue(conn: Connection, partner_id: int, withdrawal_id: str, now: datetime) -> int | None:
     """Put a withdrawal cancelled for an emergency that expired unpaid back at the end of the queue.
 
     Returns its new id (a new id is what puts it at the back), or None when it is not in that state.
@@ -134,7 +134,7 @@ async def requeue(conn: Any, partner_id: int, withdrawal_id: str, now: datetime)
     return new_id
 
 
-async def user_waiting(conn: Any, partner_id: int, user_id: str) -> Record | None:
+async def user_waiting(conn: Connection, partner_id: int, user_id: str) -> Record | None:
     """The user's oldest waiting entry with the count and energy of waiting entries ahead."""
     return await conn.fetchrow(
         "SELECT q.id, q.required_energy, a.n AS ahead, a.e AS energy_ahead FROM energy_withdrawal_queue q, "
@@ -147,7 +147,7 @@ async def user_waiting(conn: Any, partner_id: int, user_id: str) -> Record | Non
     )
 
 
-async def set_status(conn: Any, entry_id: int, status: str, *, only_from: str) -> bool:
+async def set_status(conn: Connection, entry_id: int, status: str, *, only_from: str) -> bool:
     """Move one entry between statuses; False when it was not in `only_from`."""
     done: str = await conn.execute(
         "UPDATE energy_withdrawal_queue SET status = $2 WHERE id = $1 AND status = $3",
@@ -158,7 +158,7 @@ async def set_status(conn: Any, entry_id: int, status: str, *, only_from: str) -
     return done != "UPDATE 0"
 
 
-async def waiting_batch(conn: Any, limit: int) -> list[Record]:
+async def waiting_batch(conn: Connection, limit: int) -> list[Record]:
     """The oldest waiting entries, locked (skipping any another transaction holds)."""
     rows: list[Record] = await conn.fetch(
         "SELECT id, required_energy FROM energy_withdrawal_queue WHERE status = 'waiting' ORDER BY id "
@@ -170,7 +170,7 @@ async def waiting_batch(conn: Any, limit: int) -> list[Record]:
 
 
 @profiled("db.queue_release")
-async def release(conn: Any, ids: list[int], pool_ids: list[int], now: datetime) -> int:
+async def release(conn: Connection, ids: list[int], pool_ids: list[int], now: datetime) -> int:
     """Release waiting entries to their pools; returns how many moved.
 
     A pool deleted since the plan's snapshot is skipped (its entries stay waiting), not a foreign-key
@@ -188,7 +188,7 @@ async def release(conn: Any, ids: list[int], pool_ids: list[int], now: datetime)
     return int(done.split()[-1])
 
 
-async def inflight(conn: Any, pool_ids: list[int], settled_before: list[datetime]) -> dict[int, int]:
+async def inflight(conn: Connection, pool_ids: list[int], settled_before: list[datetime]) -> dict[int, int]:
     """Energy per pool of released/claimed entries and of completions no scrape has seen yet."""
     rows = await conn.fetch(
         "SELECT q.pool_id, sum(q.required_energy)::bigint AS e FROM energy_withdrawal_queue q "
@@ -201,7 +201,7 @@ async def inflight(conn: Any, pool_ids: list[int], settled_before: list[datetime
     return {r["pool_id"]: r["e"] for r in rows}
 
 
-async def claim(conn: Any, partner_id: int, limit: int, now: datetime) -> list[Record]:
+async def claim(conn: Connection, partner_id: int, limit: int, now: datetime) -> list[Record]:
     """Released entries of this partner, oldest first, now claimed (SKIP LOCKED: never twice)."""
     rows: list[Record] = await conn.fetch(
         "WITH c AS (SELECT id FROM energy_withdrawal_queue WHERE partner_id = $1 AND status = 'released' "
@@ -218,7 +218,9 @@ async def claim(conn: Any, partner_id: int, limit: int, now: datetime) -> list[R
     return rows
 
 
-async def complete(conn: Any, partner_id: int, entry_id: int, tx_hash: str, now: datetime) -> Record | None:
+async def complete(
+    conn: Connection, partner_id: int, entry_id: int, tx_hash: str, now: datetime
+) -> Record | None:
     """Mark a claimed entry completed with the executor's tx (locked row read first by the caller)."""
     return await conn.fetchrow(
         "UPDATE energy_withdrawal_queue SET status = 'completed', tx_hash = $3, processed_at = $4 "
@@ -233,7 +235,7 @@ async def complete(conn: Any, partner_id: int, entry_id: int, tx_hash: str, now:
     )
 
 
-async def lock(conn: Any, partner_id: int, entry_id: int) -> Record | None:
+async def lock(conn: Connection, partner_id: int, entry_id: int) -> Record | None:
     """One entry, locked for update."""
     return await conn.fetchrow(
         "SELECT id, partner_id, user_id, withdrawal_id, to_address, amount, currency, required_energy, "
@@ -245,7 +247,7 @@ async def lock(conn: Any, partner_id: int, entry_id: int) -> Record | None:
     )
 
 
-async def return_stale(conn: Any, claimed_before: datetime) -> int:
+async def return_stale(conn: Connection, claimed_before: datetime) -> int:
     """Claims older than the timeout, and releases whose pool is gone, go back to waiting at the head."""
     # Deleting a pool returns its releases itself; this also catches any it could not (older versions).
     done: str = await conn.execute(
@@ -257,15 +259,16 @@ async def return_stale(conn: Any, claimed_before: datetime) -> int:
     return int(done.split()[-1])
 
 
-async def figures(conn: Any) -> Record:
+async def figures(conn: Connection) -> Record:
     """Waiting count and the oldest waiting entry's creation time."""
-    return await conn.fetchrow(
+    row = await conn.fetchrow(
         "SELECT count(*) AS waiting, min(created_at) AS oldest FROM energy_withdrawal_queue WHERE status = "
         "'waiting'"
     )
+    return one(row)
 
 
-async def partners_with_work(conn: Any) -> list[int]:
+async def partners_with_work(conn: Connection) -> list[int]:
     """Partners with released entries or paid emergencies (the demo executor serves them all)."""
     rows = await conn.fetch(
         "SELECT partner_id FROM energy_withdrawal_queue WHERE status = 'released' "
@@ -274,7 +277,7 @@ async def partners_with_work(conn: Any) -> list[int]:
     return [r["partner_id"] for r in rows]
 
 
-async def waiting_energy(conn: Any) -> int:
+async def waiting_energy(conn: Connection) -> int:
     """Energy every waiting entry needs: what a withdrawal joining now queues behind."""
     return int(
         await conn.fetchval(

@@ -8,6 +8,7 @@ import time
 from datetime import datetime, timedelta
 from typing import Any
 
+from daemon.db.types import Connection, Record
 from daemon.energy.snapshot import EnergySnapshot
 from daemon.errors import Conflict, NotFound
 from daemon.tron.errors import TronError
@@ -46,7 +47,7 @@ async def required_energy(deps: WithdrawalDeps, to_address: str) -> int:
     return energy
 
 
-async def inflight(conn: Any, state: WithdrawalState, snap: EnergySnapshot) -> dict[int, int]:
+async def inflight(conn: Connection, state: WithdrawalState, snap: EnergySnapshot) -> dict[int, int]:
     """Energy per pool held by released/claimed entries and unseen completions (cached ~1 s)."""
     hit = state.inflight_cache
     now = time.monotonic()
@@ -60,7 +61,9 @@ async def inflight(conn: Any, state: WithdrawalState, snap: EnergySnapshot) -> d
     return value
 
 
-async def wait_seconds(conn: Any, deps: WithdrawalDeps, energy_ahead: int, required: int) -> int | None:
+async def wait_seconds(
+    conn: Connection, deps: WithdrawalDeps, energy_ahead: int, required: int
+) -> int | None:
     """Wall seconds until an entry of `required` energy behind `energy_ahead` is released; None unknown."""
     state, snap = deps.state, deps.snapshot()
     held = await inflight(conn, state, snap)
@@ -69,13 +72,13 @@ async def wait_seconds(conn: Any, deps: WithdrawalDeps, energy_ahead: int, requi
 
 
 async def live_wait(
-    conn: Any, deps: WithdrawalDeps, ahead: int, energy_ahead: int, required: int
+    conn: Connection, deps: WithdrawalDeps, ahead: int, energy_ahead: int, required: int
 ) -> tuple[int, int | None]:
     """(1-based FIFO position, minutes until release or None) for a waiting entry."""
     return ahead + 1, minutes(await wait_seconds(conn, deps, energy_ahead, required))
 
 
-async def view(conn: Any, deps: WithdrawalDeps, row: Any) -> QueueEntry:
+async def view(conn: Connection, deps: WithdrawalDeps, row: Any) -> QueueEntry:
     """The API view of an entry row (with `ahead`/`energy_ahead` when waiting)."""
     position = wait = None
     if row["status"] == "waiting":
@@ -94,14 +97,14 @@ def _entry(data: dict[str, Any], position: int | None, wait: int | None) -> Queu
     return QueueEntry(**fields)
 
 
-def _same(row: Any, body: WithdrawalRequest, user_id: str) -> bool:
+def _same(row: Record, body: WithdrawalRequest, user_id: str) -> bool:
     return bool(
         row["to_address"] == body.to_address and row["amount"] == body.amount and row["user_id"] == user_id
     )
 
 
 async def enqueue(
-    conn: Any, deps: WithdrawalDeps, partner_id: int, body: WithdrawalRequest, required: int
+    conn: Connection, deps: WithdrawalDeps, partner_id: int, body: WithdrawalRequest, required: int
 ) -> tuple[int, QueueEntry]:
     """201 and the new entry, or 200 and the existing one for a retry of the same withdrawal."""
     state = deps.state
@@ -157,7 +160,7 @@ def _emergency_conflict(live: Any) -> Conflict:
     )
 
 
-async def is_retry(conn: Any, partner_id: int, body: WithdrawalRequest) -> bool:
+async def is_retry(conn: Connection, partner_id: int, body: WithdrawalRequest) -> bool:
     """Whether enqueueing `body` would only return its stored entry (no new work to rate-limit)."""
     row = await queue_repo.get_by_withdrawal(conn, partner_id, body.withdrawal_id)
     if row is None or not _same(row, body, body.user_id):
@@ -168,7 +171,7 @@ async def is_retry(conn: Any, partner_id: int, body: WithdrawalRequest) -> bool:
     )
 
 
-async def get(conn: Any, deps: WithdrawalDeps, partner_id: int, entry_id: int) -> QueueEntry:
+async def get(conn: Connection, deps: WithdrawalDeps, partner_id: int, entry_id: int) -> QueueEntry:
     """One entry of this partner (404 for others')."""
     row = await queue_repo.get(conn, partner_id, entry_id)
     if row is None:
@@ -176,7 +179,7 @@ async def get(conn: Any, deps: WithdrawalDeps, partner_id: int, entry_id: int) -
     return await view(conn, deps, row)
 
 
-async def cancel(conn: Any, deps: WithdrawalDeps, partner_id: int, entry_id: int) -> QueueEntry:
+async def cancel(conn: Connection, deps: WithdrawalDeps, partner_id: int, entry_id: int) -> QueueEntry:
     """Cancel while waiting; 409 once released (the executor may be sending it)."""
     row = await queue_repo.lock(conn, partner_id, entry_id)
     if row is None:
@@ -188,7 +191,9 @@ async def cancel(conn: Any, deps: WithdrawalDeps, partner_id: int, entry_id: int
     return await get(conn, deps, partner_id, entry_id)
 
 
-async def complete(conn: Any, partner_id: int, entry_id: int, tx_hash: str, now: datetime) -> dict[str, Any]:
+async def complete(
+    conn: Connection, partner_id: int, entry_id: int, tx_hash: str, now: datetime
+) -> dict[str, Any]:
     """Record the executor's transfer; repeating the same hash is fine, another hash is 409."""
     row = await queue_repo.lock(conn, partner_id, entry_id)
     if row is None:

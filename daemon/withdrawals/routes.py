@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from aiohttp import web
 from pydantic import BaseModel
 
 from daemon import keys
+from daemon.db.types import Connection
 from daemon.http import idempotency
 from daemon.http.body import read_json
 from daemon.http.endpoints import Endpoint, json_response, path_id
@@ -55,7 +54,7 @@ async def _enqueue(
         async with deps.pool.acquire() as conn:
             return await queue_service.is_retry(conn, partner_id, body)
 
-    async def work(conn: Any) -> tuple[int, BaseModel]:
+    async def work(conn: Connection) -> tuple[int, BaseModel]:
         return await queue_service.enqueue(conn, deps, partner_id, body, required)
 
     try:

@@ -6,6 +6,7 @@ import asyncio
 import logging
 from typing import Any, TypeGuard
 
+from daemon.db.types import Connection
 from daemon.tron import blocks
 from daemon.tron.blocks import Transfer, hex_address
 from daemon.tron.client import TronClient
@@ -19,7 +20,7 @@ log = logging.getLogger(__name__)
 FETCH_AHEAD = 8  # blocks fetched at once while catching up
 
 
-async def own_addresses(conn: Any, state: WithdrawalState) -> frozenset[str]:
+async def own_addresses(conn: Connection, state: WithdrawalState) -> frozenset[str]:
     """The gateway's own wallets (hex): pools, pay_to and the operator's; their transfers pay nothing."""
     wallets = [*await payments_repo.own_wallets(conn), *state.settings.operator_addresses]
     if state.pay_to is not None:
@@ -107,7 +108,7 @@ async def settle_block(
     return decisions
 
 
-async def _candidates(conn: Any, pay_to: str, transfers: list[Transfer]) -> list[Quote]:
+async def _candidates(conn: Connection, pay_to: str, transfers: list[Transfer]) -> list[Quote]:
     """The held quotes these transfers can concern: by exact amount or payer, then by tag for the rest."""
     payers = list({b58(t.owner) for t in transfers})
     rows = await payments_repo.held_quotes(conn, pay_to, [t.amount for t in transfers], payers)

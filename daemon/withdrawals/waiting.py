@@ -14,7 +14,8 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass, replace
-from typing import Any
+
+from daemon.db.types import Connection, one
 
 MIN_TTL = 0.05  # seconds a full count is reused at least
 COST_FACTOR = 20  # ... and at least this many times what counting took (the whole queue is counted)
@@ -60,7 +61,7 @@ class WaitingTotals:
         """Entries left the queue here (dispatch, cancel): recount at the next enqueue."""
         self._base = None
 
-    async def base(self, conn: Any) -> WaitingBase:
+    async def base(self, conn: Connection) -> WaitingBase:
         """A fresh base, or the previous one while another request refreshes it."""
         base = self._base
         if base is not None and (base.fresh(time.monotonic()) or self._lock.locked()):
@@ -72,7 +73,7 @@ class WaitingTotals:
                 return base
             if base is not None and started - base.taken < base.ttl:
                 # Only the tail: what left the queue meanwhile is still counted until the next full count.
-                row = await conn.fetchrow(_TAIL, base.max_id)
+                row = one(await conn.fetchrow(_TAIL, base.max_id))
                 self._base = replace(
                     base,
                     max_id=row["max_id"],
@@ -81,7 +82,7 @@ class WaitingTotals:
                     advanced=started,
                 )
                 return self._base
-            row = await conn.fetchrow(_FULL)
+            row = one(await conn.fetchrow(_FULL))
             ttl = max(MIN_TTL, COST_FACTOR * (time.monotonic() - started))
             self._base = WaitingBase(started, ttl, row["max_id"], row["n"], row["e"], started)
             return self._base

@@ -5,6 +5,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import asyncpg
+
+from daemon import keys as app_keys
 from daemon.alerts.context import evaluate_once
 from tests.alerts.conftest import AppFactory, Sink, SinkFactory, one_rule, until
 from tests.alerts.test_delivery import admin, setup
@@ -191,3 +194,43 @@ async def test_an_ack_reaches_the_stream(
     assert event["data"]["fingerprint"] == alert["fingerprint"] and event["data"]["alertname"] == "Knob"
     assert event["data"]["acked_by"].startswith("admin:") and event["data"]["comment"] == "mine"
     assert withdrawn["data"]["fingerprint"] == alert["fingerprint"]
+
+
+# Once, right after the next INSERT into alert_acks: un-ack the standing ack, as another admin's
+# DELETE committing between the ack's INSERT ... DO NOTHING and its SELECT of the standing ack would.
+_UNACK_ONCE = """
+CREATE TABLE race_once (done boolean NOT NULL);
+INSERT INTO race_once VALUES (false);
+CREATE FUNCTION unack_once() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NOT (SELECT done FROM race_once) THEN
+        UPDATE race_once SET done = true;
+        UPDATE alert_acks SET unacked_at = now(), unacked_by = 'admin:other' WHERE unacked_at IS NULL;
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER unack_race AFTER INSERT ON alert_acks FOR EACH STATEMENT EXECUTE FUNCTION unack_once();
+"""
+
+
+async def test_an_ack_racing_an_unack_makes_the_new_ack(
+    alerts_app: AppFactory, sink: SinkFactory, tmp_path: Any
+) -> None:
+    s = await sink()
+    client, knobs, _clock = await setup(alerts_app, tmp_path, [slack(s)], one_rule(repeat_interval="10m"))
+    h = await admin(client)
+    await _fire(client, knobs, s, 1)
+    (alert,) = (await (await client.get(ALERTS, headers=h)).json())["alerts"]
+    fp = alert["fingerprint"]
+    first = await client.post(f"{ALERTS}/{fp}/ack", json={"comment": "first"}, headers=h)
+    assert first.status == 200
+    conn = await asyncpg.connect(client.app[app_keys.database_url])
+    try:
+        await conn.execute(_UNACK_ONCE)
+    finally:
+        await conn.close()
+    resp = await client.post(f"{ALERTS}/{fp}/ack", json={"comment": "second"}, headers=h)
+    assert resp.status == 200, await resp.text()
+    assert (await resp.json())["comment"] == "second"
+    (alert,) = (await (await client.get(ALERTS, headers=h)).json())["alerts"]
+    assert alert["acked"] is True and alert["ack"]["comment"] == "second"
