@@ -15,6 +15,7 @@ from aiohttp import web
 from pydantic import Field
 
 from daemon.db.errors import DB_ERRORS
+from daemon.db.types import Connection
 from daemon.energy.snapshot import EnergySnapshot, SnapshotHolder
 from daemon.energy.status import SUPPORTED, pick_language, sufficiency
 from daemon.http.body import RequestModel, read_query
