@@ -3,7 +3,8 @@
 The issue-18 table: GET /healthz and GET /api/v1/me against a bare hello-world; GET
 /api/v1/admin/partners against a bare handler running the same SELECT; ticket create and enqueue
 against a bare handler doing one INSERT ... RETURNING on the same database. Both servers run in this
-process, each in its own thread and event loop, on one embedded PostgreSQL, and are loaded in
+process, each in its own thread and event loop (tronwatch behind the daemon's own listener, as
+`tronwatch run` serves it), on one embedded PostgreSQL, and are loaded in
 alternating rounds by wrk (which costs far less CPU per request than a Python client, so the ratio is
 the server's). Rate limits are off (one key is loaded far past them); bench/ratelimit.py measures them.
 
@@ -170,7 +171,7 @@ def main() -> int:
     )
     with bench_database("tw-wrk-") as (url, tmp):
         app = build_app(url, tmp)
-        with Served(app) as tw, Served(bare_app(url)) as bare:
+        with Served(app, daemon=True) as tw, Served(bare_app(url)) as bare:
             tw.call(publish_pools(url, app, [0, 0], 1_000_000))  # no room: every entry waits
             admin, partner = asyncio.run(setup(url))
             ours, base = f"http://127.0.0.1:{tw.port}", f"http://127.0.0.1:{bare.port}"

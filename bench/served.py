@@ -8,7 +8,9 @@ from typing import Any
 
 from aiohttp import web
 
+from daemon import keys
 from daemon.heap import freeze_startup_heap
+from daemon.http.listener import Runner
 
 # The `security:` section benches use: they load one key (and one user) far past the default
 # api_call (100/min) and withdrawal (3/min) limits; bench/ratelimit.py measures the limiter itself.
@@ -18,8 +20,9 @@ NO_RATE_LIMITS = {"rate_limits": {"withdrawal": {"enabled": False}, "api_call": 
 class Served:
     """An app on a free port in its own thread and event loop."""
 
-    def __init__(self, app: web.Application) -> None:
+    def __init__(self, app: web.Application, *, daemon: bool = False) -> None:
         self.app = app
+        self.daemon = daemon  # serve it as `tronwatch run` does: its Runner, with the header deadline
         self.loop = asyncio.new_event_loop()
         self.ready = threading.Event()
         self.port = 0
@@ -27,7 +30,13 @@ class Served:
 
     def _run(self) -> None:
         asyncio.set_event_loop(self.loop)
-        runner = web.AppRunner(self.app, handle_signals=False, access_log=None)
+        if self.daemon:
+            timeout = self.app[keys.settings].server.header_timeout
+            runner: web.AppRunner = Runner(
+                self.app, header_timeout=timeout, handle_signals=False, access_log=None
+            )
+        else:
+            runner = web.AppRunner(self.app, handle_signals=False, access_log=None)
         self.loop.run_until_complete(runner.setup())
         site = web.TCPSite(runner, "127.0.0.1", 0)
         self.loop.run_until_complete(site.start())
