@@ -93,24 +93,26 @@ class Row:
     bare: tuple[str, str, dict[str, str], str]
     ours_runs: list[WrkResult] = field(default_factory=list)
     bare_runs: list[WrkResult] = field(default_factory=list)
-    cpu_s: list[float] = field(default_factory=lambda: [0.0, 0.0])  # server CPU: ours, bare
+    cpu_s: list[float] = field(default_factory=lambda: [0.0, 0.0])  # server thread CPU: ours, bare
+    process_s: list[float] = field(default_factory=lambda: [0.0, 0.0])  # the whole process's CPU
     served: list[int] = field(default_factory=lambda: [0, 0])
 
-    def measure(self, duration: float, connections: int) -> None:
-        """One round of each side, with the server CPU it took (both servers live in this process)."""
+    def measure(self, duration: float, connections: int, servers: tuple[Served, Served]) -> None:
+        """One round of each side, with the CPU its server's thread took (both servers share this process)."""
         sides = ((self.ours, self.ours_runs), (self.bare, self.bare_runs))
         for i, ((method, url, headers, body), runs) in enumerate(sides):
-            cpu0 = time.process_time()
+            cpu0, process0 = servers[i].cpu(), time.process_time()
             run = run_wrk(
                 url, method=method, headers=headers, body=body, duration=duration, connections=connections
             )
-            self.cpu_s[i] += time.process_time() - cpu0
+            self.cpu_s[i] += servers[i].cpu() - cpu0
+            self.process_s[i] += time.process_time() - process0
             self.served[i] += run.requests
             runs.append(run)
 
-    def cpu_us(self, side: int) -> float:
+    def cpu_us(self, side: int, process: bool = False) -> float:
         """Server CPU microseconds per request (PostgreSQL's own work is in another process)."""
-        return self.cpu_s[side] / max(1, self.served[side]) * 1e6
+        return (self.process_s if process else self.cpu_s)[side] / max(1, self.served[side]) * 1e6
 
     def report(self) -> bool:
         """Print the row; True when it meets its goals."""
@@ -126,8 +128,9 @@ class Row:
         print(f"{'':9} ratio {ratio:.2f}x  ({goal})  {'PASS' if ok else 'FAIL'}")
         cpu_ratio = self.cpu_us(1) / self.cpu_us(0) if self.cpu_us(0) else 0.0
         print(
-            f"{'':9} server CPU per request {self.cpu_us(0):.0f} µs vs bare {self.cpu_us(1):.0f} µs"
-            f" = {cpu_ratio:.2f}x"
+            f"{'':9} server CPU per request {self.cpu_us(0):.1f} µs vs bare {self.cpu_us(1):.1f} µs"
+            f" = {cpu_ratio:.2f}x (server threads; whole process {self.cpu_us(0, True):.0f} vs"
+            f" {self.cpu_us(1, True):.0f} µs)"
         )
         return ok
 
@@ -203,7 +206,7 @@ def main() -> int:
                 for row in rows:
                     if row.name == "enqueue":  # a new withdrawal_id per round too
                         row.ours = (*row.ours[:3], enqueue.replace("w-%d", f"w{round_no}-%d"))
-                    row.measure(args.duration, args.connections)
+                    row.measure(args.duration, args.connections, (tw, bare))
             runs = f"best of {args.rounds} alternating rounds"
             print(f"wrk -t1 -c{args.connections} -d{args.duration:.0f}s, {runs}")
             results = [row.report() for row in rows]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from typing import Any
 
 from aiohttp import web
@@ -46,6 +47,11 @@ class Served:
         self.loop.run_forever()
         self.loop.run_until_complete(runner.cleanup())
         self.loop.close()
+
+    def cpu(self) -> float:
+        """CPU seconds this server's thread has used (its loop: requests and background jobs)."""
+        assert self.thread.ident is not None
+        return time.clock_gettime(time.pthread_getcpuclockid(self.thread.ident))
 
     def call(self, coro: Any) -> Any:
         """Run a coroutine on the app's loop and wait for it."""
