@@ -66,3 +66,18 @@ def test_name_filters_find_the_families() -> None:
     text = generate_latest(registry.restricted_registry(["tronwatch_http_requests_total"])).decode()
     assert 'tronwatch_http_requests_total{method="GET",route="/healthz",status="200"} 1.0' in text
     assert "duration" not in text
+
+
+def test_created_series_follow_prometheus_clients_switch() -> None:
+    from prometheus_client import disable_created_metrics, enable_created_metrics
+
+    registry = CollectorRegistry()
+    http = HttpRequestMetrics(HTTP_BUCKETS)
+    registry.register(http.requests)
+    http.child("/healthz", "GET", 200).requests += 1
+    disable_created_metrics()
+    try:
+        assert "_created" not in generate_latest(registry).decode()
+    finally:
+        enable_created_metrics()
+    assert "tronwatch_http_requests_created{" in generate_latest(registry).decode()

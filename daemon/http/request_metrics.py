@@ -11,6 +11,7 @@ import bisect
 import time
 from collections.abc import Callable, Iterator, Sequence
 
+from prometheus_client import metrics as client_metrics
 from prometheus_client.metrics_core import Metric
 from prometheus_client.registry import Collector
 from prometheus_client.utils import floatToGoString
@@ -56,7 +57,8 @@ class _Family(Collector):
                     metric.add_sample(self._name + "_bucket", {**labels, "le": bound}, acc)
                 metric.add_sample(self._name + "_count", labels, acc)
                 metric.add_sample(self._name + "_sum", labels, series.sum)
-            metric.add_sample(self._name + "_created", labels, series.created)
+            if client_metrics._use_created:  # off with PROMETHEUS_DISABLE_CREATED_SERIES, as for its own
+                metric.add_sample(self._name + "_created", labels, series.created)
         yield metric
 
 
