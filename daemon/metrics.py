@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any
 
 from aiohttp import web
 from prometheus_client import (
     CollectorRegistry,
-    Counter,
     Gauge,
     GCCollector,
-    Histogram,
     PlatformCollector,
     ProcessCollector,
 )
@@ -20,6 +17,7 @@ from prometheus_client.registry import Collector
 
 from daemon import __version__
 from daemon.db.types import Pool
+from daemon.http.request_metrics import HttpRequestMetrics, Series
 from daemon.partner_traffic import PartnerTraffic
 
 HTTP_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -69,21 +67,14 @@ class AppMetrics:
         self.registry = registry
         build = Gauge("tronwatch_build_info", "tronwatch build", ["version"], registry=registry)
         build.labels(__version__).set(1)
-        self.http_duration = Histogram(
-            "tronwatch_http_request_duration_seconds",
-            "HTTP request duration by route template",
-            ["route", "method", "status"],
-            buckets=HTTP_BUCKETS,
-            registry=registry,
-        )
-        self.http_requests = Counter(
-            "tronwatch_http_requests",
-            "HTTP requests by route template",
-            ["route", "method", "status"],
-            registry=registry,
-        )
-        # Children per (route, method, status), looked up once: labels() costs more than observe().
-        self._http_children: dict[tuple[object, str, int], tuple[Any, Any]] = {}
+        # Counted without prometheus_client's per-call locks; exported under the same names and labels.
+        self.http = HttpRequestMetrics(HTTP_BUCKETS)
+        self.http_duration = self.http.duration
+        self.http_requests = self.http.requests
+        registry.register(self.http_duration)
+        registry.register(self.http_requests)
+        # Series per (route, method, status), looked up once: the route template is a dict lookup away.
+        self._http_children: dict[tuple[object, str, int], Series] = {}
         self.partner_traffic = PartnerTraffic()  # partner labels on the histogram would multiply its series
         self.db_up = Gauge(
             "tronwatch_db_up", "1 when the database answered the last check", registry=registry
@@ -102,17 +93,14 @@ class AppMetrics:
         """Count one request by route template (never the raw path); time it unless it was a WebSocket."""
         resource = request.match_info.route.resource
         key = (resource, request.method, status)
-        children = self._http_children.get(key)
-        if children is None:
+        series = self._http_children.get(key)
+        if series is None:
             route = resource.canonical if resource is not None else "unmatched"
-            labels = (route, request.method, str(status))
-            children = self._http_children[key] = (
-                self.http_duration.labels(*labels),
-                self.http_requests.labels(*labels),
-            )
+            series = self._http_children[key] = self.http.child(route, request.method, status)
         if status != 101:  # a WebSocket's lifetime is not a request's latency
-            children[0].observe(seconds)
-        children[1].inc()
+            self.http.observe(series, seconds)
+        else:
+            series.requests += 1
 
 
 def register_runtime_collectors(registry: CollectorRegistry) -> None:

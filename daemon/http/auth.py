@@ -14,11 +14,14 @@ _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="tronwatch"'}
 
 async def lookup_principal(app: web.Application, secret: str) -> Principal | None:
     """The principal of a live key (cached briefly), or None."""
-    cache = app[keys.key_cache]
     key_hash = accounts.hash_key(secret)
-    hit, principal = cache.get(key_hash)
-    if hit:
-        return principal
+    hit, principal = app[keys.key_cache].get(key_hash)
+    return principal if hit else await _load_principal(app, secret, key_hash)
+
+
+async def _load_principal(app: web.Application, secret: str, key_hash: bytes) -> Principal | None:
+    """The database's answer for a key the cache does not hold, remembered."""
+    cache = app[keys.key_cache]
     async with app[keys.runtime].pool.acquire() as conn:
         principal = await accounts.authenticate(conn, secret)
     cache.put(key_hash, principal)
@@ -31,7 +34,11 @@ async def authenticate(request: web.Request, access: Access) -> Principal:
     secret = secret.strip()
     if not secret or scheme.lower() != "bearer":
         raise Unauthorized("an API key is required: Authorization: Bearer <key>", headers=_CHALLENGE)
-    principal = await lookup_principal(request.app, secret)
+    # A cached key is answered without awaiting another coroutine: most requests carry one.
+    key_hash = accounts.hash_key(secret)
+    hit, principal = request.app[keys.key_cache].get(key_hash)
+    if not hit:
+        principal = await _load_principal(request.app, secret, key_hash)
     if principal is None:
         raise Unauthorized("the API key is invalid or revoked", headers=_CHALLENGE)
     if access != "any_key" and principal.role != access:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from prometheus_client import Histogram
+from prometheus_client.registry import Collector
 
 from daemon.alerts.namespaces import Values
 
@@ -15,7 +15,7 @@ class ApiWindow:
     # Scrapes, probes and WebSocket lifetimes are not API traffic (as in the monitoring collector).
     EXCLUDE = ("/metrics", "/healthz", "/readyz", "/ws/monitoring")
 
-    def __init__(self, http_duration: Histogram) -> None:
+    def __init__(self, http_duration: Collector) -> None:
         self.http_duration = http_duration
         self.prev: tuple[dict[float, float], float, float, float] | None = None
 
