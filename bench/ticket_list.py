@@ -22,7 +22,7 @@ import psutil
 from loadgen import run_load, start_hello_world
 from ticket_create import ServedSupport, bench_database, partner_key, verdict
 
-from daemon.support.repo import _PAGE_FOR_PARTNER as FIRST_PAGE_JSON
+from daemon.support.list_repo import _PAGE_FOR_PARTNER as FIRST_PAGE_JSON
 
 MAX_P99_MS = 20.0
 PARTNERS = 50

@@ -15,7 +15,7 @@ import aiohttp
 from aiohttp import web
 
 from daemon import keys
-from daemon.alerts import ack, maintenance_repo, repo
+from daemon.alerts import ack, maintenance_repo, repo, silences_repo
 from daemon.alerts.channels import Sessions
 from daemon.alerts.evaluator import Evaluator
 from daemon.alerts.maintenance import resolved_windows
@@ -163,7 +163,7 @@ async def evaluate_once(app: web.Application, *, all_groups: bool = True) -> int
                     await refresh(conn)
                 snap = state.namespaces.snapshot()
                 await _follow_reload_requests(state, conn)
-                silences = [Silence.from_row(s) for s in await repo.silences(conn, since=now)]
+                silences = [Silence.from_row(s) for s in await silences_repo.silences(conn, since=now)]
                 ev.windows = await maintenance_repo.current(conn, now)
                 ev.acks = await ack.apply(conn, ev.instances)
                 due = state.due.copy()

@@ -8,7 +8,7 @@ from typing import Any
 from aiohttp import web
 
 from daemon import keys
-from daemon.alerts import ack, ack_repo, repo
+from daemon.alerts import ack, ack_repo, repo, silences_repo
 from daemon.alerts.context import alerts_state, reload
 from daemon.alerts.models import (
     AlertList,
@@ -123,7 +123,9 @@ async def create_silence(request: web.Request) -> web.Response:
     starts, ends = window(body.starts_at, body.ends_at, body.duration_seconds, now, "silences")
     p = request[keys.principal]
     async with request.app[keys.runtime].pool.acquire() as conn:
-        row = await repo.add_silence(conn, body.matchers, starts, ends, f"admin:{p.admin_id}", body.comment)
+        row = await silences_repo.add_silence(
+            conn, body.matchers, starts, ends, f"admin:{p.admin_id}", body.comment
+        )
     return json_response(_silence(row, now), 201)
 
 
@@ -132,7 +134,7 @@ async def list_silences(request: web.Request) -> web.Response:
     q = read_query(request, SilenceQuery)
     now = request.app[alerts_state].clock()
     async with request.app[keys.runtime].pool.acquire() as conn:
-        rows = await repo.silences(conn, since=None if q.expired else now)
+        rows = await silences_repo.silences(conn, since=None if q.expired else now)
     return json_response(SilenceList(items=[_silence(r, now) for r in rows]))
 
 
@@ -141,7 +143,7 @@ async def delete_silence(request: web.Request) -> web.Response:
     silence_id = path_id(request)
     now = request.app[alerts_state].clock()
     async with request.app[keys.runtime].pool.acquire() as conn:
-        if not await repo.expire_silence(conn, silence_id, now):
+        if not await silences_repo.expire_silence(conn, silence_id, now):
             raise NotFound(f"no silence {silence_id}")
     return json_response(None)
 

@@ -11,13 +11,13 @@ from typing import Any, Literal
 
 from daemon.db.types import Connection
 from daemon.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from daemon.support import lifecycle, notify_outbox, repo
+from daemon.support import lifecycle, list_repo, notify_outbox, repo
 from daemon.support.classify import Rules
 from daemon.support.models import Attachment, MessageCreate, TicketCreate, TicketPatch, TicketQuery
 from daemon.support.settings import SupportSettings
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-# A keyset after every ticket: the first page binds it like any cursor (see repo.LIST_FOR_PARTNER).
+# A keyset after every ticket: the first page binds it like any cursor (see list_repo.LIST_FOR_PARTNER).
 FIRST_PAGE = (datetime(9999, 12, 31, tzinfo=UTC), 2**63 - 1)
 
 
@@ -232,7 +232,7 @@ async def list_tickets_json(conn: Connection, actor: Actor, q: TicketQuery) -> s
     after_at, after_id = decode_cursor(q.after) if q.after else FIRST_PAGE
     args = (q.status, q.priority, q.category, q.assigned_to, q.updated_since, after_at, after_id, q.limit + 1)
     owner = actor.owner_scope if actor.role == "partner" else q.partner_id
-    page = await repo.list_tickets_json(conn, owner, args)
+    page = await list_repo.list_tickets_json(conn, owner, args)
     cursor = None
     if page["n"] > q.limit:
         cursor = encode_cursor({"last_activity_at": page["cursor_at"], "id": page["cursor_id"]})

@@ -6,7 +6,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from daemon.support import repo, service
+from daemon.support import list_repo, service
 from daemon.support.models import TicketQuery
 from daemon.support.service import Actor
 from tests.support.conftest import TICKETS, Desk
@@ -66,7 +66,7 @@ async def test_a_partners_page_is_not_planned_again_on_every_request(desk: Desk)
             assert len(json.loads(text)["items"]) == 50
         plans = await conn.fetchrow(
             "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement = $1",
-            repo._PAGE_FOR_PARTNER,
+            list_repo._PAGE_FOR_PARTNER,
         )
     # Planned per request, the page cost PostgreSQL more CPU than reading it (bench/ticket_list.py).
     assert plans["generic_plans"] >= 5, dict(plans)
