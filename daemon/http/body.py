@@ -4,15 +4,29 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from daemon import keys
 from daemon.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
 
 M = TypeVar("M", bound=BaseModel)
+
+
+def _bigint(value: str | None) -> str | None:
+    if value is not None and int(value) >= 2**63:
+        raise ValueError("not a cursor this API returned (ids are 64-bit)")
+    return value
+
+
+# The keyset cursor the id-paged lists return as `next_cursor`: a positive 64-bit id.
+IdCursor = Annotated[
+    str | None,
+    Field(max_length=20, pattern=r"^[1-9][0-9]{0,18}$", description="next_cursor"),
+    AfterValidator(_bigint),
+]
 MAX_JSON_DEPTH = 32  # nested arrays/objects a body may have; far beyond any route's model
 
 

@@ -10,7 +10,7 @@ from aiohttp import web
 from pydantic import BaseModel, Field, field_validator
 
 from daemon import keys
-from daemon.http.body import RequestModel, read_query
+from daemon.http.body import IdCursor, RequestModel, read_query
 from daemon.http.endpoints import Endpoint, json_response
 from daemon.security import repo
 from daemon.security.events import EventType, Severity
@@ -21,15 +21,8 @@ class EventQuery(RequestModel):
 
     type: EventType | None = None
     since: datetime | None = Field(None, description="events last seen at or after this time")
-    cursor: str | None = Field(None, max_length=20, pattern=r"^[1-9][0-9]{0,18}$", description="next_cursor")
+    cursor: IdCursor = None
     limit: int = Field(50, ge=1, le=200)
-
-    @field_validator("cursor")
-    @classmethod
-    def _bigint(cls, value: str | None) -> str | None:
-        if value is not None and int(value) >= 2**63:
-            raise ValueError("not a cursor this API returned (ids are 64-bit)")
-        return value
 
     @field_validator("since")
     @classmethod

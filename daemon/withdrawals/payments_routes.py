@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Literal, get_args
 
 from aiohttp import web
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field
 
-from daemon.http.body import RequestModel, read_query
+from daemon.http.body import IdCursor, RequestModel, read_query
 from daemon.http.endpoints import Endpoint, json_response
 from daemon.withdrawals import payments_repo
 from daemon.withdrawals.deps import withdrawal_deps
@@ -24,15 +24,8 @@ class PaymentQuery(RequestModel):
     status: Literal[PaymentStatus, "unsettled"] | None = Field(
         None, description="one status, or `unsettled` for every payment that did not settle a quote"
     )
-    cursor: str | None = Field(None, max_length=20, pattern=r"^[1-9][0-9]{0,18}$", description="next_cursor")
+    cursor: IdCursor = None
     limit: int = Field(50, ge=1, le=200)
-
-    @field_validator("cursor")
-    @classmethod
-    def _bigint(cls, value: str | None) -> str | None:
-        if value is not None and int(value) >= 2**63:
-            raise ValueError("not a cursor this API returned (ids are 64-bit)")
-        return value
 
 
 class AdminPayment(RecordedPayment):
