@@ -81,19 +81,9 @@ class Actuator:
         except Exception as exc:  # the node refused to build it: nothing was sent
             return await self._fail(row, ("approved",), f"node refused the transaction: {exc}")
         expires = int(txn._raw_data["expiration"])
-        if self.signers.kind(row["owner_address"]) == "executor":
-            moved = await repo.move(
-                self.conn,
-                row["id"],
-                ("approved",),
-                "signing",
-                baseline_sun=baseline,
-                txid=txn.txid,
-                expires_at=_ms(expires),
-                unsigned_tx=txn.to_json(),
-                claimed_until=None,
-            )
-            return moved or row
+        # An executor signs it elsewhere: hand over the unsigned transaction, ready to be claimed.
+        executor = self.signers.kind(row["owner_address"]) == "executor"
+        handoff = {"unsigned_tx": txn.to_json(), "claimed_until": None} if executor else {}
         # The txid is stored before the broadcast: a crash after it leaves a record the chain can settle.
         moved = await repo.move(
             self.conn,
@@ -103,9 +93,10 @@ class Actuator:
             baseline_sun=baseline,
             txid=txn.txid,
             expires_at=_ms(expires),
+            **handoff,
         )
-        if moved is None:
-            return row
+        if executor or moved is None:
+            return moved or row
         try:
             await txn.sign(self.signers.key(row["owner_address"])).broadcast()
         except UNCERTAIN as exc:
