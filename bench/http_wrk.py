@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import platform
 import sys
 import time
@@ -39,6 +40,23 @@ TICKET = {
 }
 GOALS = {"healthz": 0.75, "me": 0.75, "partners": 0.5, "ticket": 0.6, "enqueue": 0.6}
 P99_GOALS = {"me": 20.0, "partners": 20.0, "ticket": 50.0}
+
+
+def postgres_cpu() -> float:
+    """CPU seconds every `postgres` process on this machine has used (the embedded server's backends)."""
+    ticks = 0
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue  # the process ended
+        if stat[stat.index("(") + 1 : stat.rindex(")")].startswith("postgres"):
+            fields = stat[stat.rindex(")") + 2 :].split()
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def bare_app(url: str) -> web.Application:
@@ -95,18 +113,20 @@ class Row:
     bare_runs: list[WrkResult] = field(default_factory=list)
     cpu_s: list[float] = field(default_factory=lambda: [0.0, 0.0])  # server thread CPU: ours, bare
     process_s: list[float] = field(default_factory=lambda: [0.0, 0.0])  # the whole process's CPU
+    postgres_s: list[float] = field(default_factory=lambda: [0.0, 0.0])  # PostgreSQL's, while each side ran
     served: list[int] = field(default_factory=lambda: [0, 0])
 
     def measure(self, duration: float, connections: int, servers: tuple[Served, Served]) -> None:
         """One round of each side, with the CPU its server's thread took (both servers share this process)."""
         sides = ((self.ours, self.ours_runs), (self.bare, self.bare_runs))
         for i, ((method, url, headers, body), runs) in enumerate(sides):
-            cpu0, process0 = servers[i].cpu(), time.process_time()
+            cpu0, process0, pg0 = servers[i].cpu(), time.process_time(), postgres_cpu()
             run = run_wrk(
                 url, method=method, headers=headers, body=body, duration=duration, connections=connections
             )
             self.cpu_s[i] += servers[i].cpu() - cpu0
             self.process_s[i] += time.process_time() - process0
+            self.postgres_s[i] += postgres_cpu() - pg0
             self.served[i] += run.requests
             runs.append(run)
 
@@ -132,6 +152,9 @@ class Row:
             f" = {cpu_ratio:.2f}x (server threads; whole process {self.cpu_us(0, True):.0f} vs"
             f" {self.cpu_us(1, True):.0f} µs)"
         )
+        if self.postgres_s[0] or self.postgres_s[1]:
+            pg = [self.postgres_s[i] / max(1, self.served[i]) * 1e6 for i in (0, 1)]
+            print(f"{'':9} PostgreSQL CPU per request {pg[0]:.0f} µs vs bare {pg[1]:.0f} µs")
         return ok
 
 
