@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import platform
 import sys
 import time
@@ -24,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import asyncpg
+import psutil
 from _withdrawals import POOL_MAX, build_app, publish_pools
 from _wrk import WrkResult, run_wrk, wrk_binary
 from aiohttp import web
@@ -44,19 +44,11 @@ P99_GOALS = {"me": 20.0, "partners": 20.0, "ticket": 50.0}
 
 def postgres_cpu() -> float:
     """CPU seconds every `postgres` process on this machine has used (the embedded server's backends)."""
-    ticks = 0
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
-        try:
-            with open(f"/proc/{pid}/stat") as f:
-                stat = f.read()
-        except OSError:
-            continue  # the process ended
-        if stat[stat.index("(") + 1 : stat.rindex(")")].startswith("postgres"):
-            fields = stat[stat.rindex(")") + 2 :].split()
-            ticks += int(fields[11]) + int(fields[12])  # utime, stime
-    return ticks / os.sysconf("SC_CLK_TCK")
+    return sum(
+        p.info["cpu_times"].user + p.info["cpu_times"].system
+        for p in psutil.process_iter(["name", "cpu_times"])
+        if (p.info["name"] or "").startswith("postgres") and p.info["cpu_times"] is not None
+    )
 
 
 def bare_app(url: str) -> web.Application:
