@@ -59,20 +59,24 @@ async def insert_ticket(
     receivers: list[str] | None = None,
     template: str = "{}",
     placeholder: str = "",
+    api_json_tail: str | None = None,
     *,
     full: bool = True,
 ) -> dict[str, Any]:
     """Insert a ticket, its `created` event and its notifications (outbox rows) in one statement.
 
     `placeholder` in `template` becomes the new ticket's id; the caller picks one the ticket's text lacks.
-    Without `full`, only the ticket's id, stored API JSON, category and priority come back.
+    `api_json_tail` is the ticket's API JSON after its id (`,"partner_id":...}`); without it, the trigger
+    renders the JSON. Without `full`, only the ticket's id, stored API JSON, category and priority come back.
     """
     row = await conn.fetchrow(
-        "WITH t AS (INSERT INTO support_tickets (partner_id, title, description, attachments, category, "  # noqa: S608
+        # The id is taken first so the JSON can name it: the trigger's plpgsql call is not paid for.
+        "WITH n AS (SELECT nextval('support_tickets_id_seq') AS id), "  # noqa: S608
+        "t AS (INSERT INTO support_tickets (id, partner_id, title, description, attachments, category, "
         "category_source, priority, priority_source, requested_priority, status, created_at, updated_at, "
-        "last_activity_at, first_response_due_at, resolution_due_at, awaiting_reply_since) "
-        "VALUES ($1, $2, $3, $4::jsonb, $5, 'auto', $6, 'auto', $7, 'open', $8, $8, $8, $9, $10, $8) "
-        "RETURNING *), "
+        "last_activity_at, first_response_due_at, resolution_due_at, awaiting_reply_since, api_json) "
+        "OVERRIDING SYSTEM VALUE VALUES ((SELECT id FROM n), $1, $2, $3, $4::jsonb, $5, 'auto', $6, 'auto', "
+        "$7, 'open', $8, $8, $8, $9, $10, $8, '{\"id\":' || (SELECT id FROM n) || $16::text) RETURNING *), "
         "e AS (INSERT INTO ticket_events (ticket_id, actor_type, actor_id, field, to_value, detail, "
         "created_at) SELECT id, 'partner', $11, 'created', 'open', $12::jsonb, $8 FROM t), "
         f"o AS ({_CREATED_NOTIFICATIONS}) "
@@ -93,6 +97,7 @@ async def insert_ticket(
         receivers or [],
         template,
         placeholder,
+        api_json_tail,
     )
     return _row(row)
 

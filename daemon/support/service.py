@@ -13,7 +13,7 @@ from daemon.db.types import Connection
 from daemon.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from daemon.support import lifecycle, list_repo, notify_outbox, repo
 from daemon.support.classify import Rules
-from daemon.support.models import Attachment, MessageCreate, TicketCreate, TicketPatch, TicketQuery
+from daemon.support.models import Attachment, MessageCreate, Ticket, TicketCreate, TicketPatch, TicketQuery
 from daemon.support.settings import SupportSettings
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -85,7 +85,32 @@ async def create_ticket(
     template, ticket_id = ("{}", "")
     if receivers:
         template, ticket_id = notify_outbox.created_template(ticket, now, external_url)
-    return await repo.insert_ticket(conn, ticket, actor.id, detail, receivers, template, ticket_id, full=full)
+    tail = _api_json_tail(ticket, now)
+    return await repo.insert_ticket(
+        conn, ticket, actor.id, detail, receivers, template, ticket_id, tail, full=full
+    )
+
+
+_ID_HEAD = '{"id":0'
+# What every new ticket has, beside the values create_ticket chose.
+_NEW: dict[str, Any] = {
+    "status": "open",
+    "priority_source": "auto",
+    "category_source": "auto",
+    "assigned_to": None,
+    "sla_paused": False,
+    "sla_paused_seconds": 0.0,
+    **dict.fromkeys(("resolved_at", "closed_at", "first_responded_at")),
+    **dict.fromkeys(("first_response_breached_at", "resolution_breached_at")),
+}
+
+
+def _api_json_tail(ticket: dict[str, Any], now: datetime) -> str:
+    """A new ticket's API JSON (as GET renders the Ticket model) after its id, which the INSERT adds."""
+    model = Ticket(id=0, **ticket, **_NEW, updated_at=now, last_activity_at=now)
+    text = model.__pydantic_serializer__.to_json(model).decode()
+    assert text.startswith(_ID_HEAD)  # id is the model's first field
+    return text[len(_ID_HEAD) :]
 
 
 async def get_ticket(conn: Connection, actor: Actor, ticket_id: int, *, lock: bool = False) -> dict[str, Any]:
