@@ -55,15 +55,18 @@ async def test_deleting_a_pool_returns_its_released_withdrawals_to_the_queue(
     ]
     assert [c["id"] for c in claimed] == ids[:1] and claimed[0]["pool"] == "pool-delta"
 
-    assert (await client.delete(f"{POOLS}/pools/{pool_id}", headers=bearer(admin))).status == 204
-
-    # Released but unclaimed: waiting again, in their old order at the head of the queue.
-    for position, eid in enumerate(ids[1:], start=1):
-        got = await _entry(client, key, eid)
-        assert got["status"] == "waiting" and got["pool"] is None, got
-        assert got["queue_position"] == position
-    later = await client.post(QUEUE, json=body("w-late", user_id="u-late"), headers=bearer(key))
-    assert (await later.json())["queue_position"] == 3
+    # Holding the dispatcher's lock: the scrape the delete wakes would let the background dispatcher
+    # hand them to another pool before the late entry is queued (a race the fresh-clone suite lost).
+    async with client.app[app_keys.runtime].pool.acquire() as hold, hold.transaction():
+        await hold.execute("SELECT pg_advisory_xact_lock($1)", dispatcher.DISPATCH_LOCK)
+        assert (await client.delete(f"{POOLS}/pools/{pool_id}", headers=bearer(admin))).status == 204
+        # Released but unclaimed: waiting again, in their old order at the head of the queue.
+        for position, eid in enumerate(ids[1:], start=1):
+            got = await _entry(client, key, eid)
+            assert got["status"] == "waiting" and got["pool"] is None, got
+            assert got["queue_position"] == position
+        later = await client.post(QUEUE, json=body("w-late", user_id="u-late"), headers=bearer(key))
+        assert (await later.json())["queue_position"] == 3
     # The claimed one is being sent from the deleted pool's wallet: the executor still completes it.
     done = await client.post(claimed[0]["complete_url"], json={"tx_hash": "ab" * 32}, headers=bearer(key))
     assert done.status == 200 and (await done.json())["status"] == "completed"
