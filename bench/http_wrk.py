@@ -21,6 +21,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
 import asyncpg
 import psutil
@@ -42,13 +43,10 @@ GOALS = {"healthz": 0.75, "me": 0.75, "partners": 0.5, "ticket": 0.6, "enqueue":
 P99_GOALS = {"me": 20.0, "partners": 20.0, "ticket": 50.0}
 
 
-def postgres_cpu() -> float:
-    """CPU seconds every `postgres` process on this machine has used (the embedded server's backends)."""
-    return sum(
-        p.info["cpu_times"].user + p.info["cpu_times"].system
-        for p in psutil.process_iter(["name", "cpu_times"])
-        if (p.info["name"] or "").startswith("postgres") and p.info["cpu_times"] is not None
-    )
+def postgres_cpu(pgdata: Path) -> float:
+    """CPU seconds this bench's embedded server (its postmaster and backends) has used, not any other's."""
+    postmaster = psutil.Process(int((pgdata / "postmaster.pid").read_text().split()[0]))
+    return sum(sum(p.cpu_times()[:2]) for p in (postmaster, *postmaster.children(recursive=True)))
 
 
 def bare_app(url: str) -> web.Application:
@@ -108,17 +106,19 @@ class Row:
     postgres_s: list[float] = field(default_factory=lambda: [0.0, 0.0])  # PostgreSQL's, while each side ran
     served: list[int] = field(default_factory=lambda: [0, 0])
 
-    def measure(self, duration: float, connections: int, servers: tuple[Served, Served]) -> None:
+    def measure(
+        self, duration: float, connections: int, servers: tuple[Served, Served], pgdata: Path
+    ) -> None:
         """One round of each side, with the CPU its server's thread took (both servers share this process)."""
         sides = ((self.ours, self.ours_runs), (self.bare, self.bare_runs))
         for i, ((method, url, headers, body), runs) in enumerate(sides):
-            cpu0, process0, pg0 = servers[i].cpu(), time.process_time(), postgres_cpu()
+            cpu0, process0, pg0 = servers[i].cpu(), time.process_time(), postgres_cpu(pgdata)
             run = run_wrk(
                 url, method=method, headers=headers, body=body, duration=duration, connections=connections
             )
             self.cpu_s[i] += servers[i].cpu() - cpu0
             self.process_s[i] += time.process_time() - process0
-            self.postgres_s[i] += postgres_cpu() - pg0
+            self.postgres_s[i] += postgres_cpu(pgdata) - pg0
             self.served[i] += run.requests
             runs.append(run)
 
@@ -221,7 +221,7 @@ def main() -> int:
                 for row in rows:
                     if row.name == "enqueue":  # a new withdrawal_id per round too
                         row.ours = (*row.ours[:3], enqueue.replace("w-%d", f"w{round_no}-%d"))
-                    row.measure(args.duration, args.connections, (tw, bare))
+                    row.measure(args.duration, args.connections, (tw, bare), tmp / "pg")
             runs = f"best of {args.rounds} alternating rounds"
             print(f"wrk -t1 -c{args.connections} -d{args.duration:.0f}s, {runs}")
             results = [row.report() for row in rows]

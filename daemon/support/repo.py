@@ -59,15 +59,15 @@ async def insert_ticket(
     receivers: list[str] | None = None,
     template: str = "{}",
     placeholder: str = "",
-    api_json_tail: str | None = None,
     *,
+    api_json_tail: str,
     full: bool = True,
 ) -> dict[str, Any]:
     """Insert a ticket, its `created` event and its notifications (outbox rows) in one statement.
 
     `placeholder` in `template` becomes the new ticket's id; the caller picks one the ticket's text lacks.
-    `api_json_tail` is the ticket's API JSON after its id (`,"partner_id":...}`); without it, the trigger
-    renders the JSON. Without `full`, only the ticket's id, stored API JSON, category and priority come back.
+    `api_json_tail` is the ticket's API JSON after its id (`,"partner_id":...}`). Without `full`, only the
+    ticket's id, stored API JSON, category and priority come back.
     """
     row = await conn.fetchrow(
         # The id is taken first so the JSON can name it: the trigger's plpgsql call is not paid for.

@@ -87,7 +87,7 @@ async def create_ticket(
         template, ticket_id = notify_outbox.created_template(ticket, now, external_url)
     tail = _api_json_tail(ticket, now)
     return await repo.insert_ticket(
-        conn, ticket, actor.id, detail, receivers, template, ticket_id, tail, full=full
+        conn, ticket, actor.id, detail, receivers, template, ticket_id, api_json_tail=tail, full=full
     )
 
 

@@ -33,7 +33,7 @@ _JSON = (
     + ", ".join(f"'{c}', {_time(c)}" for c in _V0008._TIMES)
     + ", 'sla_paused', NEW.sla_paused_at IS NOT NULL, 'sla_paused_seconds', NEW.sla_paused_seconds)::text"
 )
-# The plpgsql call was about a sixth of PostgreSQL's CPU per ticket create (docs/performance.md): the
+# The plpgsql call was about a tenth of PostgreSQL's CPU per ticket create (docs/performance.md): the
 # daemon now sends the JSON it renders from the Ticket model, and the trigger stays for every update and
 # for any INSERT without it. The WHEN test costs no function call.
 _ON_INSERT = (
