@@ -40,6 +40,7 @@ class ProfilerSettings(BaseModel):
 @dataclass
 class _Operation:
     window: deque[float]
+    histogram: Histogram  # the operation's child of the histogram: labels() looked up once, not per call
     count: int = 0
     errors: int = 0
     slow: int = 0
@@ -86,11 +87,12 @@ class Profiler:
         if op is None:
             if len(self._ops) >= MAX_OPERATIONS:
                 return
-            op = self._ops[operation] = _Operation(deque(maxlen=self.settings.window))
+            window: deque[float] = deque(maxlen=self.settings.window)
+            op = self._ops[operation] = _Operation(window, self.histogram.labels(operation))
         op.window.append(seconds)
         op.count += 1
         op.errors += failed
-        self.histogram.labels(operation).observe(seconds)
+        op.histogram.observe(seconds)
         if seconds > self.settings.slow_seconds:
             op.slow += 1
             log.warning(
