@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -69,12 +69,26 @@ class Node:
     active: tuple[str, ...]
     children: tuple[Node, ...]
     index: ChildIndex | None = field(default=None, compare=False, repr=False)
+    # Group key text by the group_by labels' values: alerts of one group repeat them every cycle.
+    keys: dict[tuple[str | None, ...], str] = field(default_factory=dict, compare=False, repr=False)
 
     def group_labels(self, labels: Mapping[str, str]) -> dict[str, str]:
         """The labels this route groups by (every label for `...`)."""
         if self.group_by == ALL:
             return dict(labels)
         return {k: labels[k] for k in self.group_by if k in labels}
+
+    def group_key(self, labels: Mapping[str, str], group: dict[str, str]) -> str:
+        """`<route key>:<group label set>`, Alertmanager's group key, for `group` (these labels' group)."""
+        if self.group_by == ALL:
+            return f"{self.key}:{label_set(group)}"
+        values = tuple(map(labels.get, self.group_by))
+        text = self.keys.get(values)
+        if text is None:
+            if len(self.keys) >= ChildIndex.MEMO_MAX:
+                self.keys.clear()
+            text = self.keys[values] = f"{self.key}:{label_set(group)}"
+        return text
 
 
 class ChildIndex:
@@ -112,8 +126,7 @@ class ChildIndex:
         return mask
 
 
-@dataclass(frozen=True)
-class RouteMatch:
+class RouteMatch(NamedTuple):
     """Where an alert goes: a receiver, the group it joins and the group's timers."""
 
     node: Node
@@ -214,17 +227,21 @@ def route(
     intervals: Mapping[str, tuple[Period, ...]] | None = None,
 ) -> list[RouteMatch]:
     """The routes an alert with these labels takes, with each group's key and any time-based mute."""
-    when = now if now is not None else datetime.now(UTC)
+    when = now if now is not None or intervals is None else datetime.now(UTC)  # the clock only if needed
     out = []
     for node in _walk(tree, labels):
-        muted = None
-        if intervals is not None:
-            muted = next((n for n in node.mute if active(intervals[n], when)), None)
-            if muted is None and node.active and not any(active(intervals[n], when) for n in node.active):
-                muted = "inactive: " + ",".join(node.active)
+        muted = None if intervals is None or when is None else _muted(node, intervals, when)
         group = node.group_labels(labels)
-        out.append(RouteMatch(node, f"{node.key}:{label_set(group)}", group, muted))
+        out.append(RouteMatch(node, node.group_key(labels, group), group, muted))
     return out
+
+
+def _muted(node: Node, intervals: Mapping[str, tuple[Period, ...]], when: datetime) -> str | None:
+    """The mute interval active now, or "inactive: <names>" outside every active interval, or None."""
+    muted = next((n for n in node.mute if active(intervals[n], when)), None)
+    if muted is None and node.active and not any(active(intervals[n], when) for n in node.active):
+        muted = "inactive: " + ",".join(node.active)
+    return muted
 
 
 def describe(node: Node, depth: int = 0) -> list[str]:
