@@ -16,6 +16,7 @@ from daemon.alerts.timeintervals import Period, active
 DEFAULT_WAIT, DEFAULT_INTERVAL, DEFAULT_REPEAT = 30.0, 300.0, 4 * 3600.0
 ALL = ("...",)
 OP_ORDER = {"=": 0, "!=": 1, "=~": 2, "!~": 3}
+GROUP_KEYS_MAX = 512  # group keys remembered per route: past that it starts over (bounds memory per route)
 
 
 class RouteConfig(BaseModel):
@@ -85,7 +86,7 @@ class Node:
         values = tuple(map(labels.get, self.group_by))
         text = self.keys.get(values)
         if text is None:
-            if len(self.keys) >= ChildIndex.MEMO_MAX:
+            if len(self.keys) >= GROUP_KEYS_MAX:
                 self.keys.clear()
             text = self.keys[values] = f"{self.key}:{label_set(group)}"
         return text
