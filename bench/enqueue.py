@@ -1,6 +1,7 @@
 """POST /api/v1/energy/queue at 32 concurrent clients vs raw asyncpg single-row inserts, same run.
 
-Issue 5 figure: >= 800 requests/s, p99 <= 50 ms, and >= 50% of the raw insert rate. Embedded
+Issue 5 figure: >= 800 requests/s and p99 <= 50 ms; the ratio to the raw insert rate is printed, no
+longer judged (issue 18 replaced it with bench/http_wrk.py's like-for-like ratio under wrk). Embedded
 PostgreSQL, the app without a TRON node but with published pool figures that have no room (so every
 entry waits and its position and wait estimate are computed), served in a thread; the load comes from
 a spawned process, each request a new withdrawal_id. Baseline: the same rows inserted straight
@@ -29,7 +30,7 @@ from ticket_create import bench_database, partner_key, verdict
 
 from daemon.db.connect import keep_session
 
-MIN_RPS, MAX_P99_MS, MIN_RATIO = 800.0, 50.0, 0.50
+MIN_RPS, MAX_P99_MS = 800.0, 50.0
 TO = "TLsV52sRDL79HXGGm9yzwKibb6BeruhUzy"
 
 
@@ -136,13 +137,13 @@ def main() -> int:
         print(f"  round {i}: POST /energy/queue     {h}")
     raw, http = combine(raws), combine(https)
     ratio = http.rps / raw.rps if raw.rps else 0.0
-    ok_rps, ok_p99, ok_ratio = http.rps >= MIN_RPS, http.p99_ms <= MAX_P99_MS, ratio >= MIN_RATIO
+    ok_rps, ok_p99 = http.rps >= MIN_RPS, http.p99_ms <= MAX_P99_MS
     print(f"  requests/s              {http.rps:.0f}  (target >= {MIN_RPS:.0f})   {verdict(ok_rps)}")
     print(
         f"  p99                     {http.p99_ms:.2f} ms  (target <= {MAX_P99_MS:g} ms)   {verdict(ok_p99)}"
     )
-    print(f"  ratio HTTP ÷ raw insert {ratio:.3f}  (target >= {MIN_RATIO:.2f})   {verdict(ok_ratio)}")
-    print(f"enqueue: {verdict(ok_rps and ok_p99 and ok_ratio and http.errors == 0)}")
+    print(f"  ratio HTTP ÷ raw insert {ratio:.3f}  (not judged: see bench/http_wrk.py)")
+    print(f"enqueue: {verdict(ok_rps and ok_p99 and http.errors == 0)}")
     return 0
 
 

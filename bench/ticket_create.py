@@ -1,6 +1,7 @@
 """POST /api/v1/support/tickets at 32 concurrent clients vs raw asyncpg inserts, same run, same database.
 
-Issue 7 figure: >= 800 requests/s, p99 <= 50 ms, and >= 50% of a raw asyncpg insert rate. Starts an
+Issue 7 figure: >= 800 requests/s and p99 <= 50 ms; the ratio to the raw insert rate is printed, no
+longer judged (issue 18 replaced it with bench/http_wrk.py's like-for-like ratio under wrk). Starts an
 embedded PostgreSQL, serves create_app + the support endpoints (as daemon/app.py wires them) in a
 thread, and alternates rounds of (a) HTTP creates from a spawned load process (auth, JSON, validation,
 classification, the Idempotency-Key path, one INSERT ... RETURNING with the `created` event) and (b) the
@@ -38,7 +39,7 @@ from daemon.db import migrate
 from daemon.db.connect import keep_session
 from daemon.db.embedded import EmbeddedPostgres
 
-MIN_RPS, MAX_P99_MS, MIN_RATIO = 800.0, 50.0, 0.50
+MIN_RPS, MAX_P99_MS = 800.0, 50.0
 POOL_MAX = 10
 TITLES = [
     ("출금 불가 긴급", "현재 모든 고객 출금이 불가능합니다. 출금 요청이 전부 실패하고 있습니다."),
@@ -225,14 +226,14 @@ def main() -> int:
         print(f"  round {i}: POST /support/tickets {h}")
     raw, http = combine(raw_rounds), combine(http_rounds)
     ratio = http.rps / raw.rps if raw.rps else 0.0
-    ok_rps, ok_p99, ok_ratio = http.rps >= MIN_RPS, http.p99_ms <= MAX_P99_MS, ratio >= MIN_RATIO
+    ok_rps, ok_p99 = http.rps >= MIN_RPS, http.p99_ms <= MAX_P99_MS
     print(f"  raw asyncpg INSERT (baseline)  {raw}")
     print(f"  POST /api/v1/support/tickets   {http}")
     print(f"  requests/s                     {http.rps:.0f}  (target >= {MIN_RPS:.0f})   {verdict(ok_rps)}")
     p99 = f"{http.p99_ms:.2f} ms  (target <= {MAX_P99_MS:g} ms)"
     print(f"  p99                            {p99}   {verdict(ok_p99)}")
-    print(f"  ratio HTTP ÷ raw insert        {ratio:.3f}  (target >= {MIN_RATIO:.2f})   {verdict(ok_ratio)}")
-    ok = ok_rps and ok_p99 and ok_ratio and http.errors == 0
+    print(f"  ratio HTTP ÷ raw insert        {ratio:.3f}  (not judged: see bench/http_wrk.py)")
+    ok = ok_rps and ok_p99 and http.errors == 0
     print(f"ticket_create: {verdict(ok)}")
     return 1 if args.strict and not ok else 0
 
