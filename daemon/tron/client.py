@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Awaitable
 from types import TracebackType
 from typing import Any, Self, TypeVar
@@ -163,8 +164,12 @@ class TronClient:
         return payload
 
 
+@functools.lru_cache(maxsize=4096)
 def _b58(addr: str) -> str:
-    """Validate and normalise an address to base58 (tronpy raises BadAddress, a ValueError)."""
+    """Validate and normalise an address to base58 (tronpy raises BadAddress, a ValueError).
+
+    Cached: a scrape asks for the same pool addresses every cycle, and the checksum costs two SHA-256s.
+    """
     return str(keys.to_base58check_address(addr))
 
 

@@ -73,11 +73,17 @@ class TronMetrics:
             ["method", "outcome"],
             registry=registry,
         )
+        # Children by label values, looked up once: labels() costs more than the observation.
+        self._children: dict[tuple[str, str], tuple[Histogram, Counter]] = {}
 
     def record(self, method: str, outcome: str, seconds: float) -> None:
         """Count one attempt and observe its duration."""
-        self.duration.labels(method=method).observe(seconds)
-        self.requests.labels(method=method, outcome=outcome).inc()
+        children = self._children.get((method, outcome))
+        if children is None:
+            duration, count = self.duration.labels(method=method), self.requests.labels(method, outcome)
+            children = self._children[(method, outcome)] = (duration, count)
+        children[0].observe(seconds)
+        children[1].inc()
 
 
 def method_label(path: str) -> str:
@@ -124,6 +130,7 @@ class InstrumentedProvider(AsyncHTTPProvider):  # type: ignore[misc]
         self._bucket = TokenBucket(options.rps)
         self._user_agent = user_agent
         self._session: aiohttp.ClientSession | None = None
+        self._routes: dict[str, tuple[str, str]] = {}
 
     def _http(self) -> aiohttp.ClientSession:
         """The connection pool, made on first use (aiohttp wants a running loop)."""
@@ -145,8 +152,7 @@ class InstrumentedProvider(AsyncHTTPProvider):  # type: ignore[misc]
 
     async def make_request(self, method: str, params: Any = None) -> dict[str, Any]:
         """POST `method` (e.g. `wallet/getaccount`) and return the JSON object tronpy expects."""
-        label = method_label(method)
-        url = urljoin(self.solidity_uri if is_solidity_path(method) else self.endpoint_uri, method)
+        label, url = self._route(method)
         body = {} if params is None else params
         attempt = 0
         while True:
@@ -184,6 +190,16 @@ class InstrumentedProvider(AsyncHTTPProvider):  # type: ignore[misc]
                 raise TronUnavailable(f"{label}: {outcome} after {attempt + 1} attempt(s)") from failure
             await self._backoff(attempt)
             attempt += 1
+
+    def _route(self, method: str) -> tuple[str, str]:
+        """The metric label and URL of a method path (remembered: tronpy's paths are a fixed set)."""
+        known = self._routes.get(method)
+        if known is None:
+            base = self.solidity_uri if is_solidity_path(method) else self.endpoint_uri
+            known = (method_label(method), urljoin(base, method))
+            if len(self._routes) < 256:  # a guard only: paths come from code, never from input
+                self._routes[method] = known
+        return known
 
     def _decode(self, label: str, status: int, content: bytes, elapsed: float) -> dict[str, Any]:
         """Map an answered request to a payload, or raise for HTTP 4xx / non-JSON."""
