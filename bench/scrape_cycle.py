@@ -2,7 +2,9 @@
 
 Target: <= 1.25x the ideal (pools x calls per pool x 50 ms / 32). The baseline measured in the same run
 is the per-request latency of the same client against the same node (sequential calls), which gives a
-second, measured ideal.
+second, measured ideal; a third is the rate wrk (a C client) gets from the same node at the same
+concurrency, which shows how much of the gap is the node's (the devnode is Python, and at 32
+connections its answers queue behind each other) rather than the scraper's.
 
     .venv/bin/python bench/scrape_cycle.py [--pools 1000] [--latency-ms 50] [--concurrency 32]
 """
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import statistics
 import sys
 import time
@@ -21,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from _devnode_proc import control, devnode_with_pools
+from _wrk import run_wrk, wrk_binary
 from prometheus_client import CollectorRegistry
 
 from daemon.energy.scraper import PoolRow, Scraper
@@ -59,6 +63,12 @@ async def bench(url: str, accounts: list[dict[str, str]], latency_ms: int, concu
             snap = await scraper.cycle()
             times.append(time.perf_counter() - t0)
         cpu_per_request = (time.process_time() - cpu0) / (3 * (len(rows) * CALLS_PER_POOL + 1))
+        # The node's own rate at this concurrency, from wrk (a C client): what any client could get from it.
+        body = json.dumps({"address": accounts[0]["address"], "visible": True})
+        node = run_wrk(
+            f"{url}wallet/getaccountresource", method="POST", headers={"Content-Type": "application/json"},
+            body=body, duration=3, connections=concurrency,
+        )  # fmt: skip
     finally:
         await tron.close()
     up = sum(1 for p in snap.pools if p.up)
@@ -75,6 +85,11 @@ async def bench(url: str, accounts: list[dict[str, str]], latency_ms: int, concu
         f"ratio {cycle / ideal:.3f} (target <= 1.25)"
     )
     print(f"ideal, measured latency   {measured_ideal:7.3f} s   ratio {cycle / measured_ideal:.3f}")
+    node_ideal = (n * CALLS_PER_POOL + 1) / node.rps if node.rps else float("inf")
+    print(
+        f"ideal at the node's rate   {node_ideal:7.3f} s   ratio {cycle / node_ideal:.3f}"
+        f"  (wrk, {concurrency} connections: {node.rps:.0f} req/s, p50 {node.p50_ms:.1f} ms; not judged)"
+    )
     print(f"client CPU per request (scraper process)  {cpu_per_request * 1e6:7.0f} µs")
     ok = up == n and cycle / ideal <= 1.25
     print("PASS" if ok else "FAIL")
@@ -88,6 +103,7 @@ def main() -> int:
     ap.add_argument("--latency-ms", type=int, default=50)
     ap.add_argument("--concurrency", type=int, default=32)
     args = ap.parse_args()
+    wrk_binary()
     with devnode_with_pools(args.pools) as (url, accounts):
         return asyncio.run(bench(url, accounts, args.latency_ms, args.concurrency))
 
