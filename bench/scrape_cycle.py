@@ -3,8 +3,10 @@
 Target: <= 1.25x the ideal (pools x calls per pool x 50 ms / 32). The baseline measured in the same run
 is the per-request latency of the same client against the same node (sequential calls), which gives a
 second, measured ideal; a third is the rate wrk (a C client) gets from the same node at the same
-concurrency, which shows how much of the gap is the node's (the devnode is Python, and at 32
-connections its answers queue behind each other) rather than the scraper's.
+concurrency, which shows how much of the gap is the node's (the devnode is Python on one thread)
+rather than the scraper's. The devnode spends half the injected latency before handling a call and
+half after, as a network would (sleeping all of it first made the 32 answers of a burst wake together
+and queue behind each other; docs/performance.md has the figures).
 
     .venv/bin/python bench/scrape_cycle.py [--pools 1000] [--latency-ms 50] [--concurrency 32]
 """

@@ -13,7 +13,7 @@ from typing import Any
 from daemon.devnode.accounts import Account, AccountSpec
 from daemon.devnode.delegated import DelegationStore, PriceHistory
 from daemon.devnode.proto import block_header_raw, block_id, merkle_root
-from daemon.devnode.resources import ChainParams, spend_energy, total_energy_weight, total_net_weight
+from daemon.devnode.resources import ChainParams, own_stakes, spend_energy
 from daemon.devnode.usdt import Usdt
 from daemon.tron.addresses import address_of_key, key_from_seed
 from daemon.tron.energy import SLOT_MS
@@ -132,6 +132,7 @@ class DevnodeChain:
         self.ledger: dict[bytes, deque[Spend]] = {}
         self._recent: dict[bytes, bytes] = {}
         self.delegations = DelegationStore()
+        self._stakes: tuple[int, int] | None = None  # own_stakes(), until a stake changes
         self.energy_prices = PriceHistory([(0, self.params.energy_fee)])
         self.bandwidth_prices = PriceHistory([(0, self.params.transaction_fee)])
         # Run before each block is sealed, against the previous head (the traffic generator).
@@ -228,6 +229,7 @@ class DevnodeChain:
         acc.balance += spec.balance
         acc.frozen_energy += spec.frozen_energy
         acc.frozen_bandwidth += spec.frozen_bandwidth
+        self.stakes_changed()
         if spec.energy_used:
             spend_energy(acc, spec.energy_used, self.head_slot)
         if spec.usdt:
@@ -240,12 +242,23 @@ class DevnodeChain:
         return next((a for a in self.accounts.values() if a.name == name), None)
 
     def energy_weight(self) -> int:
-        """TotalEnergyWeight now."""
-        return total_energy_weight(self.params, list(self.accounts.values()))
+        """TotalEnergyWeight now, in whole TRX: the rest of the network plus the devnode's own stakes."""
+        return self.params.other_energy_weight + self._own_stakes()[0]
 
     def net_weight(self) -> int:
-        """TotalNetWeight now."""
-        return total_net_weight(self.params, list(self.accounts.values()))
+        """TotalNetWeight now, in whole TRX."""
+        return self.params.other_net_weight + self._own_stakes()[1]
+
+    def stakes_changed(self) -> None:
+        """Forget the summed stakes: an account was added or a transaction ran (stakes change only then)."""
+        self._stakes = None
+
+    def _own_stakes(self) -> tuple[int, int]:
+        # java-tron keeps the totals as dynamic properties; summing 1,000 accounts on every
+        # getaccountresource was about half of its CPU (py-spy).
+        if self._stakes is None:
+            self._stakes = own_stakes(self.accounts.values())
+        return self._stakes
 
     # -- transactions ----------------------------------------------------------------------------
     def accept(self, tx: StoredTx) -> None:

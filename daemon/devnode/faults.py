@@ -69,6 +69,27 @@ class Faults:
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
+async def _answer(
+    fault: Fault, rng: random.Random, request: web.Request, handler: Handler
+) -> web.StreamResponse:
+    """The node's answer under `fault`: a dropped connection, an injected error, or the handler's."""
+    if fault.outage:
+        # An unreachable node looks like a dropped connection to the client, not an HTTP answer.
+        if request.transport is not None:
+            request.transport.close()
+        raise web.HTTPServiceUnavailable(text="devnode outage injected")
+    if fault.error_rate and rng.random() < fault.error_rate:
+        if fault.error_status == 200:
+            body = '{"Error":"class java.lang.IllegalAccessException : lack of computing resources"}'
+            return web.Response(text=body, content_type="application/json")
+        return web.Response(
+            status=fault.error_status,
+            text='{"Error":"devnode error injected"}',
+            content_type="application/json",
+        )
+    return await handler(request)
+
+
 def fault_middleware(faults: Faults) -> Any:
     """Apply faults to node API paths; the control API under /_devnode/ is never faulted."""
 
@@ -77,22 +98,15 @@ def fault_middleware(faults: Faults) -> Any:
         fault = None if request.path.startswith("/_devnode/") else faults.lookup(request.path)
         if fault is None:
             return await handler(request)
-        if fault.latency_ms:
-            await asyncio.sleep(fault.latency_ms / 1000)
-        if fault.outage:
-            # An unreachable node looks like a dropped connection to the client, not an HTTP answer.
-            if request.transport is not None:
-                request.transport.close()
-            raise web.HTTPServiceUnavailable(text="devnode outage injected")
-        if fault.error_rate and faults.rng.random() < fault.error_rate:
-            if fault.error_status == 200:
-                body = '{"Error":"class java.lang.IllegalAccessException : lack of computing resources"}'
-                return web.Response(text=body, content_type="application/json")
-            return web.Response(
-                status=fault.error_status,
-                text='{"Error":"devnode error injected"}',
-                content_type="application/json",
-            )
-        return await handler(request)
+        # Latency is a network's: half on the request's way in, half on the answer's way out. Sleeping
+        # all of it before the handler made every answer of a burst wake together and queue behind the
+        # others on this one thread, a convoy no real link or thread-pooled node produces.
+        one_way = fault.latency_ms / 2000
+        if one_way:
+            await asyncio.sleep(one_way)
+        response = await _answer(fault, faults.rng, request, handler)
+        if one_way:
+            await asyncio.sleep(one_way)
+        return response
 
     return middleware

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from daemon.devnode.accounts import Account
@@ -36,16 +37,14 @@ class ChainParams:
     estimate_energy: bool = True
 
 
-def total_energy_weight(params: ChainParams, accounts: list[Account]) -> int:
-    """TotalEnergyWeight in whole TRX: the rest of the network plus the devnode's own stakes."""
-    return params.other_energy_weight + sum((a.frozen_energy + a.delegated_energy) // SUN for a in accounts)
-
-
-def total_net_weight(params: ChainParams, accounts: list[Account]) -> int:
-    """TotalNetWeight in whole TRX."""
-    return params.other_net_weight + sum(
-        (a.frozen_bandwidth + a.delegated_bandwidth) // SUN for a in accounts
-    )
+def own_stakes(accounts: Iterable[Account]) -> tuple[int, int]:
+    """(ENERGY, BANDWIDTH) whole TRX staked by the devnode's accounts, each account's own floored, as
+    java-tron adds each account's change to TotalEnergyWeight / TotalNetWeight."""
+    energy = bandwidth = 0
+    for a in accounts:
+        energy += (a.frozen_energy + a.delegated_energy) // SUN
+        bandwidth += (a.frozen_bandwidth + a.delegated_bandwidth) // SUN
+    return energy, bandwidth
 
 
 def energy_limit_of(acc: Account, params: ChainParams, weight: int) -> int:

@@ -129,7 +129,10 @@ def broadcast(chain: DevnodeChain, payload: dict[str, Any]) -> dict[str, Any]:
         actuator = ACTUATORS.get(p.contract_type) or STAKE_ACTUATORS.get(p.contract_type)
         if actuator is None:
             raise invalid(f"{p.contract_type} is not supported by the devnode")
-        tx = actuator(chain, p)
+        try:
+            tx = actuator(chain, p)
+        finally:
+            chain.stakes_changed()  # freezes, unstakes and delegations move the network totals
     except Refusal as r:
         log.info("event=broadcast_refused txid=%s code=%s", p.txid, r.code)
         message = r.message if visible else r.message.encode().hex()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -105,6 +106,24 @@ async def test_injected_latency_errors_and_outage(node: Devnode, control: Any, t
     assert (await control("DELETE", "faults"))[0] == 200
     assert await tron.get_latest_block_number() == node.chain.head.number
     assert (await control("PUT", "faults", {"path": "*", "error_rate": 2}))[0] == 422
+
+
+async def test_injected_latency_is_a_round_trip(
+    node: Devnode, control: Any, tron: AsyncTron, wallets: Any
+) -> None:
+    """The node executes a broadcast half-way through the latency: the answer, not the work, is late."""
+    alice, bob = wallets["user-alice"], wallets["user-bob"]
+    txn = (await tron.trx.transfer(alice.address, bob.address, 1_000_000).build()).sign(alice.key)
+    await control("PUT", "faults", {"path": "broadcasttransaction", "latency_ms": 2000})
+    started = time.monotonic()
+    answer = asyncio.ensure_future(txn.broadcast())
+    while txn.txid not in node.chain.txs:
+        assert time.monotonic() - started < 10, "the broadcast never reached the node"
+        await asyncio.sleep(0.02)
+    executed = time.monotonic() - started
+    assert 1.0 <= executed < 1.9 and not answer.done()  # in the node after the request's half
+    await answer
+    assert time.monotonic() - started >= 2.0
 
 
 async def test_traffic_generator_spends_pool_energy_and_ground_truth_agrees(
