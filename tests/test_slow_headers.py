@@ -89,3 +89,29 @@ async def test_a_slow_body_and_an_idle_keep_alive_connection_are_not_cut(port: i
     async with asyncio.timeout(30):
         assert (await reader.readline()).startswith(b"HTTP/1.1 200")
     writer.close()
+
+
+async def test_a_keep_alive_request_gets_its_own_deadline(port: int) -> None:
+    # The connection's one timer was set by the first request; the second request's headers begin
+    # partway through it and end after it fires, yet within their own deadline: they are answered.
+    loop = asyncio.get_running_loop()
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    opened = loop.time()
+    writer.write(b"GET /healthz HTTP/1.1\r\nHost: tronwatch\r\n\r\n")
+    async with asyncio.timeout(30):
+        assert (await reader.readline()).startswith(b"HTTP/1.1 200")
+        while (line := await reader.readline()) != b"\r\n":
+            if line.lower().startswith(b"content-length:"):
+                length = int(line.split(b":")[1])
+        await reader.readexactly(length)
+    await asyncio.sleep(max(0.0, opened + DEADLINE * 0.6 - loop.time()))
+    began = loop.time()
+    writer.write(b"GET /healthz HTTP/1.1\r\n")
+    while loop.time() < opened + DEADLINE * 1.2:  # past the first timer
+        await asyncio.sleep(TRICKLE / 2)
+        writer.write(b"X-Slow: x\r\n")
+    assert loop.time() < began + DEADLINE, "the client itself was too slow to test this"
+    writer.write(b"Host: tronwatch\r\n\r\n")
+    async with asyncio.timeout(30):
+        assert (await reader.readline()).startswith(b"HTTP/1.1 200")
+    writer.close()
