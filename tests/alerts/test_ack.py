@@ -9,7 +9,7 @@ import asyncpg
 
 from daemon import keys as app_keys
 from daemon.alerts.context import evaluate_once
-from tests.alerts.conftest import AppFactory, Sink, SinkFactory, one_rule, until
+from tests.alerts.conftest import AppFactory, Sink, SinkFactory, one_rule, state_of, until
 from tests.alerts.test_delivery import admin, setup
 from tests.conftest import Keys, bearer
 from tests.monitoring.conftest import next_of
@@ -166,8 +166,12 @@ async def test_forged_expired_and_stale_links_are_refused(
     knobs.values["x"] = 0
     clock.advance(60)
     await evaluate_once(client.app)
+    # The resolved notification is sent and recorded before the clock moves on. Otherwise, under load,
+    # it came after the new episode's, or not until the test's clock moved again.
+    await until(lambda: len(s.received) == 2)
+    await state_of(client).sender.drain()
     clock.advance(60)
-    await _fire(client, knobs, s, 3)  # resolved (2), then a new episode (3)
+    await _fire(client, knobs, s, 3)
     assert (await client.post(path)).status == 409  # the link was for the episode that ended
     clock.advance(3601)
     for method in ("GET", "POST"):
