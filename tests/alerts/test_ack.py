@@ -32,6 +32,7 @@ async def _fire(client: Any, knobs: Any, s: Sink, n: int) -> None:
     knobs.values["x"] = 8
     await evaluate_once(client.app)
     await until(lambda: len(s.received) == n)
+    await state_of(client).sender.drain()  # recorded as sent before the test moves the clock on
 
 
 async def test_ack_stops_repeats_and_a_new_episode_notifies_again(
