@@ -118,6 +118,7 @@ async def test_group_wait_survives_a_restart(
     knobs2.pools[:] = pools(3)
     await evaluate_once(client2.app)  # (the new leader's first cycle may already have flushed it)
     await until(lambda: len(s.received) == 1)  # the restored group's timer ran out: one message
+    await state_of(client2).sender.drain()  # recorded as sent before the clock moves on
     clock.advance(60)
     assert await evaluate_once(client2.app) == 0 and len(s.received) == 1
     assert s.received[0]["text"].splitlines()[0] == "[FIRING:3] PoolFull (critical)"
@@ -284,6 +285,7 @@ async def test_the_rules_repeat_interval_applies_when_no_route_sets_one(
     knobs.pools[:] = pools(2)
     assert await evaluate_once(client.app) == 1
     await until(lambda: len(s.received) == 1)
+    await state_of(client).sender.drain()  # recorded as sent before the clock moves on
     clock.advance(25 * 60)
     assert await evaluate_once(client.app) == 0
     clock.advance(5 * 60)
