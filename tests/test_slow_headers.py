@@ -40,6 +40,18 @@ async def _closed(reader: asyncio.StreamReader) -> bool:
         return True  # closed while we were still writing
 
 
+async def _read_response(reader: asyncio.StreamReader) -> bytes:
+    """Read one whole response (status line, headers, a Content-Length body); its status line."""
+    async with asyncio.timeout(30):
+        status = await reader.readline()
+        length = 0
+        while (line := await reader.readline()) != b"\r\n":
+            if line.lower().startswith(b"content-length:"):
+                length = int(line.split(b":")[1])
+        await reader.readexactly(length)
+    return status
+
+
 async def test_headers_sent_a_byte_at_a_time_are_cut_off(port: int) -> None:
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     writer.write(b"GET /healthz HTTP/1.1\r\nHost: tronwatch\r\nX-Slow: ")
@@ -76,14 +88,8 @@ async def test_a_slow_body_and_an_idle_keep_alive_connection_are_not_cut(port: i
     for i in range(0, len(body), 4):  # the body takes ~1.5 s, three deadlines: bodies are not limited
         await asyncio.sleep(TRICKLE)
         writer.write(body[i : i + 4])
-    async with asyncio.timeout(30):
-        status = await reader.readline()
+    status = await _read_response(reader)
     assert status.startswith(b"HTTP/1.1 201"), status
-    async with asyncio.timeout(30):
-        while (line := await reader.readline()) != b"\r\n":
-            if line.lower().startswith(b"content-length:"):
-                length = int(line.split(b":")[1])
-        await reader.readexactly(length)
     await asyncio.sleep(DEADLINE * 3)  # idle between requests: the keep-alive timeout's business
     writer.write(b"GET /healthz HTTP/1.1\r\nHost: tronwatch\r\n\r\n")
     async with asyncio.timeout(30):
@@ -98,12 +104,7 @@ async def test_a_keep_alive_request_gets_its_own_deadline(port: int) -> None:
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     opened = loop.time()
     writer.write(b"GET /healthz HTTP/1.1\r\nHost: tronwatch\r\n\r\n")
-    async with asyncio.timeout(30):
-        assert (await reader.readline()).startswith(b"HTTP/1.1 200")
-        while (line := await reader.readline()) != b"\r\n":
-            if line.lower().startswith(b"content-length:"):
-                length = int(line.split(b":")[1])
-        await reader.readexactly(length)
+    assert (await _read_response(reader)).startswith(b"HTTP/1.1 200")
     await asyncio.sleep(max(0.0, opened + DEADLINE * 0.6 - loop.time()))
     began = loop.time()
     writer.write(b"GET /healthz HTTP/1.1\r\n")
